@@ -1,0 +1,37 @@
+# The README's two commands: `make report` and `make test`. Both set up what they need
+# and are quiet when nothing needs doing.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho
+# Real clients the tests check our files with (PDF tools, LibreOffice Calc).
+TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui
+
+.PHONY: report test bench template samples fonts clean
+
+report: $(VENV)/.installed fonts
+	@$(BIN)/mine-report plan
+
+test: $(VENV)/.installed-test fonts
+	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)
+	@$(BIN)/ruff check --quiet mine_report tests benchmarks scripts
+	@$(BIN)/python -m pytest
+
+fonts:
+	@$(CURDIR)/scripts/debian-deps.sh $(FONTS)
+
+$(BIN)/python:
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+
+$(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	@touch $@
+
+$(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
+	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@touch $@ $(VENV)/.installed
+
+clean:
+	rm -rf $(VENV) build *.egg-info

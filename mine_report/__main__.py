@@ -1,0 +1,3 @@
+from mine_report.cli import main
+
+main()

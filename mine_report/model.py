@@ -1,0 +1,350 @@
+"""The domain model every step speaks: the plan, what departments submit, problems found.
+
+Numbers are Decimal exactly as people wrote them, so grading can be exact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Literal
+
+Direction = Literal["increase", "decrease", "maintain"]
+DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "maintain")
+DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維持"}
+
+Severity = Literal["error", "warning"]
+
+
+# --- the plan ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """A KPI (重要業績評価指標) or a strategy goal indicator (目標指標)."""
+
+    id: str
+    name: str
+    unit: str
+    baseline: Decimal | None
+    baseline_year: int
+    target: Decimal
+    target_year: int
+    direction: Direction
+    cumulative: bool = False
+
+    @property
+    def is_goal_indicator(self) -> bool:
+        return self.id.startswith("G")
+
+    @property
+    def is_percent(self) -> bool:
+        return self.unit == "%"
+
+
+@dataclass(frozen=True)
+class Initiative:
+    """A concrete initiative (具体的な取組) with its R2–R6 schedule text."""
+
+    id: str
+    title: str
+    schedule: str
+
+
+@dataclass(frozen=True)
+class Measure:
+    """A measure (具体的施策): one sheet of the department workbook."""
+
+    id: str
+    title: str
+    description: str
+    kpis: tuple[Kpi, ...]
+    initiatives: tuple[Initiative, ...]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A policy (戦略方針)."""
+
+    id: str
+    title: str
+    description: str
+    measures: tuple[Measure, ...]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A priority strategy (重点戦略) with its goal indicators."""
+
+    id: str
+    title: str
+    description: str
+    goal_indicators: tuple[Kpi, ...]
+    policies: tuple[Policy, ...]
+
+    @property
+    def measures(self) -> list[Measure]:
+        return [m for p in self.policies for m in p.measures]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A whole revitalisation strategy (総合戦略)."""
+
+    title: str
+    municipality: str
+    issuer: str
+    adopted: str
+    period_start: int
+    period_end: int
+    strategies: tuple[Strategy, ...]
+    _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        index = self._index
+        for s in self.strategies:
+            index[s.id] = s
+            for g in s.goal_indicators:
+                index[g.id] = g
+            for p in s.policies:
+                index[p.id] = p
+                for m in p.measures:
+                    index[m.id] = m
+                    for k in m.kpis:
+                        index[k.id] = k
+                    for i in m.initiatives:
+                        index[i.id] = i
+
+    @property
+    def years(self) -> list[int]:
+        """The plan's fiscal years, e.g. 2020 … 2024."""
+        return list(range(self.period_start, self.period_end + 1))
+
+    @property
+    def policies(self) -> list[Policy]:
+        return [p for s in self.strategies for p in s.policies]
+
+    @property
+    def measures(self) -> list[Measure]:
+        return [m for s in self.strategies for m in s.measures]
+
+    @property
+    def kpis(self) -> list[Kpi]:
+        return [k for m in self.measures for k in m.kpis]
+
+    @property
+    def goal_indicators(self) -> list[Kpi]:
+        return [g for s in self.strategies for g in s.goal_indicators]
+
+    def initiatives(self) -> Iterator[Initiative]:
+        for m in self.measures:
+            yield from m.initiatives
+
+    def get(self, item_id: str) -> object | None:
+        """The strategy, policy, measure, KPI, goal indicator or initiative with this id."""
+        return self._index.get(item_id)
+
+    def measure(self, measure_id: str) -> Measure:
+        found = self._index.get(measure_id)
+        if not isinstance(found, Measure):
+            raise KeyError(measure_id)
+        return found
+
+    def kpi(self, kpi_id: str) -> Kpi:
+        found = self._index.get(kpi_id)
+        if not isinstance(found, Kpi):
+            raise KeyError(kpi_id)
+        return found
+
+    def parents(self, measure_id: str) -> tuple[Strategy, Policy]:
+        """The strategy and policy a measure belongs to."""
+        for s in self.strategies:
+            for p in s.policies:
+                if any(m.id == measure_id for m in p.measures):
+                    return s, p
+        raise KeyError(measure_id)
+
+    def to_dict(self) -> dict:
+        """The plan as plain JSON-able data (the shape of `mine-report plan --json`)."""
+        return {
+            "title": self.title,
+            "municipality": self.municipality,
+            "issuer": self.issuer,
+            "adopted": self.adopted,
+            "period": {"start": self.period_start, "end": self.period_end},
+            "strategies": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "description": s.description,
+                    "goal_indicators": [kpi_to_dict(g) for g in s.goal_indicators],
+                    "policies": [
+                        {
+                            "id": p.id,
+                            "title": p.title,
+                            "description": p.description,
+                            "measures": [
+                                {
+                                    "id": m.id,
+                                    "title": m.title,
+                                    "description": m.description,
+                                    "kpis": [kpi_to_dict(k) for k in m.kpis],
+                                    "initiatives": [
+                                        {"id": i.id, "title": i.title, "schedule": i.schedule}
+                                        for i in m.initiatives
+                                    ],
+                                }
+                                for m in p.measures
+                            ],
+                        }
+                        for p in s.policies
+                    ],
+                }
+                for s in self.strategies
+            ],
+        }
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes."""
+        canonical = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True,
+                               separators=(",", ":"), default=json_number)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def json_number(value: object) -> int | float:
+    """JSON form of a Decimal: an int when written without decimals, else a float."""
+    if isinstance(value, Decimal):
+        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
+            return int(value)
+        return float(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def kpi_to_dict(k: Kpi) -> dict:
+    return {
+        "id": k.id,
+        "name": k.name,
+        "unit": k.unit,
+        "baseline": None if k.baseline is None else json_number(k.baseline),
+        "baseline_year": k.baseline_year,
+        "target": json_number(k.target),
+        "target_year": k.target_year,
+        "direction": k.direction,
+        "cumulative": k.cumulative,
+    }
+
+
+# --- what departments submit ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where a value came from: file name, sheet and A1 cell."""
+
+    file: str
+    sheet: str
+    cell: str
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "sheet": self.sheet, "cell": self.cell}
+
+
+@dataclass(frozen=True)
+class Actual:
+    """One KPI's actual value (実績値) for one fiscal year as a department reported it.
+
+    value is None when the cell was blank or marked not measured (未把握 …);
+    not_measured says which, with the reason taken from 備考.
+    """
+
+    kpi_id: str
+    year: int
+    value: Decimal | None
+    source: Source
+    not_measured: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class InitiativeReport:
+    """The status (実施状況) and text (取組内容・実績) of one initiative."""
+
+    initiative_id: str
+    status: str
+    text: str
+    source: Source
+
+
+@dataclass(frozen=True)
+class MeasureReport:
+    """Everything one workbook says about one measure."""
+
+    measure_id: str
+    sheet: str
+    actuals: tuple[Actual, ...]
+    initiatives: tuple[InitiativeReport, ...]
+    achievements: str = ""  # 取組実績・成果
+    issues: str = ""  # 課題
+    outlook: str = ""  # 今後の方向性 (choice: 拡充 / 継続 / 見直し / 縮小 / 廃止)
+    outlook_text: str = ""  # 今後の方向性 (free text)
+    notes: tuple[tuple[str, str], ...] = ()  # (kpi_id, 備考)
+
+    def actual(self, kpi_id: str, year: int) -> Actual | None:
+        for a in self.actuals:
+            if a.kpi_id == kpi_id and a.year == year:
+                return a
+        return None
+
+
+@dataclass(frozen=True)
+class Submission:
+    """One returned workbook, read and normalised."""
+
+    path: str
+    sha256: str
+    department: str
+    person: str = ""
+    phone: str = ""
+    email: str = ""
+    submitted_on: str = ""
+    year: int | None = None  # the evaluation year recorded in the template
+    sample: bool = False  # made from invented sample data
+    measures: tuple[MeasureReport, ...] = ()
+    goal_actuals: tuple[Actual, ...] = ()
+
+    @property
+    def name(self) -> str:
+        return self.path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem found in an input file, located to the cell."""
+
+    code: str
+    severity: Severity
+    message: str
+    file: str = ""
+    sheet: str = ""
+    cell: str = ""
+    kpi: str = ""
+    value: str = ""
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def to_dict(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "kpi": self.kpi,
+            "value": self.value,
+            "message": self.message,
+        }

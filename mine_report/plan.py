@@ -1,0 +1,226 @@
+"""Load a plan file (TOML) into the domain model, reporting every problem at once."""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+
+from mine_report.errors import DataProblem, FiscalYearError, PlanError
+from mine_report.fiscal import parse_fiscal_year
+from mine_report.messages import text
+from mine_report.model import (
+    DIRECTIONS,
+    Initiative,
+    Kpi,
+    Measure,
+    Plan,
+    Policy,
+    Strategy,
+    json_number,
+)
+
+DEFAULT_PLAN = "mine-2nd-period.toml"
+
+_KPI_KEYS = {"id", "name", "unit", "baseline", "baseline_year", "target", "target_year",
+             "direction", "cumulative"}
+
+
+def default_plan_path() -> Path:
+    """The plan shipped with the package (Mine City's second-period strategy)."""
+    return Path(str(resources.files("mine_report") / "data" / DEFAULT_PLAN))
+
+
+def load_plan(path: str | Path | None = None) -> Plan:
+    """Read and check a plan file; raise PlanError listing every problem found."""
+    path = Path(path) if path is not None else default_plan_path()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlanError(str(path), [DataProblem("P001", "", text("P001", reason=exc.strerror or exc))]) from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise PlanError(str(path), [DataProblem("P002", "", text("P002", reason=exc))]) from None
+    return plan_from_dict(data, source=str(path))
+
+
+def plan_from_json(raw: str, source: str = "<json>") -> Plan:
+    """Read a plan from `mine-report plan --json` output."""
+    return plan_from_dict(json.loads(raw, parse_float=Decimal), source=source)
+
+
+def plan_to_json(plan: Plan) -> str:
+    return json.dumps(plan.to_dict(), ensure_ascii=False, indent=2, default=json_number) + "\n"
+
+
+def plan_from_dict(data: dict, source: str = "<plan>") -> Plan:
+    """Build a Plan from parsed data; raise PlanError with every problem found."""
+    checker = _Checker()
+    plan = checker.plan(data)
+    if checker.problems:
+        raise PlanError(source, checker.problems)
+    return plan
+
+
+class _Checker:
+    """Walks the raw data, builds the model and collects problems with their key paths."""
+
+    def __init__(self) -> None:
+        self.problems: list[DataProblem] = []
+        self.seen: dict[str, str] = {}
+
+    def add(self, code: str, path: str, **values: object) -> None:
+        self.problems.append(DataProblem(code, path, text(code, **values)))
+
+    # -- leaves --
+    def string(self, d: dict, key: str, path: str, required: bool = True) -> str:
+        value = d.get(key)
+        if value is None:
+            if required:
+                self.add("P101", f"{path}.{key}")
+            return ""
+        if not isinstance(value, str):
+            self.add("P102", f"{path}.{key}", value=value)
+            return ""
+        value = value.strip()
+        if required and not value:
+            self.add("P109", f"{path}.{key}")
+        return value
+
+    def number(self, d: dict, key: str, path: str, required: bool = True) -> Decimal | None:
+        value = d.get(key)
+        if value is None:
+            if required:
+                self.add("P101", f"{path}.{key}")
+            return None
+        if isinstance(value, bool) or not isinstance(value, int | Decimal):
+            self.add("P103", f"{path}.{key}", value=value)
+            return None
+        return Decimal(value)
+
+    def year(self, d: dict, key: str, path: str) -> int | None:
+        value = d.get(key)
+        if value is None:
+            self.add("P101", f"{path}.{key}")
+            return None
+        try:
+            return parse_fiscal_year(value)
+        except FiscalYearError as exc:
+            self.add("P104", f"{path}.{key}", value=value, reason=exc)
+            return None
+
+    def items(self, d: dict, key: str, path: str, required: bool = True) -> list[dict]:
+        value = d.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add("P111", f"{path}.{key}")
+            return []
+        if required and not value:
+            self.add("P114", f"{path}.{key}")
+        return value
+
+    def ident(self, d: dict, path: str, parent: str | None) -> str:
+        value = self.string(d, "id", path)
+        if not value:
+            return value
+        if value in self.seen:
+            self.add("P106", f"{path}.id", value=value, first=self.seen[value])
+        else:
+            self.seen[value] = f"{path}.id"
+        if parent is not None and not value.startswith(parent):
+            self.add("P110", f"{path}.id", value=value, parent=parent)
+        return value
+
+    def unknown(self, d: dict, allowed: set[str], path: str) -> None:
+        for key in d:
+            if key not in allowed:
+                self.add("P108", f"{path}.{key}")
+
+    # -- levels --
+    def plan(self, d: dict) -> Plan:
+        self.unknown(d, {"title", "municipality", "issuer", "adopted", "period", "strategies"}, "")
+        period = d.get("period")
+        start = end = 0
+        if not isinstance(period, dict):
+            self.add("P101", "period")
+        else:
+            start = self.year(period, "start", "period") or 0
+            end = self.year(period, "end", "period") or 0
+            if start and end and end < start:
+                self.add("P113", "period", start=start, end=end)
+        strategies = tuple(
+            self.strategy(s, f"strategies[{i}]")
+            for i, s in enumerate(self.items(d, "strategies", "")))
+        return Plan(
+            title=self.string(d, "title", "").strip(),
+            municipality=self.string(d, "municipality", ""),
+            issuer=self.string(d, "issuer", "", required=False),
+            adopted=self.string(d, "adopted", "", required=False),
+            period_start=start,
+            period_end=end,
+            strategies=strategies,
+        )
+
+    def strategy(self, d: dict, path: str) -> Strategy:
+        self.unknown(d, {"id", "title", "description", "goal_indicators", "policies"}, path)
+        sid = self.ident(d, path, None)
+        goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-")
+                      for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
+        policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
+                         for i, p in enumerate(self.items(d, "policies", path)))
+        return Strategy(sid, self.string(d, "title", path),
+                        self.string(d, "description", path, required=False), goals, policies)
+
+    def policy(self, d: dict, path: str, parent: str) -> Policy:
+        self.unknown(d, {"id", "title", "description", "measures"}, path)
+        pid = self.ident(d, path, parent)
+        measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{pid}-")
+                         for i, m in enumerate(self.items(d, "measures", path)))
+        return Policy(pid, self.string(d, "title", path),
+                      self.string(d, "description", path, required=False), measures)
+
+    def measure(self, d: dict, path: str, parent: str) -> Measure:
+        self.unknown(d, {"id", "title", "description", "kpis", "initiatives"}, path)
+        mid = self.ident(d, path, parent)
+        kpis = tuple(self.kpi(k, f"{path}.kpis[{i}]", f"{mid}-")
+                     for i, k in enumerate(self.items(d, "kpis", path, required=False)))
+        initiatives = tuple(self.initiative(x, f"{path}.initiatives[{i}]", f"{mid}-")
+                            for i, x in enumerate(self.items(d, "initiatives", path, required=False)))
+        return Measure(mid, self.string(d, "title", path),
+                       self.string(d, "description", path, required=False), kpis, initiatives)
+
+    def initiative(self, d: dict, path: str, parent: str) -> Initiative:
+        self.unknown(d, {"id", "title", "schedule"}, path)
+        return Initiative(self.ident(d, path, parent), self.string(d, "title", path),
+                          self.string(d, "schedule", path, required=False))
+
+    def kpi(self, d: dict, path: str, parent: str) -> Kpi:
+        self.unknown(d, _KPI_KEYS, path)
+        kid = self.ident(d, path, parent)
+        direction = d.get("direction")
+        if direction is None:
+            self.add("P101", f"{path}.direction")
+        elif direction not in DIRECTIONS:
+            self.add("P105", f"{path}.direction", value=direction)
+        cumulative = d.get("cumulative", False)
+        if not isinstance(cumulative, bool):
+            self.add("P112", f"{path}.cumulative", value=cumulative)
+            cumulative = False
+        baseline_year = self.year(d, "baseline_year", path)
+        target_year = self.year(d, "target_year", path)
+        if baseline_year and target_year and target_year < baseline_year:
+            self.add("P107", f"{path}.target_year",
+                     target_year=target_year, baseline_year=baseline_year)
+        return Kpi(
+            id=kid,
+            name=self.string(d, "name", path),
+            unit=self.string(d, "unit", path),
+            baseline=self.number(d, "baseline", path, required=False),
+            baseline_year=baseline_year or 0,
+            target=self.number(d, "target", path) or Decimal(0),
+            target_year=target_year or 0,
+            direction=direction if direction in DIRECTIONS else "increase",
+            cumulative=cumulative,
+        )

@@ -65,6 +65,10 @@ def plan_from_dict(data: dict, source: str = "<plan>") -> Plan:
     return plan
 
 
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
 class _Checker:
     """Walks the raw data, builds the model and collects problems with their key paths."""
 
@@ -80,45 +84,45 @@ class _Checker:
         value = d.get(key)
         if value is None:
             if required:
-                self.add("P101", f"{path}.{key}")
+                self.add("P101", _join(path, key))
             return ""
         if not isinstance(value, str):
-            self.add("P102", f"{path}.{key}", value=value)
+            self.add("P102", _join(path, key), value=value)
             return ""
         value = value.strip()
         if required and not value:
-            self.add("P109", f"{path}.{key}")
+            self.add("P109", _join(path, key))
         return value
 
     def number(self, d: dict, key: str, path: str, required: bool = True) -> Decimal | None:
         value = d.get(key)
         if value is None:
             if required:
-                self.add("P101", f"{path}.{key}")
+                self.add("P101", _join(path, key))
             return None
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            self.add("P103", f"{path}.{key}", value=value)
+            self.add("P103", _join(path, key), value=value)
             return None
         return Decimal(value)
 
     def year(self, d: dict, key: str, path: str) -> int | None:
         value = d.get(key)
         if value is None:
-            self.add("P101", f"{path}.{key}")
+            self.add("P101", _join(path, key))
             return None
         try:
             return parse_fiscal_year(value)
         except FiscalYearError as exc:
-            self.add("P104", f"{path}.{key}", value=value, reason=exc)
+            self.add("P104", _join(path, key), value=value, reason=exc)
             return None
 
     def items(self, d: dict, key: str, path: str, required: bool = True) -> list[dict]:
         value = d.get(key, [])
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.add("P111", f"{path}.{key}")
+            self.add("P111", _join(path, key))
             return []
         if required and not value:
-            self.add("P114", f"{path}.{key}")
+            self.add("P114", _join(path, key))
         return value
 
     def ident(self, d: dict, path: str, parent: str | None) -> str:
@@ -126,17 +130,17 @@ class _Checker:
         if not value:
             return value
         if value in self.seen:
-            self.add("P106", f"{path}.id", value=value, first=self.seen[value])
+            self.add("P106", _join(path, "id"), value=value, first=self.seen[value])
         else:
-            self.seen[value] = f"{path}.id"
+            self.seen[value] = _join(path, "id")
         if parent is not None and not value.startswith(parent):
-            self.add("P110", f"{path}.id", value=value, parent=parent)
+            self.add("P110", _join(path, "id"), value=value, parent=parent)
         return value
 
     def unknown(self, d: dict, allowed: set[str], path: str) -> None:
         for key in d:
             if key not in allowed:
-                self.add("P108", f"{path}.{key}")
+                self.add("P108", _join(path, key))
 
     # -- levels --
     def plan(self, d: dict) -> Plan:
@@ -154,7 +158,7 @@ class _Checker:
             self.strategy(s, f"strategies[{i}]")
             for i, s in enumerate(self.items(d, "strategies", "")))
         return Plan(
-            title=self.string(d, "title", "").strip(),
+            title=self.string(d, "title", ""),
             municipality=self.string(d, "municipality", ""),
             issuer=self.string(d, "issuer", "", required=False),
             adopted=self.string(d, "adopted", "", required=False),

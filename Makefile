@@ -4,6 +4,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho
 # Real clients the tests check our files with (PDF tools, LibreOffice Calc).
 TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui
@@ -15,7 +16,7 @@ report: $(VENV)/.installed fonts
 
 test: $(VENV)/.installed-test fonts
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)
-	@$(BIN)/ruff check --quiet mine_report tests benchmarks scripts
+	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
 
 fonts:
@@ -26,11 +27,11 @@ $(BIN)/python:
 	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
 
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e .
+	@$(PIP) -e . > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@
 
 $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
-	@$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[test]'
+	@$(PIP) -e '.[test]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@ $(VENV)/.installed
 
 clean:

@@ -24,7 +24,7 @@ fonts:
 
 $(BIN)/python:
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
+	@$(PIP) --upgrade pip > /dev/null 2>&1 || true
 
 $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 	@$(PIP) -e . > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }

@@ -1,0 +1,67 @@
+"""Safe output files: write to a temporary file beside the target, then rename.
+
+An interrupted or failed run therefore never leaves a partial file and never
+destroys the previous output.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+#: Used for document timestamps when SOURCE_DATE_EPOCH is not set, so that the same
+#: inputs always give the same bytes.
+FIXED_TIMESTAMP = dt.datetime(2020, 4, 1, tzinfo=dt.UTC)
+
+
+def build_timestamp() -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date; never the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return FIXED_TIMESTAMP
+
+
+def temp_path_for(target: Path) -> Path:
+    """A new, empty temporary file in the target's folder (same file system, so rename is atomic)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    return Path(name)
+
+
+@contextmanager
+def atomic_path(target: str | Path) -> Iterator[Path]:
+    """Yield a temporary path to write; on success it replaces target, on failure it is removed."""
+    target = Path(target)
+    tmp = temp_path_for(target)
+    try:
+        yield tmp
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def commit_all(pairs: list[tuple[Path, Path]]) -> None:
+    """Rename every finished temporary file onto its target (used once all outputs are written)."""
+    for tmp, target in pairs:
+        os.replace(tmp, target)
+
+
+def discard(paths: list[Path]) -> None:
+    for p in paths:
+        p.unlink(missing_ok=True)
+
+
+def sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -92,7 +92,7 @@ def merge(plan: Plan, submissions: Sequence[Submission], year: int, *,
             submitter=sub.person,
             sha256=sub.sha256,
             measure_ids=tuple(r.measure_id for r in sub.measures),
-            warnings=tuple(by_file.get(sub.name, ()) + by_file.get(sub.path, ())),
+            warnings=tuple(by_file.get(sub.name, []) + by_file.get(sub.path, [])),
         )
         for sub in submissions
     ]

@@ -58,5 +58,23 @@ def plan(plan_path: str | None, as_json: bool) -> None:
     click.echo(plan_to_json(loaded) if as_json else plan_outline(loaded), nl=not as_json)
 
 
+@cli.command("config")
+@click.option("--show", is_flag=True, help="使われる評価ルールを日本語で表示します。")
+@click.option("--toml", "as_toml", is_flag=True,
+              help="--show と併用: 使われる評価ルールを設定ファイル (TOML) の形で出力します。")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="評価基準の設定ファイル (TOML)。省略時は ./mine-report.toml があればそれを使用。")
+def config_command(show: bool, as_toml: bool, config_path: str | None) -> None:
+    """評価ルール (進捗率の式・区切り・点数・区分の名前) を確認します。"""
+    from mine_report.config import load_rules, rules_text
+    from mine_report.errors import UsageError
+    from mine_report.messages import text
+
+    if not show:
+        raise UsageError(text("C202"))
+    rules = load_rules(config_path)
+    click.echo(rules.to_toml() if as_toml else rules_text(rules), nl=False)
+
+
 def main() -> None:
     cli(prog_name="mine-report")

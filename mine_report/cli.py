@@ -76,5 +76,27 @@ def config_command(show: bool, as_toml: bool, config_path: str | None) -> None:
     click.echo(rules.to_toml() if as_toml else rules_text(rules), nl=False)
 
 
+@cli.command()
+@click.option("-o", "--output", "output", default="kpi_template.xlsx", show_default=True,
+              help="書き出すファイル。")
+@click.option("--year", "year_text", default=None,
+              help="評価年度 (令和5年度、R5、2023 など)。その列を強調し、後の年度は入力不可にします。")
+@plan_option
+@click.option("--measures", default=None,
+              help="含める施策番号をカンマ区切りで (例: 1-1-1,1-1-2)。省略時は全施策。")
+@click.option("--department", default="", help="担当課名。提出者情報に記入済みにします。")
+@click.option("--prefill", "prefill_path", default=None,
+              help="前回の記入済みファイル。前年度までの実績値を記入して入力不可にします (--year が必要)。")
+def template(output: str, year_text: str | None, plan_path: str | None, measures: str | None,
+             department: str, prefill_path: str | None) -> None:
+    """各課に配る KPI 実績報告シート (Excel) を作ります。"""
+    from mine_report.template import make_template
+
+    written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
+                            department=department, prefill_path=prefill_path)
+    kpis = sum(len(m.kpis) for m in written)
+    click.echo(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})")
+
+
 def main() -> None:
     cli(prog_name="mine-report")

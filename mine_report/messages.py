@@ -24,6 +24,16 @@ MESSAGES: dict[str, str] = {
     "P112": "true か false で指定してください (値: {value})",
     "P113": "計画期間の終了年度 ({end}) が開始年度 ({start}) より前です",
     "P114": "少なくとも1件必要です",
+    # template (mine-report template)
+    "T001": "--year の指定が正しくありません: {reason}",
+    "T002": "--year {year} は計画期間 ({start}〜{end}) の外です",
+    "T003": "--measures に施策番号がありません (例: --measures 1-1-1,1-1-2)",
+    "T004": "計画にない施策番号です: {ids} (mine-report plan で一覧を確認できます)",
+    "T005": "出力先に書き込めません: {path} ({reason})",
+    "T006": "--prefill を使うときは --year で評価年度を指定してください (その前の年度の値を記入します)",
+    "T007": "ファイルがありません",
+    "T008": "様式として読み込めませんでした",
+    "T009": "--prefill のファイルと出力先 (-o) が同じです。別の出力先を指定してください",
     # grading config and engine
     "C001": "設定ファイルを読めません: {reason}",
     "C002": "設定ファイルの書式 (TOML) が正しくありません: {reason}",

@@ -1,0 +1,341 @@
+"""Sample submissions (examples/submissions): invented department workbooks for demos and tests.
+
+Each is made as a department would make it: the template is written for its measures
+with `--year 2023`, then opened with openpyxl and typed into, input cell by input cell.
+Every workbook is marked as invented sample data (metadata and a visible notice).
+The same plan always gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import openpyxl
+from openpyxl.workbook.workbook import Workbook
+
+from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.layout import META_SHEET, SheetMap, WorkbookMeta
+from mine_report.model import Kpi, Plan
+from mine_report.sample_texts import (
+    GENERIC_DONE,
+    GENERIC_RESULTS,
+    INITIATIVE_TEXTS,
+    MEASURE_TEXTS,
+    NOT_MEASURED,
+    NOTES,
+)
+from mine_report.template import write_template
+from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH, row_height
+
+SAMPLE_YEAR = 2023
+SAMPLE_DIR = Path("examples") / "submissions"
+
+
+@dataclass(frozen=True)
+class SampleDepartment:
+    """One invented department workbook: who sends it and which measures it reports."""
+
+    file: str
+    department: str
+    person: str
+    extension: str
+    email: str
+    submitted_on: dt.date
+    measure_ids: tuple[str, ...]
+    goals: bool = False
+
+
+DEPARTMENTS = (
+    SampleDepartment("01-kanko-shinko.xlsx", "観光振興課", "山本 直樹", "211",
+                     "kanko@mine.example.jp", dt.date(2024, 5, 10),
+                     ("1-1-1", "1-1-2", "1-1-3", "3-1-1", "3-1-2")),
+    SampleDepartment("02-norin.xlsx", "農林課", "田中 美咲", "312",
+                     "norin@mine.example.jp", dt.date(2024, 5, 13),
+                     ("1-2-1", "1-2-2", "5-1-2")),
+    SampleDepartment("03-shoko-rodo.xlsx", "商工労働課", "中村 健一", "224",
+                     "shoko@mine.example.jp", dt.date(2024, 5, 9),
+                     ("1-3-1", "1-3-2", "1-3-3", "1-4-1", "1-4-2", "1-4-3")),
+    SampleDepartment("04-kosodate-shien.xlsx", "子育て支援課", "藤井 由美", "145",
+                     "kosodate@mine.example.jp", dt.date(2024, 5, 15),
+                     ("2-1-1", "2-1-2", "2-1-3", "2-2-1", "2-2-2", "2-2-3")),
+    SampleDepartment("05-gakko-kyoiku.xlsx", "学校教育課", "村田 拓也", "521",
+                     "gakko@mine.example.jp", dt.date(2024, 5, 14),
+                     ("2-3-1", "2-3-2", "2-3-3", "3-1-3")),
+    SampleDepartment("06-kikaku-seisaku.xlsx", "企画政策課", "岡田 真理", "102",
+                     "kikaku@mine.example.jp", dt.date(2024, 5, 17),
+                     ("3-2-1", "3-2-2", "3-3-1", "4-3-1", "4-3-2", "4-3-3", "4-3-4", "5-2-1"),
+                     goals=True),
+    SampleDepartment("07-somu-bosai.xlsx", "総務防災課", "松本 大輔", "131",
+                     "bosai@mine.example.jp", dt.date(2024, 5, 8), ("4-1-1", "4-2-2")),
+    SampleDepartment("08-kenko-zoshin.xlsx", "健康増進課", "西村 香織", "162",
+                     "kenko@mine.example.jp", dt.date(2024, 5, 16), ("4-1-2",)),
+    SampleDepartment("09-toshi-keikaku.xlsx", "都市計画課", "石川 亮", "341",
+                     "toshi@mine.example.jp", dt.date(2024, 5, 13), ("4-2-1", "4-2-3")),
+    SampleDepartment("10-geopark.xlsx", "世界ジオパーク推進課", "河野 彩", "411",
+                     "geopark@mine.example.jp", dt.date(2024, 5, 10), ("5-1-1",)),
+)
+
+# --- the invented numbers ---------------------------------------------------------------
+
+#: Share of the expected progress reached in 2020…2023, by profile.
+PROFILES = {
+    "ahead": (1.4, 1.35, 1.3, 1.25),
+    "on_track": (1.0, 1.05, 1.03, 1.06),
+    "slightly_behind": (0.9, 0.86, 0.88, 0.9),
+    "behind": (0.5, 0.6, 0.55, 0.6),
+    "covid_recovery": (-0.8, -0.4, 0.4, 0.9),
+    "stalled": (0.4, 0.2, -0.1, -0.3),
+}
+DEFAULT_CYCLE = ("on_track", "slightly_behind", "behind", "ahead", "slightly_behind",
+                 "stalled")
+KPI_PROFILES = {
+    "1-1-1-1": "covid_recovery", "1-1-2-1": "covid_recovery", "3-1-2-1": "covid_recovery",
+    "3-1-3-1": "covid_recovery", "3-2-2-1": "covid_recovery", "5-1-1-2": "covid_recovery",
+    "1-1-2-3": "ahead", "1-4-3-2": "ahead", "3-1-1-1": "ahead", "3-2-1-1": "ahead",
+    "5-2-1-1": "ahead", "2-3-2-2": "ahead", "4-1-1-1": "ahead",
+    "1-3-2-2": "behind", "2-3-1-2": "stalled", "4-2-3-1": "stalled",
+}
+
+#: KPIs whose values are written out: the decrease-type and a maintain-type KPI land on
+#: every grade across the years (D, C, B, A under the default rules), the other
+#: maintain-type KPIs stay near their level.
+EXPLICIT_VALUES: dict[str, tuple[str, str, str, str]] = {
+    "4-1-2-2": ("18.9", "18.65", "18.58", "18.4"),  # 要支援・要介護認定率 18.7 → 18.5 (decrease)
+    "2-1-3-1": ("1080", "1260", "1410", "1560"),  # 地域子育て支援拠点 1,522 → 1,500 (maintain)
+    "2-2-2-1": ("3850", "4620", "5030", "5120"),
+    "4-1-2-4": ("180", "265", "310", "326"),
+    "4-2-3-2": ("6", "6", "6", "6"),
+    "4-3-2-2": ("3", "2", "3", "3"),
+    "4-3-4-1": ("1", "1", "1", "1"),
+    "5-1-2-2": ("1", "1", "1", "1"),
+    "G1-1": ("3490", "3520", "3584", ""),
+    "G1-2": ("37950", "38210", "38890", "39120"),
+    "G1-3": ("2561", "2573", "2590", "2611"),
+    "G2-1": ("1.18", "1.25", "1.21", "1.30"),
+    "G3-1": ("72.4", "85.1", "118.6", "142.3"),
+    "G4-1": ("55.2", "56.0", "56.8", "58.1"),
+    "G5-1": ("66.0", "65.1", "67.2", "68.4"),
+}
+#: The KPIs the sample makes land on every grade across 2020–2023 (tests check this).
+EVERY_GRADE_KPIS = ("4-1-2-2", "2-1-3-1")
+
+SAMPLE_YEARS = (2020, 2021, 2022, 2023)
+
+
+def _decimals(kpi: Kpi) -> int:
+    values = [v for v in (kpi.baseline, kpi.target) if v is not None]
+    exponents = [v.as_tuple().exponent for v in values]
+    return max([0] + [-e for e in exponents if isinstance(e, int) and e < 0])
+
+
+def sample_values(plan: Plan) -> dict[tuple[str, int], Decimal | str]:
+    """Invented actuals for every KPI and goal indicator of the plan, 2020–2023."""
+    values: dict[tuple[str, int], Decimal | str] = {}
+    profile_cycle = iter(DEFAULT_CYCLE * len(plan.kpis))
+    for kpi in [*plan.kpis, *plan.goal_indicators]:
+        if kpi.id in EXPLICIT_VALUES:
+            for year, raw in zip(SAMPLE_YEARS, EXPLICIT_VALUES[kpi.id], strict=True):
+                if raw:
+                    values[(kpi.id, year)] = Decimal(raw)
+        else:
+            profile = KPI_PROFILES.get(kpi.id) or next(profile_cycle)
+            values.update(_trajectory(kpi, PROFILES[profile]))
+        for year in SAMPLE_YEARS:
+            if (kpi.id, year) in NOT_MEASURED:
+                values[(kpi.id, year)] = NOT_MEASURED[(kpi.id, year)]
+    return values
+
+
+def _trajectory(kpi: Kpi, shares: tuple[float, ...]) -> dict[tuple[str, int], Decimal]:
+    """Values moving from the baseline along the prorated target, scaled by `shares`."""
+    base = kpi.baseline if kpi.baseline is not None else Decimal(0)
+    step = Decimal(1).scaleb(-_decimals(kpi))
+    span = max(kpi.target_year - kpi.baseline_year, 1)
+    out: dict[tuple[str, int], Decimal] = {}
+    previous = base
+    for year, share in zip(SAMPLE_YEARS, shares, strict=True):
+        if year <= kpi.baseline_year:
+            value = base
+        else:
+            expected = min(Decimal(1), Decimal(year - kpi.baseline_year) / span)
+            jitter = Decimal(str(round(random.Random(f"{kpi.id}:{year}").uniform(-0.06, 0.06), 4)))
+            value = base + (kpi.target - base) * expected * (Decimal(str(share)) + jitter)
+        value = max(value, Decimal(0))
+        if kpi.is_percent:
+            value = min(value, Decimal(100))
+        if kpi.cumulative:
+            value = max(value, previous)  # a running total never falls
+        value = value.quantize(step, rounding=ROUND_HALF_UP)
+        out[(kpi.id, year)] = value
+        previous = value
+    return out
+
+
+# --- typing into a workbook as a person would --------------------------------------------
+
+
+def meta_from_workbook(wb: Workbook) -> WorkbookMeta:
+    """The layout recorded in the hidden metadata sheet of a template opened with openpyxl."""
+    ws = wb[META_SHEET]
+    rows = {str(a): "" if b is None else str(b)
+            for a, b in ws.iter_rows(min_col=1, max_col=2, values_only=True) if a}
+    return WorkbookMeta.from_rows(rows)
+
+
+class WorkbookFiller:
+    """Types into the input cells of a template, located through its metadata sheet."""
+
+    def __init__(self, path: str | Path):
+        self.wb = openpyxl.load_workbook(path)
+        self.meta = meta_from_workbook(self.wb)
+        maps = [*self.meta.sheets, *([self.meta.goals] if self.meta.goals else [])]
+        self.by_kpi = {kid: sm for sm in maps for kid in sm.kpi_rows}
+        self.by_initiative = {iid: sm for sm in maps for iid in sm.initiative_rows}
+        self.by_measure = {sm.measure_id: sm for sm in maps}
+
+    def _put(self, sm: SheetMap, ref: str, value: object) -> None:
+        cell = self.wb[sm.sheet][ref]
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # text typed by a person is never a formula
+
+    def actual(self, kpi_id: str, year: int, value: Decimal | str | None) -> None:
+        sm = self.by_kpi[kpi_id]
+        if isinstance(value, Decimal):
+            value = int(value) if value == value.to_integral_value() else float(value)
+        self._put(sm, f"{sm.year_cols[year]}{sm.kpi_rows[kpi_id]}", value)
+
+    def note(self, kpi_id: str, text: str) -> None:
+        sm = self.by_kpi[kpi_id]
+        self._put(sm, f"{sm.note_col}{sm.kpi_rows[kpi_id]}", text)
+
+    def initiative(self, initiative_id: str, status: str, text: str) -> None:
+        sm = self.by_initiative[initiative_id]
+        row = sm.initiative_rows[initiative_id]
+        self._put(sm, f"{sm.status_col}{row}", status)
+        self._put(sm, f"{sm.initiative_text_col}{row}", text)
+        self._fit_row(sm.sheet, row, text, NOTE_WIDTH)
+
+    def comments(self, measure_id: str, achievements: str, issues: str, outlook: str,
+                 outlook_text: str) -> None:
+        sm = self.by_measure[measure_id]
+        for ref, value in ((sm.achievements_cell, achievements), (sm.issues_cell, issues),
+                           (sm.outlook_cell, outlook), (sm.outlook_text_cell, outlook_text)):
+            self._put(sm, ref, value)
+            self._fit_row(sm.sheet, int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")), value,
+                          KPI_COLUMNS[1][2])
+
+    def submitter(self, **fields: object) -> None:
+        ws = self.wb["提出者情報"]
+        for key, value in fields.items():
+            cell = ws[self.meta.submitter_cells[key]]
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"
+
+    def _fit_row(self, sheet: str, row: int, text: str, width: float) -> None:
+        # What a person does after typing a long text: make the row tall enough to read it.
+        dims = self.wb[sheet].row_dimensions[row]
+        dims.height = max(dims.height or 0, row_height([(text, width)]))
+
+    def save(self, path: str | Path) -> None:
+        save_deterministic(self.wb, path)
+
+
+def save_deterministic(wb: Workbook, path: str | Path) -> None:
+    """Save with openpyxl so the same content always gives the same bytes (fixed document
+    dates and zip entry times), atomically."""
+    stamp = build_timestamp().replace(tzinfo=None)
+    wb.properties.created = stamp
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    data = normalise_zip(buffer.getvalue(), stamp)
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def normalise_zip(data: bytes, stamp: dt.datetime) -> bytes:
+    """The same xlsx with every zip entry dated 1980-01-01 and the document's modified
+    date set to `stamp` (openpyxl stamps both from the clock when saving)."""
+    out = io.BytesIO()
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = info.external_attr
+            dst.writestr(fixed, content)
+    return out.getvalue()
+
+
+# --- the sample set ---------------------------------------------------------------------
+
+
+def initiative_report(index: int, initiative_id: str, schedule: str) -> tuple[str, str]:
+    """The status and text of an initiative in the sample (specific, or a varied generic one)."""
+    if initiative_id in INITIATIVE_TEXTS:
+        return INITIATIVE_TEXTS[initiative_id]
+    rng = random.Random(initiative_id)
+    if index % 5 == 3:
+        return "実施済み", GENERIC_DONE.format(schedule=schedule)
+    template = GENERIC_RESULTS[index % len(GENERIC_RESULTS)]
+    return "実施中", template.format(schedule=schedule, n=rng.randint(2, 12),
+                                     p=rng.randint(72, 95))
+
+
+def make_sample(plan: Plan, dept: SampleDepartment, path: Path,
+                values: dict[tuple[str, int], Decimal | str]) -> None:
+    """Write one department's template and fill it in."""
+    write_template(path, plan, year=SAMPLE_YEAR, measure_ids=dept.measure_ids,
+                   department=dept.department, sample=True)
+    filler = WorkbookFiller(path)
+    filler.submitter(person=dept.person, phone=f"0837-00-0000（内線 {dept.extension}）",
+                     email=dept.email, submitted_on=dt.datetime.combine(dept.submitted_on,
+                                                                        dt.time()))
+    kpis = [k for mid in dept.measure_ids for k in plan.measure(mid).kpis]
+    if dept.goals:
+        kpis += plan.goal_indicators
+    for kpi in kpis:
+        for year in SAMPLE_YEARS:
+            if (kpi.id, year) in values:
+                filler.actual(kpi.id, year, values[(kpi.id, year)])
+        if kpi.id in NOTES:
+            filler.note(kpi.id, NOTES[kpi.id])
+    index = 0
+    for mid in dept.measure_ids:
+        measure = plan.measure(mid)
+        for initiative in measure.initiatives:
+            filler.initiative(initiative.id,
+                              *initiative_report(index, initiative.id, initiative.schedule))
+            index += 1
+        filler.comments(mid, *MEASURE_TEXTS[mid])
+    filler.save(path)
+
+
+def make_samples(plan: Plan, out_dir: str | Path = SAMPLE_DIR,
+                 departments: Iterable[SampleDepartment] = DEPARTMENTS) -> list[Path]:
+    """(Re)write every sample submission into out_dir; returns the paths written."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    values = sample_values(plan)
+    paths = []
+    for dept in departments:
+        path = out_dir / dept.file
+        make_sample(plan, dept, path, values)
+        paths.append(path)
+    return paths

@@ -1,0 +1,223 @@
+"""The standard KPI workbook (`mine-report template`): what every department fills once a year.
+
+Plan values are printed and locked, input cells are unlocked and coloured, every actual
+cell carries Excel data validation, and a hidden `_meta` sheet records the layout
+(layout.WorkbookMeta) so the reader never guesses positions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from pathlib import Path
+
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError
+from xlsxwriter.workbook import Workbook
+
+from mine_report.errors import DataProblem, MineReportError, ProblemsError, UsageError
+from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
+from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
+from mine_report.messages import text
+from mine_report.model import Measure, Plan
+from mine_report.template_guide import write_guide_sheet, write_submitter_sheet
+from mine_report.template_sheets import (
+    FONT,
+    Styles,
+    YearRules,
+    write_goals_sheet,
+    write_measure_sheet,
+)
+
+#: Earlier rounds' actuals to print (and lock) in a new template: (KPI or goal id, year) →
+#: a number, or a not-measured mark such as 未把握. Filled from a returned workbook today,
+#: from the merged results (kpi_results.json) later.
+PrefillValues = Mapping[tuple[str, int], Decimal | str]
+
+#: The not-measured mark written for an earlier year the department could not measure.
+NOT_MEASURED_PREFILL = "未把握"
+
+
+class PrefillError(ProblemsError):
+    """The workbook given to --prefill cannot be used."""
+
+    what = "前回のファイル (--prefill)"
+
+
+def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
+                   measure_ids: Sequence[str] | None = None, department: str = "",
+                   prefill: PrefillValues | None = None, sample: bool = False) -> None:
+    """Write the standard workbook for `plan` to `path`, atomically.
+
+    year: the evaluation year (its column highlighted, later years greyed and locked).
+    measure_ids: the measure sheets to include, in plan order (None: all).
+    department: pre-filled as 担当課 on 提出者情報.
+    prefill: earlier years' actuals (only years before `year` are used; requires year).
+    sample: mark the workbook as invented sample data.
+    The same arguments always give the same bytes.
+    """
+    if year is not None:
+        check_year(year, plan)
+    if prefill and year is None:
+        raise UsageError(text("T006"))
+    measures = select_measures(plan, measure_ids)
+    if year is not None and prefill:
+        prefill = {key: value for key, value in prefill.items() if key[1] < year}
+    rules = YearRules(years=tuple(plan.years), year=year, prefill=prefill or {})
+
+    try:
+        _write(Path(path), plan, measures, rules, year=year, department=department,
+               sample=sample)
+    except (OSError, FileCreateError) as exc:
+        raise MineReportError(text("T005", path=path, reason=exc.strerror or exc)) from None
+
+
+def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | None,
+           department: str, sample: bool) -> None:
+    stamp = build_timestamp()
+    contact = f"{plan.municipality} {plan.issuer}".strip()
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {
+            "strings_to_numbers": False,
+            "strings_to_formulas": False,
+            "strings_to_urls": False,
+            "default_format_properties": {"font_name": FONT, "font_size": 10},
+        })
+        try:
+            wb.set_properties({
+                "title": f"{plan.title} 実績報告シート",
+                "subject": "KPI 実績報告" + ("（サンプルデータ・架空の値）" if sample else ""),
+                "author": contact,
+                "company": plan.municipality,
+                "created": stamp.replace(tzinfo=None),
+            })
+            st = Styles(wb)
+            write_guide_sheet(wb, st, plan, measures, year=year, contact=contact, sample=sample)
+            submitter_cells = write_submitter_sheet(wb, st, plan, department=department,
+                                                    year=year, sample=sample)
+            goals = write_goals_sheet(wb, st, plan, rules, contact)
+            sheets = [write_measure_sheet(wb, st, plan, m, rules) for m in measures]
+            meta = WorkbookMeta(
+                format_version=FORMAT_VERSION,
+                plan_title=plan.title,
+                plan_digest=plan.digest,
+                year=year,
+                generated=stamp.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                sample=sample,
+                department=department,
+                submitter_cells=submitter_cells,
+                goals=goals,
+                sheets=sheets,
+            )
+            write_meta_sheet(wb, meta)
+        finally:
+            wb.close()
+
+
+def write_meta_sheet(wb: Workbook, meta: WorkbookMeta) -> None:
+    """The hidden, protected key/value sheet the reader relies on (all values as text)."""
+    ws = wb.add_worksheet(META_SHEET)
+    ws.set_column(0, 0, 18)
+    ws.set_column(1, 1, 100)
+    for row, (key, value) in enumerate(meta.rows()):
+        ws.write_string(row, 0, key)
+        ws.write_string(row, 1, value)
+    ws.very_hidden()
+    ws.protect("")
+
+
+# --- options ----------------------------------------------------------------------------
+
+
+def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
+                  measures: str | None = None, department: str = "",
+                  prefill_path: str | Path | None = None, sample: bool = False) -> list[Measure]:
+    """The `template` command with its options as typed; returns the measures written.
+
+    Raises UsageError (exit 2) for bad options and PrefillError when the --prefill
+    workbook has errors; the prefill workbook itself is only read.
+    """
+    eval_year = parse_year_option(year, plan) if year is not None else None
+    measure_ids = parse_measure_ids(measures, plan) if measures is not None else None
+    prefill = None
+    if prefill_path is not None:
+        if eval_year is None:
+            raise UsageError(text("T006"))
+        if Path(output).resolve() == Path(prefill_path).resolve():
+            raise UsageError(text("T009"))
+        prefill = load_prefill(prefill_path, plan)
+    write_template(output, plan, year=eval_year, measure_ids=measure_ids,
+                   department=department.strip(), prefill=prefill, sample=sample)
+    return select_measures(plan, measure_ids)
+
+
+def check_year(year: int, plan: Plan) -> None:
+    if not plan.period_start <= year <= plan.period_end:
+        raise UsageError(text("T002", year=format_fiscal_year(year),
+                              start=format_fiscal_year(plan.period_start),
+                              end=format_fiscal_year(plan.period_end)))
+
+
+def parse_year_option(value: str, plan: Plan) -> int:
+    """The --year option in any fiscal-year notation, inside the plan period."""
+    try:
+        year = parse_fiscal_year(value)
+    except ValueError as exc:
+        raise UsageError(text("T001", value=value, reason=exc)) from None
+    check_year(year, plan)
+    return year
+
+
+def parse_measure_ids(value: str, plan: Plan) -> list[str]:
+    """The --measures option: comma-separated measure ids (full-width commas and spaces too)."""
+    ids = [part.strip() for part in value.replace("、", ",").replace("，", ",").split(",")]
+    ids = [i for i in ids if i]
+    if not ids:
+        raise UsageError(text("T003"))
+    known = {m.id for m in plan.measures}
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise UsageError(text("T004", ids="、".join(unknown)))
+    return ids
+
+
+def select_measures(plan: Plan, measure_ids: Sequence[str] | None) -> list[Measure]:
+    """The measures to include, in plan order; every id must be a measure of the plan."""
+    if measure_ids is None:
+        return plan.measures
+    known = {m.id for m in plan.measures}
+    unknown = [i for i in measure_ids if i not in known]
+    if unknown:
+        raise UsageError(text("T004", ids="、".join(unknown)))
+    wanted = set(measure_ids)
+    return [m for m in plan.measures if m.id in wanted]
+
+
+# --- prefill ----------------------------------------------------------------------------
+
+
+def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
+    """Every actual a filled workbook holds, as PrefillValues.
+
+    Raises PrefillError listing the workbook's errors when it cannot be trusted.
+    """
+    from mine_report.reader import read_workbook  # the validator's reader, shared
+
+    path = Path(path)
+    if not path.is_file():
+        raise PrefillError(str(path), [DataProblem("T007", "", text("T007"))])
+    submission, problems = read_workbook(path, plan)
+    errors = [p for p in problems if p.is_error]
+    if submission is None or errors:
+        raise PrefillError(str(path), [
+            DataProblem(p.code, f"{p.sheet}!{p.cell}" if p.sheet else "", p.message)
+            for p in errors] or [DataProblem("T008", "", text("T008"))])
+    values: dict[tuple[str, int], Decimal | str] = {}
+    actuals = [a for report in submission.measures for a in report.actuals]
+    for actual in [*actuals, *submission.goal_actuals]:
+        if actual.value is not None:
+            values[(actual.kpi_id, actual.year)] = actual.value
+        elif actual.not_measured:
+            values[(actual.kpi_id, actual.year)] = NOT_MEASURED_PREFILL
+    return values

@@ -1,0 +1,205 @@
+"""The two front sheets of the standard workbook: 記入要領 (how to fill it) and 提出者情報."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from mine_report.fiscal import format_fiscal_year
+from mine_report.layout import (
+    GOALS_SHEET,
+    GUIDE_SHEET,
+    OUTLOOKS,
+    STATUSES,
+    SUBMITTER_FIELDS,
+    SUBMITTER_SHEET,
+)
+from mine_report.model import Measure, Plan
+from mine_report.template_sheets import (
+    CURRENT_FILL,
+    INPUT_FILL,
+    LATER_FILL,
+    PREFILLED_FILL,
+    Styles,
+    cell,
+    protect,
+    row_height,
+    set_print,
+)
+
+SAMPLE_NOTICE = "サンプルデータ（架空の値）"
+SAMPLE_EXPLANATION = ("このファイルは操作説明・試験用に作った架空の値です。"
+                      "実際の実績ではありません。報告書などに引用しないでください。")
+
+GUIDE_WIDTHS = (2, 24, 96)
+
+STATUS_MEANINGS = {
+    "実施済み": "予定していた取組を完了した",
+    "実施中": "継続して実施している（計画どおり進んでいる）",
+    "一部実施": "予定の一部だけを実施した",
+    "未着手": "まだ始めていない",
+    "中止": "取りやめた（理由を取組内容・実績に記入）",
+}
+OUTLOOK_MEANINGS = {
+    "拡充": "事業を広げる・強化する",
+    "継続": "今の内容で続ける",
+    "見直し": "内容や手法を改める",
+    "縮小": "規模を小さくする",
+    "廃止": "やめる",
+}
+
+
+def guide_items(year: int | None) -> list[tuple[str, str]]:
+    """The numbered instructions of 記入要領 as (heading, explanation)."""
+    year_text = format_fiscal_year(year) if year else "報告する年度"
+    return [
+        ("1. 記入するセル",
+         "施策番号（1-1-1 など）のシートごとに、黄色のセルだけに記入します。"
+         "色の付いていないセル（計画の値）は変更できません。"
+         f"濃い黄色の列が今回記入する {year_text} の実績値です。"
+         "灰色の列はまだ記入しない年度、緑色のセルは前回までに報告済みの値です。"),
+        ("2. 実績値の書き方",
+         "半角の数字だけを入力してください（例: 540、18.5）。"
+         "単位（人、千円、% など）や桁区切りのカンマは不要です。"
+         "% の指標は 40% なら「40」と入力します（0.4 ではありません）。"
+         "累計の指標（累計欄が ○）は、その年度末時点の累計値を入力します。"
+         "セルを選ぶと指標名と単位が表示されます。"),
+        ("3. 値が分からないとき",
+         "調査が未実施などで値が分からないときは「未把握」と入力し、"
+         "理由を同じ行の備考欄に記入してください（例: 調査は隔年実施のため）。"
+         "集計が終わっていないときは「集計中」と入力します。空欄のままにしないでください。"),
+        ("4. 実施状況",
+         "具体的な取組ごとに、一覧から選びます: "
+         + "／".join(f"{s}（{STATUS_MEANINGS[s]}）" for s in STATUSES)
+         + f"。取組内容・実績の欄には {year_text} に行ったことを具体的に記入します。"),
+        ("5. 施策の評価",
+         "「取組実績・成果」に今年度の取組と成果を、「課題」に目標達成に向けた課題を記入します。"
+         "「今後の方向性」は一覧から選び（"
+         + "／".join(f"{o}: {OUTLOOK_MEANINGS[o]}" for o in OUTLOOKS)
+         + "）、その内容を下の欄に記入します。"),
+        ("6. してはいけないこと",
+         "行や列の挿入・削除、シート名の変更、シートのコピー・削除、セルの結合、"
+         "計画の値の書き換えはしないでください。シートの保護は解除しないでください"
+         "（パスワードは設定していません）。行の高さや列の幅は変えて構いません。"),
+        ("7. 提出",
+         f"「{SUBMITTER_SHEET}」シートに担当課・担当者・連絡先・提出日を記入し、"
+         "提出期限までに問い合わせ先へ電子メールで提出してください。"
+         f"「{GOALS_SHEET}」シートは企画政策課が記入します。"),
+    ]
+
+
+def write_notice(ws: Worksheet, st: Styles, row: int, last_col: int) -> None:
+    """The visible sample-data notice (invented values must never pass for real ones)."""
+    ws.merge_range(row, 0, row, last_col, SAMPLE_NOTICE, st.notice)
+    ws.set_row(row, 30)
+    ws.merge_range(row + 1, 0, row + 1, last_col, SAMPLE_EXPLANATION, st.hint)
+
+
+def write_guide_sheet(wb: Workbook, st: Styles, plan: Plan, measures: Sequence[Measure], *,
+                      year: int | None, contact: str, sample: bool) -> None:
+    """記入要領: instructions, colour legend, deadline (an input cell), contact, sheet list."""
+    ws = wb.add_worksheet(GUIDE_SHEET)
+    for col, width in enumerate(GUIDE_WIDTHS):
+        ws.set_column(col, col, width)
+    ws.merge_range(0, 0, 0, 2, f"{plan.title}　KPI 実績報告シート　記入要領", st.title)
+    ws.set_row(0, 28)
+    row = 1
+    if sample:
+        write_notice(ws, st, row, 2)
+        row += 2
+    row += 1
+    if year is not None:
+        target = f"{format_fiscal_year(year)}（{year}年4月〜{year + 1}年3月）の実績"
+    else:
+        target = "各年度の実績（年度の指定なし）"
+    info = (("対象年度", target), ("提出期限", None), ("問い合わせ先", contact))
+    for label, value in info:
+        ws.write_string(row, 1, label, st.label)
+        if value is None:
+            # Filled by the planning division before the workbook is sent out.
+            ws.write_blank(row, 2, None, st.input_date)
+        else:
+            ws.write_string(row, 2, value, st.plan_text)
+        row += 1
+
+    row += 1
+    ws.merge_range(row, 1, row, 2, "セルの色", st.section)
+    row += 1
+    # Locked look-alikes of the real cells: the legend itself is not an input.
+    legend = (
+        (INPUT_FILL, "記入", "記入するセル（この色のセルだけ入力できます）"),
+        (CURRENT_FILL, "今回記入", "今回記入する年度の実績値"),
+        (None, "計画", "計画の値・見出し（変更できません）"),
+        (PREFILLED_FILL, "報告済み", "前回までに報告済みの実績値（変更できません）"),
+        (LATER_FILL, "記入不要", "まだ記入しない年度（変更できません）"),
+    )
+    for fill, sample_text, meaning in legend:
+        props = {"bg_color": fill} if fill else {}
+        ws.write_string(row, 1, sample_text, st.make(border=1, align="center", **props))
+        ws.write_string(row, 2, meaning, st.plan_text)
+        row += 1
+
+    row += 1
+    ws.merge_range(row, 1, row, 2, "記入のしかた", st.section)
+    row += 1
+    for heading, explanation in guide_items(year):
+        ws.write_string(row, 1, heading, st.label)
+        ws.write_string(row, 2, explanation, st.plan_text)
+        ws.set_row(row, row_height([(explanation, GUIDE_WIDTHS[2])]))
+        row += 1
+
+    row += 1
+    ws.merge_range(row, 1, row, 2, "このファイルのシート", st.section)
+    row += 1
+    ws.write_url(row, 1, f"internal:'{GOALS_SHEET}'!A1", string=GOALS_SHEET)
+    ws.write_string(row, 2, "目標指標（基本目標の数値目標）: 企画政策課が記入", st.plan_text)
+    row += 1
+    for measure in measures:
+        ws.write_url(row, 1, f"internal:'{measure.id}'!A1", string=measure.id)
+        ws.write_string(row, 2, measure.title, st.plan_text)
+        row += 1
+    set_print(ws)
+    protect(ws)
+    ws.activate()
+
+
+def write_submitter_sheet(wb: Workbook, st: Styles, plan: Plan, *, department: str,
+                          year: int | None, sample: bool) -> dict[str, str]:
+    """提出者情報: the submitter's input cells; returns their A1 cells keyed like SUBMITTER_FIELDS."""
+    ws = wb.add_worksheet(SUBMITTER_SHEET)
+    for col, width in enumerate((18, 40, 60)):
+        ws.set_column(col, col, width)
+    ws.merge_range(0, 0, 0, 2, "提出者情報", st.title)
+    ws.set_row(0, 28)
+    row = 1
+    if sample:
+        write_notice(ws, st, row, 2)
+        row += 2
+    row += 1
+    ws.write_string(row, 0, "対象年度", st.label)
+    ws.write_string(row, 1, format_fiscal_year(year) if year else "（指定なし）", st.plan_text)
+    row += 2
+    hints = {
+        "department": "課の正式名称（例: 観光振興課）",
+        "person": "記入した担当者の氏名",
+        "phone": "内線番号があれば併記（例: 0837-00-0000 内線 000）",
+        "email": "問い合わせに使える電子メールアドレス",
+        "submitted_on": "提出した日（例: 2024/5/10）",
+    }
+    cells: dict[str, str] = {}
+    for key, label in SUBMITTER_FIELDS.items():
+        ws.write_string(row, 0, label, st.label)
+        fmt = st.input_date if key == "submitted_on" else st.input_text
+        if key == "department" and department:
+            ws.write_string(row, 1, department, fmt)
+        else:
+            ws.write_blank(row, 1, None, fmt)
+        ws.write_string(row, 2, hints.get(key, ""), st.hint)
+        ws.set_row(row, 22)
+        cells[key] = cell(row, 1)
+        row += 1
+    set_print(ws)
+    protect(ws)
+    return cells

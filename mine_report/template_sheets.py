@@ -1,0 +1,455 @@
+"""The data sheets of the standard workbook: one per measure, and the goal-indicator sheet.
+
+Each writer returns the SheetMap of what it wrote, so the positions recorded in the
+metadata sheet are the positions actually used, never a second copy of a constant.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+from mine_report.fiscal import format_fiscal_year
+from mine_report.layout import GOALS_SHEET, OUTLOOKS, PLAN_FIELDS, STATUSES, SheetMap
+from mine_report.model import DIRECTION_LABELS, Kpi, Measure, Plan
+
+FONT = "BIZ UDPゴシック"
+
+# Fills: input cells must stand out from plan cells at a glance, also in grey-scale print.
+HEADER_FILL = "#DDEBF7"
+LABEL_FILL = "#F2F2F2"
+INPUT_FILL = "#FFF2CC"
+CURRENT_FILL = "#FFD966"
+CURRENT_HEADER_FILL = "#F4B084"
+LATER_FILL = "#BFBFBF"
+PREFILLED_FILL = "#E2EFDA"
+HINT_COLOUR = "#595959"
+
+#: What a department may type in an actual cell instead of a number (checked by Excel).
+VALIDATION_MARKS = ("未把握", "集計中")
+
+# Column plan of the KPI tables (measure sheets and 目標指標): plan columns A–I, then
+# one column per plan year, then 備考. The initiative table reuses the same grid.
+KPI_COLUMNS = (  # (key, header, width)
+    ("id", "番号", 10),
+    ("name", "指標名", 40),
+    ("unit", "単位", 7),
+    ("baseline", "基準値", 10),
+    ("baseline_year", "基準年度", 11),
+    ("target", "目標値", 10),
+    ("target_year", "目標年度", 11),
+    ("direction", "方向", 6),
+    ("cumulative", "累計", 6),
+)
+YEAR_WIDTH = 11
+NOTE_WIDTH = 42
+FIRST_YEAR_COL = len(KPI_COLUMNS)  # 0-based column index of the first year (J)
+LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
+
+
+@dataclass(frozen=True)
+class YearRules:
+    """How the year columns behave: which year is evaluated and what was prefilled."""
+
+    years: tuple[int, ...]
+    year: int | None = None
+    prefill: Mapping[tuple[str, int], Decimal | str] = field(default_factory=dict)
+
+    def is_later(self, year: int) -> bool:
+        return self.year is not None and year > self.year
+
+
+class Styles:
+    """The cell formats of one workbook (xlsxwriter formats belong to their workbook)."""
+
+    def __init__(self, wb: Workbook):
+        self._wb = wb
+        self._base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True}
+        fmt = self.make
+        self.title = fmt(bold=True, font_size=13, valign="vcenter")
+        self.subtitle = fmt(bold=True, font_size=11, valign="vcenter")
+        self.section = fmt(bold=True, font_size=11, valign="bottom", bottom=2,
+                           bottom_color="#2F5597")
+        self.label = fmt(bold=True, bg_color=LABEL_FILL, border=1)
+        self.id = fmt(bold=True, border=1, align="center")
+        self.id_cell = fmt(bold=True, font_size=12, border=1, align="center", valign="vcenter")
+        self.header = fmt(bold=True, bg_color=HEADER_FILL, border=1, align="center",
+                          valign="vcenter")
+        self.header_current = fmt(bold=True, bg_color=CURRENT_HEADER_FILL, border=1,
+                                  align="center", valign="vcenter")
+        self.header_later = fmt(bold=True, bg_color=LATER_FILL, border=1, align="center",
+                                valign="vcenter", font_color=HINT_COLOUR)
+        self.plan_text = fmt(border=1)
+        self.plan_center = fmt(border=1, align="center")
+        self.hint = fmt(font_color=HINT_COLOUR)
+        self.input_text = fmt(border=1, bg_color=INPUT_FILL, locked=False, num_format="@")
+        self.input_value = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="right")
+        self.input_choice = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="center",
+                                num_format="@")
+        self.input_date = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="left",
+                              num_format="yyyy/m/d")
+        self.current_value = fmt(border=1, bg_color=CURRENT_FILL, locked=False, align="right")
+        self.later_value = fmt(border=1, bg_color=LATER_FILL)
+        self.prefilled_value = fmt(border=1, bg_color=PREFILLED_FILL, align="right")
+        self.notice = fmt(bold=True, font_size=14, font_color="#C00000", border=2,
+                          border_color="#C00000", align="center", valign="vcenter")
+        self._numbers: dict[int, object] = {}
+
+    def make(self, **props: object):
+        return self._wb.add_format({**self._base, **props})
+
+    def plan_number(self, decimals: int):
+        """A right-aligned plan number showing exactly `decimals` decimal places."""
+        if decimals not in self._numbers:
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            self._numbers[decimals] = self.make(border=1, align="right", num_format=pattern)
+        return self._numbers[decimals]
+
+
+# --- small helpers ----------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: full-width (Japanese) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def row_height(texts_and_widths: Sequence[tuple[str, float]], minimum: float = 18) -> float:
+    """A row height (points) tall enough to show each text wrapped in its column width."""
+    lines = 1
+    for text, width in texts_and_widths:
+        usable = max(width * 1.1 - 1, 1)  # BIZ UDPゴシック 10 pt is narrower than the unit
+        n = sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+        lines = max(lines, n)
+    return max(minimum, lines * LINE_HEIGHT + 4)
+
+
+def decimals_of(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def cell(row: int, col: int) -> str:
+    """A1 reference of a 0-based (row, col)."""
+    return xl_rowcol_to_cell(row, col)
+
+
+def col_letter(col: int) -> str:
+    return xl_col_to_name(col)
+
+
+def allows_negative(kpi: Kpi) -> bool:
+    """Whether a negative actual can make sense (a change or a balance, not a count)."""
+    return any(word in kpi.name for word in ("増減", "収支", "変化"))
+
+
+def actual_validation(kpi: Kpi, first_cell: str) -> dict:
+    """Excel data validation for one KPI's actual cells: a number in range, or a not-measured mark."""
+    c = first_cell
+    conditions = [f"ISNUMBER({c})"]
+    if not allows_negative(kpi):
+        conditions.append(f"{c}>=0")
+    if kpi.is_percent:
+        conditions.append(f"{c}<=100")
+    marks = ",".join(f'{c}="{m}"' for m in VALIDATION_MARKS)
+    formula = f"=OR(AND({','.join(conditions)}),{marks})"
+    if kpi.is_percent:
+        rule = "0〜100 の数値（% は付けない。40% なら 40）"
+    elif allows_negative(kpi):
+        rule = "数値"
+    else:
+        rule = "0 以上の数値"
+    unit = "単位なし" if kpi.unit in ("", "－") else f"単位: {kpi.unit}"
+    name = kpi.name if len(kpi.name) <= 60 else kpi.name[:59] + "…"
+    message = (f"{name}（{unit}）\n{rule}を半角で入力。単位・カンマは不要です。\n"
+               f"不明なときは「未把握」と入力し、理由を備考に書いてください。")
+    if kpi.cumulative:
+        message += "\n累計の指標です。年度末時点の累計値を入力してください。"
+    return {
+        "validate": "custom",
+        "value": formula,
+        "ignore_blank": True,
+        "input_title": f"{kpi.id} 実績値"[:32],
+        "input_message": message[:255],
+        "error_title": "入力できない値です"[:32],
+        "error_message": (f"{rule}、または「未把握」「集計中」を入力してください。"
+                          f"単位やカンマは付けません。")[:255],
+        "error_type": "stop",
+    }
+
+
+def list_validation(title: str, choices: Sequence[str], message: str) -> dict:
+    return {
+        "validate": "list",
+        "source": list(choices),
+        "input_title": title[:32],
+        "input_message": message[:255],
+        "error_title": "一覧にない値です",
+        "error_message": f"次から選んでください: {'・'.join(choices)}"[:255],
+        "error_type": "stop",
+    }
+
+
+def set_kpi_columns(ws: Worksheet, years: Sequence[int]) -> int:
+    """Set the column widths of the KPI grid; return the 0-based note column."""
+    for col, (_, _, width) in enumerate(KPI_COLUMNS):
+        ws.set_column(col, col, width)
+    last_year = FIRST_YEAR_COL + len(years) - 1
+    ws.set_column(FIRST_YEAR_COL, last_year, YEAR_WIDTH)
+    note_col = last_year + 1
+    ws.set_column(note_col, note_col, NOTE_WIDTH)
+    return note_col
+
+
+def set_print(ws: Worksheet, repeat_until: int | None = None) -> None:
+    """A4 landscape, one page wide, sheet name and page number in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&L&A&R&P / &N")
+    if repeat_until is not None:
+        ws.repeat_rows(0, repeat_until)
+
+
+def protect(ws: Worksheet) -> None:
+    """Lock everything not explicitly unlocked; no password (see the README).
+
+    Resizing rows and columns stays allowed so long texts can be made visible;
+    inserting or deleting rows does not.
+    """
+    ws.protect("", {"format_columns": True, "format_rows": True})
+
+
+# --- the KPI table ----------------------------------------------------------------------
+
+
+def write_kpi_table(ws: Worksheet, st: Styles, kpis: Sequence[Kpi], top: int,
+                    rules: YearRules, note_col: int) -> tuple[int, dict[str, int]]:
+    """Write the group header at `top`, the header row below it and one row per KPI.
+
+    Returns the 1-based header row and the 1-based row of each KPI id.
+    """
+    years = rules.years
+    last_year_col = FIRST_YEAR_COL + len(years) - 1
+    if len(years) > 1:
+        ws.merge_range(top, FIRST_YEAR_COL, top, last_year_col, "実績値", st.header)
+    else:
+        ws.write_string(top, FIRST_YEAR_COL, "実績値", st.header)
+    header = top + 1
+    for col, (_, title, _) in enumerate(KPI_COLUMNS):
+        ws.write_string(header, col, title, st.header)
+    for i, year in enumerate(years):
+        fmt = st.header
+        if rules.year == year:
+            fmt = st.header_current
+        elif rules.is_later(year):
+            fmt = st.header_later
+        ws.write_string(header, FIRST_YEAR_COL + i, format_fiscal_year(year), fmt)
+    ws.write_string(header, note_col, "備考（未把握の理由など）", st.header)
+    ws.set_row(header, 30)
+
+    rows: dict[str, int] = {}
+    for n, kpi in enumerate(kpis):
+        row = header + 1 + n
+        rows[kpi.id] = row + 1
+        write_kpi_row(ws, st, kpi, row, rules, note_col)
+    return header + 1, rows
+
+
+def write_kpi_row(ws: Worksheet, st: Styles, kpi: Kpi, row: int, rules: YearRules,
+                  note_col: int) -> None:
+    ws.write_string(row, 0, kpi.id, st.id)
+    ws.write_string(row, 1, kpi.name, st.plan_text)
+    ws.write_string(row, 2, kpi.unit, st.plan_center)
+    if kpi.baseline is None:
+        ws.write_string(row, 3, "－", st.plan_center)
+    else:
+        ws.write_number(row, 3, float(kpi.baseline), st.plan_number(decimals_of(kpi.baseline)))
+    ws.write_string(row, 4, format_fiscal_year(kpi.baseline_year), st.plan_center)
+    ws.write_number(row, 5, float(kpi.target), st.plan_number(decimals_of(kpi.target)))
+    ws.write_string(row, 6, format_fiscal_year(kpi.target_year), st.plan_center)
+    ws.write_string(row, 7, DIRECTION_LABELS[kpi.direction], st.plan_center)
+    ws.write_string(row, 8, "○" if kpi.cumulative else "", st.plan_center)
+    for i, year in enumerate(rules.years):
+        write_actual_cell(ws, st, kpi, row, FIRST_YEAR_COL + i, year, rules)
+    first = cell(row, FIRST_YEAR_COL)
+    ws.data_validation(row, FIRST_YEAR_COL, row, FIRST_YEAR_COL + len(rules.years) - 1,
+                       actual_validation(kpi, first))
+    ws.write_blank(row, note_col, None, st.input_text)
+    ws.set_row(row, row_height([(kpi.name, KPI_COLUMNS[1][2])], minimum=24))
+
+
+def write_actual_cell(ws: Worksheet, st: Styles, kpi: Kpi, row: int, col: int, year: int,
+                      rules: YearRules) -> None:
+    """One actual cell: prefilled and locked, greyed and locked, or an input cell."""
+    if rules.is_later(year):
+        ws.write_blank(row, col, None, st.later_value)
+        return
+    value = rules.prefill.get((kpi.id, year))
+    if isinstance(value, Decimal):
+        # A value reported in an earlier round: shown, locked, not to be typed again.
+        ws.write_number(row, col, float(value), st.prefilled_value)
+        return
+    fmt = st.current_value if rules.year == year else st.input_value
+    if isinstance(value, str) and value:
+        # A not-measured mark stays editable: the figure may have become known since.
+        ws.write_string(row, col, value, fmt)
+    else:
+        ws.write_blank(row, col, None, fmt)
+
+
+# --- sheets -----------------------------------------------------------------------------
+
+
+def write_title_rows(ws: Worksheet, st: Styles, ident: str, title: str, note_col: int,
+                     parents: Sequence[tuple[str, str]] = ()) -> None:
+    """Row 1: the sheet's id cell (A1, read back by the reader) and its title; then
+    one labelled row per parent level (重点戦略, 戦略方針)."""
+    ws.write_string(0, 0, ident, st.id_cell)
+    ws.merge_range(0, 1, 0, note_col, title, st.subtitle)
+    ws.set_row(0, 24)
+    for row, (label, value) in enumerate(parents, start=1):
+        ws.write_string(row, 0, label, st.label)
+        ws.merge_range(row, 1, row, note_col, value, st.plan_text)
+
+
+def write_section(ws: Worksheet, st: Styles, row: int, title: str, last_col: int) -> None:
+    ws.merge_range(row, 0, row, last_col, title, st.section)
+    ws.set_row(row, 20)
+
+
+def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
+                        rules: YearRules) -> SheetMap:
+    """One measure sheet named by the measure id; returns where everything is."""
+    ws = wb.add_worksheet(measure.id)
+    strategy, policy = plan.parents(measure.id)
+    note_col = set_kpi_columns(ws, rules.years)
+    status_col = note_col - 1
+    widths = [w for _, _, w in KPI_COLUMNS] + [YEAR_WIDTH] * len(rules.years) + [NOTE_WIDTH]
+
+    write_title_rows(ws, st, measure.id, f"具体的施策　{measure.title}", note_col, (
+        ("重点戦略", f"{strategy.id}　{strategy.title}"),
+        ("戦略方針", f"{policy.id}　{policy.title}"),
+    ))
+    ws.write_string(3, 0, "内容", st.label)
+    ws.merge_range(3, 1, 3, note_col, measure.description, st.plan_text)
+    ws.set_row(3, row_height([(measure.description, sum(widths[1:]))]))
+
+    write_section(ws, st, 5, "重要業績評価指標（KPI）", FIRST_YEAR_COL - 1)
+    kpi_header, kpi_rows = write_kpi_table(ws, st, measure.kpis, 5, rules, note_col)
+
+    # The initiative table: id, title, schedule (plan text, merged), status, text.
+    top = kpi_header + len(measure.kpis) + 1
+    write_section(ws, st, top, "具体的な取組", note_col)
+    header = top + 1
+    ws.write_string(header, 0, "番号", st.header)
+    ws.write_string(header, 1, "取組名", st.header)
+    span = (f"{format_fiscal_year(plan.period_start)}〜{format_fiscal_year(plan.period_end)}")
+    ws.merge_range(header, 2, header, status_col - 1, f"工程（{span}）", st.header)
+    ws.write_string(header, status_col, "実施状況", st.header)
+    year_label = format_fiscal_year(rules.year) if rules.year else "当該年度"
+    ws.write_string(header, note_col, f"取組内容・実績（{year_label}）", st.header)
+    ws.set_row(header, 30)
+    schedule_width = sum(widths[2:status_col])
+    initiative_rows: dict[str, int] = {}
+    for n, initiative in enumerate(measure.initiatives):
+        row = header + 1 + n
+        initiative_rows[initiative.id] = row + 1
+        ws.write_string(row, 0, initiative.id, st.id)
+        ws.write_string(row, 1, initiative.title, st.plan_text)
+        ws.merge_range(row, 2, row, status_col - 1, initiative.schedule, st.plan_text)
+        ws.write_blank(row, status_col, None, st.input_choice)
+        ws.write_blank(row, note_col, None, st.input_text)
+        ws.set_row(row, row_height([(initiative.title, widths[1]),
+                                    (initiative.schedule, schedule_width)], minimum=54))
+    if measure.initiatives:
+        first, last = header + 1, header + len(measure.initiatives)
+        ws.data_validation(first, status_col, last, status_col, list_validation(
+            "実施状況", STATUSES, "一覧から選んでください（実施済み・実施中・一部実施・未着手・中止）"))
+
+    # The measure's own evaluation texts: label, input cell, hint (never merged inputs).
+    top = header + len(measure.initiatives) + 2
+    write_section(ws, st, top, "施策の評価（担当課の記入欄）", note_col)
+    texts = (
+        ("achievements", "取組実績・成果", "今年度に実施した取組の実績と、KPI の動きを含めた成果を記入してください。", 80),
+        ("issues", "課題", "目標の達成に向けた課題、KPI が伸びない理由などを記入してください。", 80),
+        ("outlook", "今後の方向性", "一覧から選んでください: " + "・".join(OUTLOOKS), 24),
+        ("outlook_text", "今後の方向性（内容）", "次年度以降の進め方を具体的に記入してください。", 64),
+    )
+    cells: dict[str, str] = {}
+    for n, (key, label, hint, height) in enumerate(texts):
+        row = top + 1 + n
+        ws.write_string(row, 0, label, st.label)
+        fmt = st.input_choice if key == "outlook" else st.input_text
+        ws.write_blank(row, 1, None, fmt)
+        ws.merge_range(row, 2, row, note_col, hint, st.hint)
+        ws.set_row(row, height)
+        cells[key] = cell(row, 1)
+        if key == "outlook":
+            ws.data_validation(row, 1, row, 1, list_validation(
+                "今後の方向性", OUTLOOKS, "一覧から選び、内容を下の欄に記入してください。"))
+
+    ws.freeze_panes(kpi_header, 1)
+    set_print(ws)
+    protect(ws)
+    return SheetMap(
+        measure_id=measure.id,
+        sheet=measure.id,
+        id_cell="A1",
+        kpi_id_col="A",
+        kpi_header_row=kpi_header,
+        kpi_rows=kpi_rows,
+        year_cols={y: col_letter(FIRST_YEAR_COL + i) for i, y in enumerate(rules.years)},
+        note_col=col_letter(note_col),
+        plan_cols=plan_cols(),
+        initiative_id_col="A",
+        initiative_header_row=header + 1,
+        initiative_rows=initiative_rows,
+        status_col=col_letter(status_col),
+        initiative_text_col=col_letter(note_col),
+        achievements_cell=cells["achievements"],
+        issues_cell=cells["issues"],
+        outlook_cell=cells["outlook"],
+        outlook_text_cell=cells["outlook_text"],
+    )
+
+
+def write_goals_sheet(wb: Workbook, st: Styles, plan: Plan, rules: YearRules,
+                      contact: str) -> SheetMap:
+    """The 目標指標 sheet: the strategy goal indicators, filled by the planning division."""
+    ws = wb.add_worksheet(GOALS_SHEET)
+    note_col = set_kpi_columns(ws, rules.years)
+    write_title_rows(ws, st, "goals", "目標指標（基本目標の数値目標）", note_col)
+    ws.merge_range(1, 0, 1, note_col,
+                   f"このシートは {contact} が統計資料等をもとに記入します。各課での記入は不要です。",
+                   st.hint)
+    header, rows = write_kpi_table(ws, st, plan.goal_indicators, 3, rules, note_col)
+    ws.freeze_panes(header, 1)
+    set_print(ws)
+    protect(ws)
+    return SheetMap(
+        measure_id="goals",
+        sheet=GOALS_SHEET,
+        id_cell="A1",
+        kpi_id_col="A",
+        kpi_header_row=header,
+        kpi_rows=rows,
+        year_cols={y: col_letter(FIRST_YEAR_COL + i) for i, y in enumerate(rules.years)},
+        note_col=col_letter(note_col),
+        plan_cols=plan_cols(),
+    )
+
+
+def plan_cols() -> dict[str, str]:
+    """Column letter of each plan field the reader compares with the plan."""
+    keys = [key for key, _, _ in KPI_COLUMNS]
+    return {name: col_letter(keys.index(name)) for name in PLAN_FIELDS}

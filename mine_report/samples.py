@@ -33,7 +33,8 @@ from mine_report.sample_texts import (
     NOTES,
 )
 from mine_report.template import write_template
-from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH, row_height
+from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
+from mine_report.template_styles import row_height
 
 SAMPLE_YEAR = 2023
 SAMPLE_DIR = Path("examples") / "submissions"

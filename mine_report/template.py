@@ -22,13 +22,8 @@ from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
 from mine_report.messages import text
 from mine_report.model import Measure, Plan
 from mine_report.template_guide import write_guide_sheet, write_submitter_sheet
-from mine_report.template_sheets import (
-    FONT,
-    Styles,
-    YearRules,
-    write_goals_sheet,
-    write_measure_sheet,
-)
+from mine_report.template_sheets import YearRules, write_goals_sheet, write_measure_sheet
+from mine_report.template_styles import FONT, Styles
 
 #: Earlier rounds' actuals to print (and lock) in a new template: (KPI or goal id, year) →
 #: a number, or a not-measured mark such as 未把握. Filled from a returned workbook today,

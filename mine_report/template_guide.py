@@ -17,7 +17,7 @@ from mine_report.layout import (
     SUBMITTER_SHEET,
 )
 from mine_report.model import Measure, Plan
-from mine_report.template_sheets import (
+from mine_report.template_styles import (
     CURRENT_FILL,
     INPUT_FILL,
     LATER_FILL,

@@ -1,0 +1,123 @@
+"""Cell formats and sheet-level settings shared by every sheet of the standard workbook."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Sequence
+from decimal import Decimal
+
+from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.workbook import Workbook
+from xlsxwriter.worksheet import Worksheet
+
+FONT = "BIZ UDPゴシック"
+
+# Fills: input cells must stand out from plan cells at a glance, also in grey-scale print.
+HEADER_FILL = "#DDEBF7"
+LABEL_FILL = "#F2F2F2"
+INPUT_FILL = "#FFF2CC"
+CURRENT_FILL = "#FFD966"
+CURRENT_HEADER_FILL = "#F4B084"
+LATER_FILL = "#BFBFBF"
+PREFILLED_FILL = "#E2EFDA"
+HINT_COLOUR = "#595959"
+LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
+
+
+class Styles:
+    """The cell formats of one workbook (xlsxwriter formats belong to their workbook)."""
+
+    def __init__(self, wb: Workbook):
+        self._wb = wb
+        self._base = {"font_name": FONT, "font_size": 10, "valign": "top", "text_wrap": True}
+        fmt = self.make
+        self.title = fmt(bold=True, font_size=13, valign="vcenter")
+        self.subtitle = fmt(bold=True, font_size=11, valign="vcenter")
+        self.section = fmt(bold=True, font_size=11, valign="bottom", bottom=2,
+                           bottom_color="#2F5597")
+        self.label = fmt(bold=True, bg_color=LABEL_FILL, border=1)
+        self.id = fmt(bold=True, border=1, align="center")
+        self.id_cell = fmt(bold=True, font_size=12, border=1, align="center", valign="vcenter")
+        self.header = fmt(bold=True, bg_color=HEADER_FILL, border=1, align="center",
+                          valign="vcenter")
+        self.header_current = fmt(bold=True, bg_color=CURRENT_HEADER_FILL, border=1,
+                                  align="center", valign="vcenter")
+        self.header_later = fmt(bold=True, bg_color=LATER_FILL, border=1, align="center",
+                                valign="vcenter", font_color=HINT_COLOUR)
+        self.plan_text = fmt(border=1)
+        self.plan_center = fmt(border=1, align="center")
+        self.hint = fmt(font_color=HINT_COLOUR)
+        self.input_text = fmt(border=1, bg_color=INPUT_FILL, locked=False, num_format="@")
+        self.input_value = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="right")
+        self.input_choice = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="center",
+                                num_format="@")
+        self.input_date = fmt(border=1, bg_color=INPUT_FILL, locked=False, align="left",
+                              num_format="yyyy/m/d")
+        self.current_value = fmt(border=1, bg_color=CURRENT_FILL, locked=False, align="right")
+        self.later_value = fmt(border=1, bg_color=LATER_FILL)
+        self.prefilled_value = fmt(border=1, bg_color=PREFILLED_FILL, align="right")
+        self.notice = fmt(bold=True, font_size=14, font_color="#C00000", border=2,
+                          border_color="#C00000", align="center", valign="vcenter")
+        self._numbers: dict[int, object] = {}
+
+    def make(self, **props: object):
+        return self._wb.add_format({**self._base, **props})
+
+    def plan_number(self, decimals: int):
+        """A right-aligned plan number showing exactly `decimals` decimal places."""
+        if decimals not in self._numbers:
+            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
+            self._numbers[decimals] = self.make(border=1, align="right", num_format=pattern)
+        return self._numbers[decimals]
+
+
+# --- small helpers ----------------------------------------------------------------------
+
+
+def display_width(text: str) -> int:
+    """Width in Excel character units: full-width (Japanese) characters count twice."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
+
+
+def row_height(texts_and_widths: Sequence[tuple[str, float]], minimum: float = 18) -> float:
+    """A row height (points) tall enough to show each text wrapped in its column width."""
+    lines = 1
+    for text, width in texts_and_widths:
+        usable = max(width * 1.1 - 1, 1)  # BIZ UDPゴシック 10 pt is narrower than the unit
+        n = sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
+        lines = max(lines, n)
+    return max(minimum, lines * LINE_HEIGHT + 4)
+
+
+def decimals_of(value: Decimal) -> int:
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def cell(row: int, col: int) -> str:
+    """A1 reference of a 0-based (row, col)."""
+    return xl_rowcol_to_cell(row, col)
+
+
+def col_letter(col: int) -> str:
+    return xl_col_to_name(col)
+
+
+def set_print(ws: Worksheet) -> None:
+    """A4 landscape, one page wide, sheet name and page number in the footer."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
+    ws.set_footer("&L&A&R&P / &N")
+
+
+def protect(ws: Worksheet) -> None:
+    """Lock everything not explicitly unlocked; no password (see the README).
+
+    Resizing rows and columns stays allowed so long texts can be made visible;
+    inserting or deleting rows does not.
+    """
+    ws.protect("", {"format_columns": True, "format_rows": True})

@@ -19,6 +19,12 @@ test: $(VENV)/.installed-test fonts
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
 
+template: $(VENV)/.installed
+	@$(BIN)/mine-report template -o input/kpi_template.xlsx
+
+samples: $(VENV)/.installed
+	@$(BIN)/python scripts/make_samples.py
+
 fonts:
 	@$(CURDIR)/scripts/debian-deps.sh $(FONTS)
 

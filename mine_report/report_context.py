@@ -1,0 +1,453 @@
+"""The one typed context the report templates receive, built from the result objects.
+
+Everything a template prints is prepared here as text: numbers with thousands
+separators at the KPI's own precision, fiscal years as 令和5年度 / R5, rates through the
+grading engine's formatter. Rates, expected values and grades come from the engine's
+Evaluation as they are; nothing here recomputes them. Text from departments is passed
+as plain strings, and the templates escape it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from markupsafe import Markup
+
+from mine_report import __version__
+from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
+from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
+from mine_report.grading import (
+    COUNT_KEYS,
+    GRADES,
+    UNGRADED,
+    Evaluation,
+    KpiResult,
+    Rollup,
+    format_number,
+    format_points,
+    format_rate,
+)
+from mine_report.merge import Merged
+from mine_report.model import Kpi
+
+NOT_GRADED = NO_VALUE = UNGRADED
+#: Arrows for a grade that moved since the previous year (KpiResult.trend).
+ARROWS = {"up": "↑", "down": "↓"}
+
+
+# --- formatting --------------------------------------------------------------------------
+
+
+def decimal_places(value: Decimal | None) -> int:
+    """How many decimals a plan value is written with (60.0 → 1, 540 → 0)."""
+    if value is None:
+        return 0
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def kpi_places(kpi: Kpi) -> int:
+    """The usual precision of a KPI: as many decimals as its plan values are written with."""
+    return max(decimal_places(kpi.baseline), decimal_places(kpi.target))
+
+
+def format_actual(value: Decimal | None, places: int) -> str:
+    """An actual at the KPI's precision, or more decimals if the department wrote more
+    (a report must not round away what was reported)."""
+    if value is None:
+        return NO_VALUE
+    return format_number(value, max(places, decimal_places(value)))
+
+
+def japanese_date(day: dt.date) -> str:
+    """令和6年7月1日 (令和元年 for 2019)."""
+    if day.year > REIWA_OFFSET:
+        n = day.year - REIWA_OFFSET
+        return f"令和{'元' if n == 1 else n}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def report_datetime() -> dt.datetime:
+    """When the report is issued: SOURCE_DATE_EPOCH when set (reproducible), else now (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if epoch.isdigit():
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
+    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+# --- the context --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GradeCell:
+    """A grade as printed: the letter always, the CSS class adds colour only."""
+
+    letter: str
+
+    @property
+    def css(self) -> str:
+        return f"grade-{self.letter}" if self.letter in ("A", "B", "C", "D") else "grade-none"
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI or goal indicator as a table row plus its trend chart."""
+
+    id: str
+    name: str
+    unit: str
+    baseline: str
+    baseline_year: str
+    actuals: tuple[str, ...]  # one per report year, oldest first
+    target: str
+    target_year: str
+    expected: str
+    progress_rate: str
+    grade: GradeCell
+    previous_grade: GradeCell | None
+    arrow: str  # ↑ / ↓ when the grade moved, else ""
+    reason: str  # why the grade is 「－」, from the engine
+    notes: tuple[str, ...]  # 備考 the department wrote for this KPI
+    chart: Markup
+    cumulative: bool
+    direction: str
+
+
+@dataclass(frozen=True)
+class InitiativeRow:
+    id: str
+    title: str
+    schedule: str
+    status: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MeasureSection:
+    id: str
+    title: str
+    description: str
+    submitted: bool
+    department: str
+    file: str
+    grade: GradeCell
+    mean_points: str
+    counts: dict[str, int]
+    kpis: tuple[KpiRow, ...]
+    initiatives: tuple[InitiativeRow, ...]
+    achievements: str
+    issues: str
+    outlook: str
+    outlook_text: str
+
+
+@dataclass(frozen=True)
+class PolicySection:
+    id: str
+    anchor: str
+    title: str
+    description: str
+    grade: GradeCell
+    measures: tuple[MeasureSection, ...]
+
+
+@dataclass(frozen=True)
+class StrategyChapter:
+    id: str
+    anchor: str
+    heading: str  # 重点戦略1
+    title: str
+    description: str
+    grade: GradeCell
+    goals: tuple[KpiRow, ...]
+    policies: tuple[PolicySection, ...]
+
+
+@dataclass(frozen=True)
+class CountRow:
+    """One row of the grade-count table (a strategy, or the total)."""
+
+    label: str
+    title: str
+    counts: tuple[int, ...]  # in ReportContext.grade_letters order, then 「－」
+    total: int
+    mean_points: str
+    grade: GradeCell
+
+
+@dataclass(frozen=True)
+class ListedKpi:
+    """A KPI in the 総括 lists (graded D, or not graded)."""
+
+    id: str
+    name: str
+    measure: str
+    department: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class GradeDefinition:
+    grade: GradeCell
+    label: str
+    description: str
+
+
+@dataclass(frozen=True)
+class InputRow:
+    name: str
+    department: str
+    submitter: str
+    sha256_short: str
+    measures: str
+
+
+@dataclass(frozen=True)
+class WarningRow:
+    file: str
+    place: str
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    """Everything the report templates print, already formatted."""
+
+    plan_title: str
+    municipality: str
+    issuer: str
+    year: int
+    year_label: str  # 令和5年度
+    title: str  # 令和5年度 効果検証報告書
+    issued_on: str  # 令和6年7月1日
+    issued_iso: str  # 2024-07-01T00:00:00Z, for the PDF metadata
+    generator: str
+    draft: bool
+    sample: bool
+    report_years: tuple[str, ...]  # column headers for each year's actual: R2 … R5
+    grade_letters: tuple[str, ...]  # A … D
+    rate_name: str  # 進捗率 or 達成率, as the rules in force call it
+    rules_text: tuple[str, ...]
+    grade_definitions: tuple[GradeDefinition, ...]
+    example: tuple[str, ...]
+    count_rows: tuple[CountRow, ...]
+    total_row: CountRow
+    goal_total_row: CountRow
+    count_chart: Markup
+    goals: tuple[KpiRow, ...]
+    graded_d: tuple[ListedKpi, ...]
+    not_graded: tuple[ListedKpi, ...]
+    strategies: tuple[StrategyChapter, ...]
+    inputs: tuple[InputRow, ...]
+    warnings: tuple[WarningRow, ...]
+    unsubmitted: tuple[tuple[str, str, str], ...]  # (measure id, title, strategy heading)
+    left_out: tuple[tuple[str, str], ...]
+    goal_department: str
+    kpi_count: int
+
+
+# --- building it ---------------------------------------------------------------------------
+
+
+def _grade(letter: str | None) -> GradeCell:
+    return GradeCell(letter or NOT_GRADED)
+
+
+def _float(value: Decimal | Fraction | None) -> float | None:
+    return None if value is None else float(value)
+
+
+def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> KpiRow:
+    kpi = result.kpi
+    places = kpi_places(kpi)
+    current = result.current
+    previous = result.previous
+    actuals = []
+    for year in years:
+        graded = result.by_year.get(year)
+        actuals.append(format_actual(graded.actual if graded else None, places))
+    trend = TrendData(
+        baseline=None if kpi.baseline is None else (kpi.baseline_year, float(kpi.baseline)),
+        actuals=[(y, _float(result.by_year[y].actual) if y in result.by_year else None)
+                 for y in years],
+        expected=[(y, float(g.expected)) for y, g in sorted(result.by_year.items())
+                  if g.expected is not None],
+        target=(kpi.target_year, float(kpi.target)),
+    )
+    return KpiRow(
+        id=kpi.id,
+        name=kpi.name,
+        unit=kpi.unit,
+        baseline=format_number(kpi.baseline, places),
+        baseline_year=short_fiscal_year(kpi.baseline_year),
+        actuals=tuple(actuals),
+        target=format_number(kpi.target, places),
+        target_year=short_fiscal_year(kpi.target_year),
+        expected=format_number(current.expected, places),
+        progress_rate=format_rate(current.progress_rate),
+        grade=_grade(current.grade),
+        previous_grade=_grade(previous.grade) if previous else None,
+        arrow=ARROWS.get(result.trend or "", ""),
+        reason=current.reason,
+        notes=tuple(notes),
+        chart=trend_chart(trend, label=f"{kpi.name}の推移"),
+        cumulative=kpi.cumulative,
+        direction=kpi.direction,
+    )
+
+
+def _count_row(label: str, title: str, rollup: Rollup) -> CountRow:
+    counts = tuple(rollup.counts[g] for g in COUNT_KEYS)
+    return CountRow(label, title, counts, rollup.total, format_points(rollup.mean_points),
+                    _grade(rollup.grade))
+
+
+def _example(evaluation: Evaluation) -> tuple[str, ...]:
+    """One worked example from a real KPI, in words: the engine's own numbers for it
+    (expected value, rate, grade) put into the formula of the rules in force."""
+    rules = evaluation.rules
+    candidates = [r for r in evaluation.kpis.values()
+                  if r.current.graded and r.kpi.baseline is not None
+                  and r.kpi.direction == "increase" and r.current.expected is not None]
+    # A KPI between the bands shows the formula best; any graded one will do otherwise.
+    candidates.sort(key=lambda r: r.current.grade not in ("B", "C"))
+    if not candidates:
+        return ()
+    k, g = candidates[0].kpi, candidates[0].current
+    places = kpi_places(k)
+    unit = "" if k.unit == NO_VALUE else k.unit
+    baseline, target = format_number(k.baseline, places), format_number(k.target, places)
+    expected = format_number(g.expected, places + 1)
+    actual = format_actual(g.actual, places)
+    rate = format_rate(g.progress_rate)
+    if rules.formula == "progress":
+        formula = (f"{rules.rate_name} ＝（実績値 − 基準値）÷（見込み値 − 基準値）"
+                   f"＝（{actual} − {baseline}）÷（{expected} − {baseline}）≒ {rate}")
+    else:
+        formula = f"{rules.rate_name} ＝ 実績値 ÷ 見込み値 ＝ {actual} ÷ {expected} ≒ {rate}"
+    return (
+        f"例：「{k.name}」（{k.id}）は、基準値 {baseline}{unit}"
+        f"（{format_fiscal_year(k.baseline_year)}）、目標値 {target}{unit}"
+        f"（{format_fiscal_year(k.target_year)}）です。",
+        f"{format_fiscal_year(g.year)}の見込み値は {expected}{unit}、実績値は {actual}{unit} でした。",
+        formula,
+        f"したがって評価は「{g.grade}」（{rules.grade_rule(g.grade).label}）です。",
+    )
+
+
+def build_context(merged: Merged, evaluation: Evaluation, *,
+                  issued: dt.datetime | None = None) -> ReportContext:
+    """Turn the merged inputs and the engine's evaluation into the report's context."""
+    plan = merged.plan
+    issued = issued or report_datetime()
+    rules = evaluation.rules
+    years = [y for y in plan.years if y <= evaluation.year]
+    notes: dict[str, list[str]] = {}
+    for mm in merged.measures.values():
+        if mm.report:
+            for kpi_id, note in mm.report.notes:
+                if note.strip():
+                    notes.setdefault(kpi_id, []).append(note)
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()))
+            for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
+
+    chapters = []
+    for s in plan.strategies:
+        policies = []
+        for p in s.policies:
+            measures = []
+            for m in p.measures:
+                mm = merged.measures[m.id]
+                rep = mm.report
+                status = {i.initiative_id: i for i in rep.initiatives} if rep else {}
+                rollup = evaluation.measures[m.id]
+                measures.append(MeasureSection(
+                    id=m.id, title=m.title, description=m.description,
+                    submitted=mm.submitted, department=mm.department, file=mm.file,
+                    grade=_grade(rollup.grade), mean_points=format_points(rollup.mean_points),
+                    counts=dict(rollup.counts),
+                    kpis=tuple(rows[k.id] for k in m.kpis),
+                    initiatives=tuple(
+                        InitiativeRow(i.id, i.title, i.schedule,
+                                      status[i.id].status if i.id in status else "",
+                                      status[i.id].text if i.id in status else "")
+                        for i in m.initiatives),
+                    achievements=rep.achievements if rep else "",
+                    issues=rep.issues if rep else "",
+                    outlook=rep.outlook if rep else "",
+                    outlook_text=rep.outlook_text if rep else "",
+                ))
+            policies.append(PolicySection(
+                id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
+                grade=_grade(evaluation.policies[p.id].grade), measures=tuple(measures)))
+        chapters.append(StrategyChapter(
+            id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
+            description=s.description, grade=_grade(evaluation.strategies[s.id].grade),
+            goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
+
+    measure_title = {m.id: m.title for m in plan.measures}
+    graded_d, not_graded = [], []
+    for kid, result in evaluation.kpis.items():
+        g = result.current
+        mm = merged.measures[result.measure_id]
+        entry = dict(id=kid, name=result.kpi.name,
+                     measure=f"{result.measure_id} {measure_title[result.measure_id]}",
+                     department=mm.department or "（未提出）")
+        if g.grade == GRADES[-1]:
+            graded_d.append(ListedKpi(**entry, detail=rows[kid].progress_rate))
+        elif not g.graded:
+            not_graded.append(ListedKpi(**entry, detail=g.reason))
+    for gid, result in evaluation.goals.items():
+        if not result.current.graded:
+            not_graded.append(ListedKpi(id=gid, name=result.kpi.name, measure="目標指標",
+                                        department=merged.goal_department or "（未提出）",
+                                        detail=result.current.reason))
+
+    strategy_of = {m.id: f"重点戦略{s.id}" for s in plan.strategies for m in s.measures}
+    return ReportContext(
+        plan_title=plan.title,
+        municipality=plan.municipality,
+        issuer=plan.issuer,
+        year=evaluation.year,
+        year_label=format_fiscal_year(evaluation.year),
+        title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書",
+        issued_on=japanese_date(issued.date()),
+        issued_iso=issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        generator=f"mine-report {__version__}",
+        draft=merged.draft,
+        sample=merged.sample,
+        report_years=tuple(short_fiscal_year(y) for y in years),
+        grade_letters=GRADES,
+        rules_text=tuple(rules.describe()),
+        rate_name=rules.rate_name,
+        grade_definitions=tuple(GradeDefinition(_grade(g.grade), g.label, g.description)
+                                for g in (*rules.grades, rules.ungraded)),
+        example=_example(evaluation),
+        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id])
+                         for s in plan.strategies),
+        total_row=_count_row("KPI 全体", "", evaluation.total),
+        goal_total_row=_count_row("目標指標", "", evaluation.goal_total),
+        count_chart=grade_bar_chart(
+            [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
+             for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)],
+            COUNT_KEYS, title="重点戦略別の評価の内訳"),
+        goals=tuple(rows[g.id] for g in plan.goal_indicators),
+        graded_d=tuple(graded_d),
+        not_graded=tuple(not_graded),
+        strategies=tuple(chapters),
+        inputs=tuple(InputRow(f.name, f.department, f.submitter, f.sha256[:12],
+                              "、".join(f.measure_ids)) for f in merged.inputs),
+        warnings=tuple(WarningRow(w.file, "!".join(x for x in (w.sheet, w.cell) if x), w.code,
+                                  w.message) for w in merged.warnings),
+        unsubmitted=tuple((mid, measure_title[mid], strategy_of[mid])
+                          for mid in merged.unsubmitted),
+        left_out=tuple(merged.left_out),
+        goal_department=merged.goal_department,
+        kpi_count=len(evaluation.kpis),
+    )

@@ -1,0 +1,383 @@
+"""The evaluation report PDF/HTML, rendered from a realistic graded year (conftest's
+report_inputs) and checked with the real PDF tools a reader's computer would use."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from conftest import INJECTED_COMMENT, REPORT_UNSUBMITTED
+
+from mine_report import report
+from mine_report.fiscal import format_fiscal_year
+from mine_report.grading import COUNT_KEYS, format_rate
+from mine_report.report_context import build_context, format_actual, kpi_places
+
+pytestmark = pytest.mark.slow
+
+EPOCH = "1719792000"  # 2024-07-01 00:00 UTC
+TESTS = Path(__file__).resolve().parent
+
+
+def norm(text: str) -> str:
+    """Text without any whitespace: table cells wrap long names over several lines."""
+    return "".join(text.split())
+
+
+def pdftotext(pdf: Path, *args: str) -> str:
+    return subprocess.run(["pdftotext", *args, str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout
+
+
+class RecordingFetcher(report.AssetFetcher):
+    """The real fetcher, noting every URL WeasyPrint asks for and what it got."""
+
+    calls: list[tuple[str, bool]] = []
+
+    def fetch(self, url, headers=None):
+        try:
+            response = super().fetch(url, headers)
+        except ValueError:
+            self.calls.append((url, False))
+            raise
+        self.calls.append((url, True))
+        return response
+
+
+def data_workbook(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    wb.active.append(["KPI", "実績値"])
+    wb.active.append(["1-1-1-1", 511])
+    wb.save(path)
+    return path
+
+
+def render(out: Path, merged, evaluation, **options) -> list[Path]:
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        mp.setattr(report, "AssetFetcher", RecordingFetcher)
+        RecordingFetcher.calls = []
+        return report.render_report(merged, evaluation, out, **options)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory, report_inputs):
+    """The report rendered once (PDF + HTML, the data workbook attached)."""
+    merged, evaluation = report_inputs
+    out = tmp_path_factory.mktemp("output")
+    attachment = data_workbook(out / "kpi_merged.xlsx")
+    messages: list[str] = []
+    paths = render(out, merged, evaluation, html=True, attachments=[attachment],
+                   progress=messages.append)
+    text = pdftotext(out / "report.pdf")
+    layout = pdftotext(out / "report.pdf", "-layout")
+    return dict(out=out, paths=paths, pdf=out / "report.pdf", html=out / "report.html",
+                text=text, pages=text.split("\f")[:-1], layout=layout.split("\f")[:-1],
+                fetched=list(RecordingFetcher.calls),
+                attachment=attachment, messages=messages, merged=merged, evaluation=evaluation)
+
+
+def test_writes_pdf_and_html_and_says_so(built):
+    assert built["paths"] == [built["pdf"], built["html"]]
+    assert built["pdf"].read_bytes().startswith(b"%PDF-1.7")
+    assert built["messages"][-1].endswith("report.pdf、report.html")
+    assert not [p for p in built["out"].iterdir() if p.name.endswith(".part")]
+
+
+def test_page_count_is_sane_and_every_page_is_a4(built):
+    info = subprocess.run(["pdfinfo", str(built["pdf"])], capture_output=True, text=True,
+                          check=True).stdout
+    pages = int(re.search(r"^Pages:\s+(\d+)", info, re.M)[1])
+    assert 30 <= pages <= 80
+    assert pages == len(built["pages"])
+    assert re.search(r"^Page size:\s+595\.\d+ x 841\.\d+ pts \(A4\)", info, re.M)
+
+
+def test_metadata_language_and_pdfa(built):
+    info = subprocess.run(["pdfinfo", str(built["pdf"])], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Title:\s+第2期美祢市.*令和5年度 効果検証報告書$", info, re.M)
+    assert re.search(r"^Author:\s+美祢市$", info, re.M)
+    assert re.search(r"^Subject:\s+\S.*効果検証", info, re.M)
+    assert re.search(r"^CreationDate:\s+Mon Jul  1 00:00:00 2024", info, re.M)
+    qdf = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(built["pdf"]), "-"],
+                         capture_output=True, check=True).stdout
+    assert b"/Lang (ja)" in qdf
+    assert b'pdfaid:part="3"' in qdf and b'pdfaid:conformance="B"' in qdf
+    assert b"/OutputIntents" in qdf and b"/GTS_PDFA1" in qdf
+    check = subprocess.run(["qpdf", "--check", str(built["pdf"])], capture_output=True, text=True)
+    assert check.returncode == 0, check.stdout + check.stderr
+
+
+def test_only_embedded_biz_ud_fonts(built):
+    listing = subprocess.run(["pdffonts", str(built["pdf"])], capture_output=True, text=True,
+                             check=True).stdout.splitlines()[2:]
+    assert listing
+    for line in listing:
+        name, emb = line.split()[0], line.split()[-5]
+        assert emb == "yes", line
+        assert "BIZ-UD" in name, line
+
+
+def test_data_workbook_is_attached(built, tmp_path):
+    listed = subprocess.run(["pdfdetach", "-list", str(built["pdf"])], capture_output=True,
+                            text=True, check=True).stdout
+    assert "kpi_merged.xlsx" in listed
+    subprocess.run(["pdfdetach", "-saveall", "-o", str(tmp_path), str(built["pdf"])], check=True)
+    assert (tmp_path / "kpi_merged.xlsx").read_bytes() == built["attachment"].read_bytes()
+
+
+def test_text_has_title_every_kpi_and_cover_details(built):
+    text = norm(built["text"])
+    plan = built["merged"].plan
+    assert "令和5年度効果検証報告書" in text
+    cover = norm(built["pages"][0])
+    assert norm(plan.title) in cover
+    assert norm(f"{plan.municipality}{plan.issuer}") in cover
+    assert "令和6年7月1日" in cover  # SOURCE_DATE_EPOCH 2024-07-01
+    assert "暫定版" not in cover and "サンプルデータ" not in cover
+    missing = [k.id for k in plan.kpis + plan.goal_indicators if norm(k.name) not in text]
+    assert missing == []
+
+
+def test_summary_table_has_every_grade_count(built):
+    evaluation = built["evaluation"]
+    summary = next(i for i, p in enumerate(built["pages"]) if p.lstrip().startswith(
+        built["merged"].plan.title) and "重点戦略別の評価" in p)
+    layout = pdftotext(built["pdf"], "-layout", "-f", str(summary + 1), "-l", str(summary + 1))
+    rows = {f"重点戦略{sid}": r for sid, r in evaluation.strategies.items()}
+    rows["KPI 全体"] = evaluation.total
+    rows["目標指標"] = evaluation.goal_total
+    for label, rollup in rows.items():
+        numbers = [str(rollup.counts[g]) for g in COUNT_KEYS] + [str(rollup.total)]
+        pattern = re.escape(label) + r"\D*?" + r"\s+".join(numbers) + r"\s"
+        assert re.search(pattern, layout), (label, numbers)
+
+
+def contents_entries(built) -> list[tuple[str, int]]:
+    """(title, page) of every line of the contents page, as printed."""
+    contents = pdftotext(built["pdf"], "-layout", "-f", "2", "-l", "2")
+    return [(title, int(page)) for title, page in
+            re.findall(r"^\s*(\S.*?)\s*\.{3,}\s*(\d+)\s*$", contents, re.M)]
+
+
+def test_contents_page_numbers_match_where_chapters_start(built):
+    pages = built["pages"]
+    plan = built["merged"].plan
+    entries = contents_entries(built)
+    expected_titles = (["評価の方法", "総括"]
+                       + [t for s in plan.strategies
+                          for t in [f"重点戦略{s.id}", *(f"戦略方針{p.id}" for p in s.policies)]]
+                       + ["付録"])
+    assert [title.split()[0] for title, _ in entries] == expected_titles
+    numbers = [page for _, page in entries]
+    assert numbers == sorted(numbers) and numbers[0] == 3
+    for title, page in entries:
+        heading = norm(title)
+        text = norm(pages[page - 1])
+        assert heading in text, (title, page)
+        if title.startswith("戦略方針"):
+            # Mid-page heading: it must not already be on the page before.
+            if page - 1 > 2:
+                assert heading not in norm(pages[page - 2]), (title, page)
+        else:
+            # A chapter starts a page: its heading comes right after the running header.
+            assert text.index(heading) < len(norm(plan.title)) + 2 * len(heading) + 10, title
+
+
+def test_running_header_names_the_current_chapter(built):
+    plan = built["merged"].plan
+    entries = [(t, p) for t, p in contents_entries(built) if not t.startswith("戦略方針")]
+    starts = [p for _, p in entries] + [len(built["pages"]) + 1]
+    for (title, first), end in zip(entries, starts[1:], strict=True):
+        for page in range(first, end):
+            header = next(line for line in built["layout"][page - 1].splitlines() if line.strip())
+            left, right = header.strip().split(maxsplit=1)
+            assert left == plan.title, page
+            assert norm(right).startswith(norm(title.split()[0])), (page, header)
+    strategy3 = next(p for t, p in entries if t.startswith("重点戦略3"))
+    header = next(line for line in built["layout"][strategy3].splitlines() if line.strip())
+    assert norm(plan.strategies[2].title) in norm(header)
+
+
+def test_department_text_is_printed_literally_and_nothing_is_fetched(built):
+    assert norm(INJECTED_COMMENT) in norm(built["text"])
+    assert built["fetched"] == []
+    html = built["html"].read_text(encoding="utf-8")
+    assert "&lt;img src=&#34;file:///etc/passwd&#34;&gt;" in html
+    assert "<img" not in html
+
+
+def test_html_is_self_contained(built):
+    html = built["html"].read_text(encoding="utf-8")
+    assert html.startswith("<!DOCTYPE html>") and '<html lang="ja">' in html
+    assert "<style>" in html and html.count("<svg") >= 85
+    for external in ("<link", "<script", "<img", ' src="', "url("):
+        assert external not in html, external
+
+
+def test_no_line_starts_with_closing_punctuation(built):
+    bad = [line for line in built["text"].splitlines() if line and line[0] in "、。」）"]
+    assert bad == []
+
+
+def test_unsubmitted_measure_is_reported(built):
+    text = norm(built["text"])
+    measure = built["merged"].plan.measure(REPORT_UNSUBMITTED)
+    assert norm(f"施策{measure.id}{measure.title}") in text
+    assert "この施策の調査票は提出されていない" in text
+    appendix = pdftotext(built["pdf"], "-layout", "-f", str(len(built["pages"])))
+    assert re.search(rf"{measure.id}\s+{re.escape(measure.title)}\s+重点戦略2", appendix)
+
+
+def test_worked_example_uses_the_engines_numbers(built):
+    evaluation = built["evaluation"]
+    context = build_context(built["merged"], evaluation)
+    example = "".join(context.example)
+    kpi_id = re.search(r"（(\d+-\d+-\d+-\d+)）", example)[1]
+    graded = evaluation.kpis[kpi_id].current
+    assert format_rate(graded.progress_rate) in example
+    assert format_actual(graded.actual, kpi_places(graded.kpi)) in example
+    assert f"評価は「{graded.grade}」" in example
+    assert norm(example) in norm(built["text"])
+
+
+def test_same_inputs_give_identical_bytes(built, tmp_path):
+    again = render(tmp_path, built["merged"], built["evaluation"], html=True,
+                   attachments=[built["attachment"]])
+    assert again[0].read_bytes() == built["pdf"].read_bytes()
+    assert again[1].read_bytes() == built["html"].read_bytes()
+
+
+def test_cover_flags_draft_and_sample(report_inputs):
+    merged, evaluation = report_inputs
+    flagged = dataclasses.replace(merged, draft=True, sample=True)
+    html = report.render_html(build_context(flagged, evaluation), report.template_dirs(None))
+    cover = html[html.index('<section class="cover">'):html.index("</section>")]
+    assert "暫定版" in cover and "サンプルデータ" in cover
+    plain = report.render_html(build_context(merged, evaluation), report.template_dirs(None))
+    assert "暫定版" not in plain[plain.index('<section class="cover">'):]
+
+
+def test_report_names_the_plans_own_issuer(report_inputs):
+    merged, evaluation = report_inputs
+    other = dataclasses.replace(merged.plan, municipality="架空町", issuer="企画課",
+                                title="架空町総合戦略")
+    html = report.render_html(build_context(dataclasses.replace(merged, plan=other), evaluation),
+                              report.template_dirs(None))
+    assert "架空町　企画課" in html and "美祢市" not in html.split("<body>")[1].split("</section>")[0]
+    assert f"{format_fiscal_year(evaluation.year)} 効果検証報告書" in html
+
+
+# --- user templates and the URL fetcher ------------------------------------------------------
+
+
+def test_user_templates_override_and_only_their_assets_are_fetched(report_inputs, tmp_path):
+    merged, evaluation = report_inputs
+    own = tmp_path / "mytemplates"
+    own.mkdir()
+    (own / "logo.svg").write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        '<rect width="10" height="10"/></svg>', encoding="utf-8")
+    # A tiny report that tries every way out; the rest of the package templates stay.
+    (own / "report.html").write_text(
+        '<!DOCTYPE html><html lang="ja"><head><title>{{ report.title }}</title>'
+        '<style>{% include "report.css" %}</style></head><body>'
+        '<h1>{{ report.municipality }}の独自様式</h1><img src="logo.svg" alt="logo">'
+        '<img src="file:///etc/passwd" alt="x"><img src="http://example.com/x.png" alt="y">'
+        '<img src="../escape.svg" alt="z">'
+        '{% include "method.html" %}</body></html>', encoding="utf-8")
+    (tmp_path / "escape.svg").write_text((own / "logo.svg").read_text(), encoding="utf-8")
+    out = tmp_path / "out"
+    paths = render(out, merged, evaluation, templates_dir=own)
+    assert paths == [out / "report.pdf"]
+    text = pdftotext(paths[0])
+    assert "美祢市の独自様式" in text and "評価の方法" in text
+    served = {url.rsplit("/", 1)[-1]: ok for url, ok in RecordingFetcher.calls}
+    assert served == {"logo.svg": True, "passwd": False, "x.png": False, "escape.svg": False}
+
+
+def test_fetcher_refuses_everything_outside_the_template_folders(tmp_path):
+    fetcher = report.AssetFetcher([tmp_path])
+    (tmp_path / "a.css").write_text("p {}", encoding="utf-8")
+    assert fetcher.fetch((tmp_path / "a.css").as_uri()).read() == b"p {}"
+    for url in ("file:///etc/passwd", "http://example.com/x.png", "https://example.com/",
+                "data:text/plain,hi", (tmp_path / "missing.css").as_uri(),
+                (tmp_path / ".." / "x").as_uri()):
+        with pytest.raises(ValueError, match="R011|テンプレートのフォルダー外"):
+            fetcher.fetch(url)
+
+
+def test_missing_templates_folder_is_a_clear_error(report_inputs, tmp_path):
+    merged, evaluation = report_inputs
+    with pytest.raises(report.ReportError, match=r"^\[R002\] テンプレートのフォルダーがありません"):
+        report.render_report(merged, evaluation, tmp_path, templates_dir=tmp_path / "nope")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_broken_user_template_fails_before_any_output_and_keeps_the_old_report(
+        report_inputs, tmp_path):
+    merged, evaluation = report_inputs
+    own = tmp_path / "tpl"
+    own.mkdir()
+    (own / "cover.html").write_text("<section>\n{% if report.title %}\n</section>\n",
+                                    encoding="utf-8")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "report.pdf").write_bytes(b"old report")
+    with pytest.raises(report.ReportError, match=r"^\[R003\] テンプレート .*cover.html.* 行目"):
+        report.render_report(merged, evaluation, out, templates_dir=own)
+    assert (out / "report.pdf").read_bytes() == b"old report"
+    assert sorted(p.name for p in out.iterdir()) == ["report.pdf"]
+    (own / "cover.html").write_text("{{ report.no_such_field }}", encoding="utf-8")
+    with pytest.raises(report.ReportError, match=r"^\[R003\].*no_such_field"):
+        report.render_report(merged, evaluation, out, templates_dir=own)
+
+
+def test_missing_attachment_is_a_clear_error(report_inputs, tmp_path):
+    merged, evaluation = report_inputs
+    with pytest.raises(report.ReportError, match=r"^\[R004\].*kpi_merged.xlsx"):
+        report.render_report(merged, evaluation, tmp_path,
+                             attachments=[tmp_path / "kpi_merged.xlsx"])
+    assert not (tmp_path / "report.pdf").exists()
+
+
+def test_missing_font_stops_before_rendering(tmp_path):
+    # A fontconfig with no font folders at all: what a server without fonts looks like.
+    conf = tmp_path / "fonts.conf"
+    conf.write_text('<?xml version="1.0"?><!DOCTYPE fontconfig SYSTEM "fonts.dtd">'
+                    f"<fontconfig><cachedir>{tmp_path / 'cache'}</cachedir></fontconfig>",
+                    encoding="utf-8")
+    out = tmp_path / "out"
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "from conftest import make_report_inputs\n"
+        "from mine_report.report import FontMissingError, render_report\n"
+        "merged, evaluation = make_report_inputs()\n"
+        "try:\n"
+        "    render_report(merged, evaluation, Path(sys.argv[2]))\n"
+        "except FontMissingError as exc:\n"
+        "    print(exc)\n"
+        "    sys.exit(3)\n")
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf), "PYTHONWARNINGS": "ignore"}
+    run = subprocess.run([sys.executable, "-c", script, str(TESTS), str(out)], env=env,
+                         capture_output=True, text=True)
+    assert run.returncode == 3, run.stdout + run.stderr
+    message = run.stdout.strip()
+    assert message.startswith("[R001] ")
+    assert "BIZ UDPGothic" in message
+    assert "fonts-morisawa-bizud-gothic" in message and "fonts-morisawa-bizud-mincho" in message
+    assert "Traceback" not in run.stderr
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_fonts_are_found_here():
+    report.check_fonts()  # the test machine has the fonts (make fonts installs them)
+    assert report.REQUIRED_FONT in report.installed_font_families()

@@ -130,15 +130,15 @@ def _nice_step(span: float) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def _axis_label(value: float, step: float) -> str:
-    """A tick label: 1,500 / 0.5 / 28万 (values from 100,000 up are written in 万 to fit)."""
-    if abs(value) >= 100_000 or step >= 100_000:
-        man_step = step / 10_000
-        decimals = max(0, -math.floor(math.log10(man_step))) if man_step < 1 else 0
-        return f"{value / 10_000:,.{decimals}f}万"
+def _axis_label(value: float, step: float, in_man: bool) -> str:
+    """A tick label: 1,500 / 0.5, or 28万 when the axis reaches 100,000 (to fit)."""
+    if in_man:
+        value, step = value / 10_000, step / 10_000
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     text = f"{value:,.{decimals}f}"
-    return "0" if text.strip("-0.,") == "" else text
+    if text.strip("-0.,") == "":
+        text = "0"
+    return text + ("万" if in_man and text != "0" else "")
 
 
 def trend_chart(data: TrendData, *, label: str = "") -> Markup:
@@ -207,8 +207,9 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
     # target years on the x axis (every year gets a tick mark).
     body.append(f'<path d="{"".join(f"M{_n(px(y))} {_n(bottom)}v3" for y in range(first, last + 1))}" '
                 f'stroke="#555555" stroke-width="0.6"/>')
-    y_labels = "".join(f'<text x="{_n(left - 3)}" y="{_n(py(t) + 3)}">{escape(_axis_label(t, step))}'
-                       f'</text>' for t in ticks)
+    in_man = max(abs(t) for t in ticks) >= 100_000  # one unit for the whole axis
+    y_labels = "".join(f'<text x="{_n(left - 3)}" y="{_n(py(t) + 3)}">'
+                       f'{escape(_axis_label(t, step, in_man))}</text>' for t in ticks)
     body.append(f'<g font-size="8" text-anchor="end">{y_labels}</g>')
     labelled = sorted({first, last, *(y for y, _ in data.actuals[-1:])})
     x_labels = "".join(f'<text x="{_n(px(y))}" y="{_n(bottom + 13)}">{short_fiscal_year(y)}</text>'

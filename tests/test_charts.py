@@ -128,3 +128,12 @@ def test_trend_chart_without_baseline_or_actuals_still_draws_the_target():
     root = parse(trend_chart(TrendData(None, [(2020, None), (2021, None)], [], (2024, 1.0))))
     assert any(p.get("stroke") == "#D55E00" for p in root.iter(f"{SVG}path"))
     assert not [p for p in root.iter(f"{SVG}path") if p.get("stroke") == "#0072B2"]
+
+
+def test_trend_chart_axis_uses_one_unit_throughout():
+    svg = trend_chart(TrendData((2018, 51220.0), [(2020, 45760.0), (2023, 85295.0)],
+                                [(2020, 78000.0)], (2024, 133000.0)))
+    ticks = [t.text for t in parse(svg).iter(f"{SVG}text") if t.get("y") and
+             t.text[0].isdigit()]
+    assert len(ticks) >= 3
+    assert all(t == "0" or t.endswith("万") for t in ticks), ticks

@@ -250,10 +250,21 @@ def test_worked_example_uses_the_engines_numbers(built):
 
 
 def test_same_inputs_give_identical_bytes(built, tmp_path):
-    again = render(tmp_path, built["merged"], built["evaluation"], html=True,
-                   attachments=[built["attachment"]])
-    assert again[0].read_bytes() == built["pdf"].read_bytes()
-    assert again[1].read_bytes() == built["html"].read_bytes()
+    # Another process with another hash seed: no set or dict order may leak into the bytes.
+    script = (
+        "import sys; sys.path.insert(0, sys.argv[1])\n"
+        "from pathlib import Path\n"
+        "from conftest import make_report_inputs\n"
+        "from mine_report.report import render_report\n"
+        "merged, evaluation = make_report_inputs()\n"
+        "render_report(merged, evaluation, Path(sys.argv[2]), html=True,"
+        " attachments=[Path(sys.argv[3])])\n")
+    env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
+    run = subprocess.run([sys.executable, "-c", script, str(TESTS), str(tmp_path),
+                          str(built["attachment"])], env=env, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "report.pdf").read_bytes() == built["pdf"].read_bytes()
+    assert (tmp_path / "report.html").read_bytes() == built["html"].read_bytes()
 
 
 def test_cover_flags_draft_and_sample(report_inputs):

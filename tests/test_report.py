@@ -76,9 +76,10 @@ def built(tmp_path_factory, report_inputs):
     paths = render(out, merged, evaluation, html=True, attachments=[attachment],
                    progress=messages.append)
     text = pdftotext(out / "report.pdf")
+    raw = pdftotext(out / "report.pdf", "-raw")  # drawing order: a wrapped cell stays together
     layout = pdftotext(out / "report.pdf", "-layout")
     return dict(out=out, paths=paths, pdf=out / "report.pdf", html=out / "report.html",
-                text=text, pages=text.split("\f")[:-1], layout=layout.split("\f")[:-1],
+                text=text, raw=raw, pages=text.split("\f")[:-1], layout=layout.split("\f")[:-1],
                 fetched=list(RecordingFetcher.calls),
                 attachment=attachment, messages=messages, merged=merged, evaluation=evaluation)
 
@@ -143,7 +144,8 @@ def test_text_has_title_every_kpi_and_cover_details(built):
     assert norm(f"{plan.municipality}{plan.issuer}") in cover
     assert "令和6年7月1日" in cover  # SOURCE_DATE_EPOCH 2024-07-01
     assert "暫定版" not in cover and "サンプルデータ" not in cover
-    missing = [k.id for k in plan.kpis + plan.goal_indicators if norm(k.name) not in text]
+    raw = norm(built["raw"])
+    missing = [k.id for k in plan.kpis + plan.goal_indicators if norm(k.name) not in raw]
     assert missing == []
 
 
@@ -393,3 +395,12 @@ def test_missing_font_stops_before_rendering(tmp_path):
 def test_fonts_are_found_here():
     report.check_fonts()  # the test machine has the fonts (make fonts installs them)
     assert report.REQUIRED_FONT in report.installed_font_families()
+
+
+def test_tables_continued_on_a_new_page_repeat_their_header(built):
+    plan = built["merged"].plan
+    tables = 1 + sum(bool(s.goal_indicators) for s in plan.strategies) + len(plan.measures)
+    mentions = norm(built["raw"]).count("前年度の評価")  # the last header cell of KPI tables
+    mentions -= 1  # 評価の方法 explains the column once
+    # Each KPI table prints its header once, plus once more on every page it runs onto.
+    assert mentions > tables

@@ -12,20 +12,26 @@ import datetime as dt
 import importlib.resources
 import io
 import mimetypes
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
-import weasyprint
-from weasyprint.text.ffi import ffi, fontconfig
-from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.report_context import ReportContext, build_context, report_datetime
+
+# Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
+# slowly) but warns at import; users of the command should not see a Python warning.
+warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required",
+                        category=UserWarning)
+import weasyprint  # noqa: E402
+from weasyprint.text.ffi import ffi, fontconfig  # noqa: E402
+from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 PDF_NAME = "report.pdf"
 HTML_NAME = "report.html"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 # --- templates and sample workbooks (owned by the template's developer) ------------------
@@ -137,3 +139,25 @@ def make_report_inputs(year: int = REPORT_YEAR):
 def report_inputs():
     """A realistic (merged, evaluation) pair for 令和5年度, built once per test session."""
     return make_report_inputs()
+
+
+# --- returned workbooks (owned by the validator's developer) -----------------------------
+
+
+@pytest.fixture(scope="session")
+def department_workbook(tmp_path_factory, shipped_plan):
+    """A correctly filled 観光振興課 workbook (see workbooks.make_department_workbook), made
+    once. Read it only: use `returned` for a copy to damage."""
+    from workbooks import make_department_workbook
+
+    return make_department_workbook(tmp_path_factory.mktemp("returned"), shipped_plan)
+
+
+@pytest.fixture
+def returned(tmp_path, department_workbook):
+    """A fresh copy of the filled department workbook in tmp_path/in/, to damage."""
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    return Path(shutil.copy(department_workbook, folder / department_workbook.name))

@@ -71,3 +71,85 @@ def actual_cell(meta: WorkbookMeta, kpi_id: str, year: int) -> tuple[str, str]:
         if kpi_id in sm.kpi_rows:
             return sm.sheet, f"{sm.year_cols[year]}{sm.kpi_rows[kpi_id]}"
     raise KeyError(kpi_id)
+
+
+# --- returned workbooks for the validation tests (owned by the validator's developer) ---
+
+#: The department workbook the validation tests start from: evaluation year 令和5年度,
+#: measures 1-1-1 and 1-1-2 filled in completely, 1-1-3 left blank (not this department's).
+FILLED_YEAR = 2023
+FILLED_MEASURES = ["1-1-1", "1-1-2", "1-1-3"]
+FILLED_VALUES = {
+    ("1-1-1-1", 2020): 480, ("1-1-1-1", 2021): 505, ("1-1-1-1", 2022): 512,
+    ("1-1-1-1", 2023): 530,
+    ("1-1-1-2", 2020): 281000, ("1-1-1-2", 2021): 285500, ("1-1-1-2", 2022): 288000,
+    ("1-1-1-2", 2023): 290100,
+    ("1-1-2-1", 2020): 12000, ("1-1-2-1", 2021): 30500, ("1-1-2-1", 2022): 71000,
+    ("1-1-2-1", 2023): "未把握",
+    ("1-1-2-2", 2020): 11, ("1-1-2-2", 2021): 12, ("1-1-2-2", 2022): 12, ("1-1-2-2", 2023): 13,
+    ("1-1-2-3", 2020): 10, ("1-1-2-3", 2021): 15.5, ("1-1-2-3", 2022): 20, ("1-1-2-3", 2023): 25,
+}
+FILLED_NOTES = {"1-1-2-1": "入込客統計の公表が7月のため"}
+
+
+def make_department_workbook(folder: Path, plan: Plan, name: str = "観光振興課.xlsx") -> Path:
+    """FILLED_VALUES typed into a 観光振興課 template, every initiative reported, the
+    measure texts and the submitter filled in."""
+    from mine_report.layout import OUTLOOKS, STATUSES
+
+    statuses = {}
+    for mid in ("1-1-1", "1-1-2"):
+        for n, initiative in enumerate(plan.measure(mid).initiatives):
+            statuses[initiative.id] = (STATUSES[n % 3], f"{initiative.title}を実施した。")
+    path = make_filled(folder, plan, name, FILLED_VALUES, notes=FILLED_NOTES,
+                       statuses=statuses, year=FILLED_YEAR, measure_ids=FILLED_MEASURES,
+                       department="観光振興課",
+                       submitter={"person": "美祢 太郎", "phone": "0837-52-1111"})
+    filler = WorkbookFiller(path)
+    for mid in ("1-1-1", "1-1-2"):
+        filler.comments(mid, "観光客の回復に向けて事業を実施した。", "人材の確保。", OUTLOOKS[1],
+                        "引き続き実施する。")
+    filler.save(path)
+    return path
+
+
+def edit_workbook(path: Path, change, target: Path | None = None) -> Path:
+    """Open a workbook with openpyxl, let change(wb) alter it as a person would, save it
+    (to target when given)."""
+    wb = openpyxl.load_workbook(path)
+    change(wb)
+    wb.save(target or path)
+    wb.close()
+    return target or path
+
+
+def file_state(path: Path) -> tuple[bytes, int]:
+    """A file's bytes and modification time, to prove a command left it untouched."""
+    return path.read_bytes(), path.stat().st_mtime_ns
+
+
+def cell_of(path: Path, item_id: str, what: str | int) -> tuple[str, str]:
+    """(sheet, cell) of an input cell per the workbook's metadata: what is a year (actual),
+    "note", "status", "text" (initiative) or a measure text key such as "achievements"."""
+    meta = read_meta(path)
+    maps = [*meta.sheets, *([meta.goals] if meta.goals else [])]
+    for sm in maps:
+        if isinstance(what, int) and item_id in sm.kpi_rows:
+            return actual_cell(meta, item_id, what)
+        if what == "note" and item_id in sm.kpi_rows:
+            return sm.sheet, f"{sm.note_col}{sm.kpi_rows[item_id]}"
+        if what in ("status", "text") and item_id in sm.initiative_rows:
+            col = sm.status_col if what == "status" else sm.initiative_text_col
+            return sm.sheet, f"{col}{sm.initiative_rows[item_id]}"
+        if sm.measure_id == item_id and isinstance(what, str) and hasattr(sm, f"{what}_cell"):
+            return sm.sheet, getattr(sm, f"{what}_cell")
+    raise KeyError((item_id, what))
+
+
+def run_validate(*args: str):
+    """`mine-report validate ARGS` through click's CliRunner; the Result."""
+    from click.testing import CliRunner
+
+    from mine_report.cli import cli
+
+    return CliRunner().invoke(cli, ["validate", *args])

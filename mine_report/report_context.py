@@ -295,7 +295,8 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
         previous_grade=_grade(previous.grade) if previous else None,
         arrow=ARROWS.get(result.trend or "", ""),
         reason=current.reason,
-        notes=tuple(notes),
+        # The engine's reason often quotes the 備考 already; print it once.
+        notes=tuple(n for n in notes if n not in current.reason),
         chart=trend_chart(trend, label=f"{kpi.name}の推移"),
         cumulative=kpi.cumulative,
         direction=kpi.direction,

@@ -98,5 +98,65 @@ def template(output: str, year_text: str | None, plan_path: str | None, measures
     click.echo(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})")
 
 
+#: Fewer files than this are read too quickly for a progress line to help.
+VALIDATE_PROGRESS_MIN = 10
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@plan_option
+@click.option("--strict", is_flag=True, help="警告もエラーとして扱います (終了コード 1)。")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
+              show_default=True, help="出力形式。")
+@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+              help="問題のあるファイルごとに、問題のセルに色とメモを付けた写しをこのフォルダに作ります。")
+def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output_format: str,
+             annotate_dir: str | None) -> None:
+    """返却された様式 (PATH: ファイルまたはフォルダ。省略時は input/) を点検します。
+
+    問題をファイルごとにコード・セル・内容つきで表示します。終了コード: 0 = エラーなし、
+    1 = エラーあり、2 = 使い方の誤り。
+    """
+    import json
+    from pathlib import Path
+
+    from mine_report import annotate, checks
+
+    plan = load_plan(plan_path)
+    targets = checks.collect_paths(paths or ("input",), plan)
+    if not targets:
+        from mine_report.errors import UsageError
+        from mine_report.messages import text
+
+        raise UsageError(text("V002", where="、".join(paths or ("input",))))
+    if annotate_dir:
+        annotate.check_out_dir(Path(annotate_dir), targets)
+    show = (output_format == "text" and len(targets) >= VALIDATE_PROGRESS_MIN
+            and sys.stdout.isatty() and sys.stderr.isatty())
+
+    def progress(done: int, total: int) -> None:
+        click.echo(f"\r点検中: {done}/{total}", nl=done >= total, err=True)
+
+    report = checks.validate_files(targets, plan, strict=strict,
+                                   progress=progress if show else None)
+    if output_format == "json":
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(checks.format_report(report))
+    if annotate_dir:
+        from mine_report.messages import text
+
+        written = annotate.annotate(report, Path(annotate_dir))
+        click.echo(text("V015", count=len(written), path=annotate_dir),
+                   err=output_format == "json")
+        names = {p.name for p in written}
+        missed = [Path(f.path).name for f in report.files
+                  if report.problems_of(f) and Path(f.path).name not in names]
+        if missed:
+            click.echo(text("V016", names="、".join(missed)), err=output_format == "json")
+    if report.errors:
+        sys.exit(1)
+
+
 def main() -> None:
     cli(prog_name="mine-report")

@@ -16,6 +16,7 @@ from workbooks import (
     SAMPLES_DIR,
     cell_of,
     edit_workbook,
+    insert_rows,
     read_meta,
 )
 
@@ -91,16 +92,7 @@ def test_rows_reordered_are_read_by_id(returned, shipped_plan):
 def test_rows_inserted_move_everything_below(returned, shipped_plan):
     sheet, cell = cell_of(returned, "1-1-1-2", 2020)
     row = int(cell[1:])
-    def insert(wb):
-        # What Excel does on 行の挿入: rows below move, and merged ranges move with them
-        # (openpyxl's insert_rows leaves merged ranges where they were).
-        ws = wb[sheet]
-        ws.insert_rows(row, 2)
-        for merged in ws.merged_cells.ranges:
-            if merged.min_row >= row:
-                merged.shift(row_shift=2)
-
-    edit_workbook(returned, insert)
+    edit_workbook(returned, lambda wb: insert_rows(wb[sheet], row, 2))
     sub, problems = read_workbook(returned, shipped_plan)
     assert problems == []
     report = sub.measures[0]

@@ -153,3 +153,86 @@ def run_validate(*args: str):
     from mine_report.cli import cli
 
     return CliRunner().invoke(cli, ["validate", *args])
+
+
+def validate_json(*args: str) -> tuple[int, dict]:
+    """`mine-report validate --format json ARGS`: (exit code, parsed document); fails the
+    test on a traceback."""
+    import json
+
+    result = run_validate("--format", "json", *args)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.output
+    return result.exit_code, json.loads(result.stdout)
+
+
+def problems_of(doc: dict, name: str | None = None) -> list[dict]:
+    """The problems in a validate JSON document (of the file with this name when given)."""
+    return [p for f in doc["files"] if name is None or Path(f["path"]).name == name
+            for p in f["problems"]]
+
+
+def replace_member(path: Path, member: str, change) -> None:
+    """Rewrite one part of an xlsx package: change(bytes) -> bytes."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            dst.writestr(info, change(data) if info.filename == member else data)
+    path.write_bytes(out.getvalue())
+
+
+def cfb_bytes(streams: list[str]) -> bytes:
+    """A minimal OLE2 compound file (the container of .xls files and of encrypted xlsx)
+    holding empty streams with these names."""
+    end, free, fat = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
+    header = bytearray(512)
+    header[0:8] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+    header[0x18:0x1C] = (0x3E).to_bytes(2, "little") + (3).to_bytes(2, "little")
+    header[0x1C:0x22] = b"\xfe\xff" + (9).to_bytes(2, "little") + (6).to_bytes(2, "little")
+    header[0x2C:0x34] = (1).to_bytes(4, "little") + (1).to_bytes(4, "little")
+    header[0x38:0x48] = (b"".join(v.to_bytes(4, "little") for v in (4096, end, 0, end)))
+    header[0x48:0x4C] = (0).to_bytes(4, "little")
+    header[0x4C:0x200] = free.to_bytes(4, "little") * 109
+    header[0x4C:0x50] = (0).to_bytes(4, "little")
+    fat_sector = (fat.to_bytes(4, "little") + end.to_bytes(4, "little")
+                  + free.to_bytes(4, "little") * 126)
+    entries = b""
+    for n, name in enumerate(["Root Entry", *streams]):
+        raw = name.encode("utf-16-le") + b"\x00\x00"
+        entry = bytearray(128)
+        entry[0:len(raw)] = raw
+        entry[0x40:0x42] = len(raw).to_bytes(2, "little")
+        entry[0x42] = 5 if n == 0 else 2
+        entry[0x44:0x50] = free.to_bytes(4, "little") * 3
+        if n == 0 and streams:
+            entry[0x4C:0x50] = (1).to_bytes(4, "little")
+        elif 0 < n < len(streams):
+            entry[0x48:0x4C] = (n + 1).to_bytes(4, "little")
+        entry[0x74:0x78] = end.to_bytes(4, "little")
+        entries += bytes(entry)
+    directory = entries.ljust(512, b"\x00")
+    return bytes(header) + fat_sector + directory
+
+
+def insert_rows(ws, row: int, count: int = 1) -> None:
+    """Insert rows as Excel does: rows from `row` down move, merged ranges with them
+    (openpyxl's insert_rows leaves merged ranges where they were)."""
+    ws.insert_rows(row, count)
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row >= row:
+            merged.shift(row_shift=count)
+
+
+def delete_rows(ws, row: int, count: int = 1) -> None:
+    """Delete rows as Excel does: merged ranges in them go, those below move up."""
+    for merged in list(ws.merged_cells.ranges):
+        if merged.min_row < row + count and merged.max_row >= row:
+            ws.merged_cells.remove(merged)
+    ws.delete_rows(row, count)
+    for merged in ws.merged_cells.ranges:
+        if merged.min_row >= row + count:
+            merged.shift(row_shift=-count)

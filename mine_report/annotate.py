@@ -1,0 +1,190 @@
+"""`validate --annotate DIR`: a copy of each workbook with problems, for sending back to
+the department: problem cells coloured, a note (comment) on each carrying the message,
+and a 「チェック結果」 sheet listing every problem with a link to its cell.
+
+The original file is only read. The copy keeps the metadata sheet, so once corrected it
+validates like the original; an earlier チェック結果 sheet is replaced.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from openpyxl import load_workbook
+from openpyxl.cell.cell import MergedCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils.cell import range_boundaries
+from openpyxl.worksheet.hyperlink import Hyperlink
+
+from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
+from mine_report.errors import UsageError
+from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.layout import CHECK_SHEET
+from mine_report.messages import text
+from mine_report.model import Problem
+
+AUTHOR = "mine-report"
+FILLS = {
+    "error": PatternFill("solid", fgColor="FFC7CE"),
+    "warning": PatternFill("solid", fgColor="FFEB9C"),
+}
+HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+COLUMNS = (  # (header, width)
+    ("番号", 6), ("区分", 8), ("コード", 8), ("シート", 12), ("セル", 9), ("KPI", 10),
+    ("値", 24), ("内容", 90),
+)
+
+
+def check_out_dir(out_dir: Path, inputs: Sequence[Path]) -> None:
+    """Refuse an output folder that holds any input file (a copy must never replace it)."""
+    target = out_dir.resolve()
+    for path in inputs:
+        if path.resolve().parent == target:
+            raise UsageError(text("V003", path=out_dir))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise UsageError(text("V004", path=out_dir, reason="同じ名前のファイルがあります"))
+
+
+def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
+    """Write an annotated copy of every file with problems into out_dir; return the copies.
+
+    Files that cannot be opened as workbooks (not xlsx, damaged, encrypted) get no copy.
+    """
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(text("V004", path=out_dir, reason=exc.strerror or exc)) from None
+    written: list[Path] = []
+    used: set[str] = set()
+    for f in report.files:
+        problems = report.problems_of(f)
+        if not problems:
+            continue
+        data = _annotated_bytes(f, problems)
+        if data is None:
+            continue
+        target = out_dir / _unique_name(Path(f.path).name, used)
+        with atomic_path(target) as tmp:
+            tmp.write_bytes(data)
+        written.append(target)
+    return written
+
+
+def _unique_name(name: str, used: set[str]) -> str:
+    stem, suffix = os.path.splitext(name)
+    candidate, n = name, 2
+    while candidate.lower() in used:
+        candidate = f"{stem}_{n}{suffix}"
+        n += 1
+    used.add(candidate.lower())
+    return candidate
+
+
+def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
+    try:
+        original = Path(f.path).read_bytes()
+        wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
+                           rich_text=True)
+    except Exception:  # anything openpyxl cannot open simply gets no annotated copy
+        return None
+    for p in problems:
+        _mark_cell(wb, p)
+    _write_check_sheet(wb, f, problems)
+    stamp = build_timestamp().replace(tzinfo=None)
+    wb.properties.modified = stamp
+    if wb.properties.created is None:
+        wb.properties.created = stamp
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return _fixed_zip_times(buffer.getvalue())
+
+
+def _mark_cell(wb, p: Problem) -> None:
+    if not p.sheet or not p.cell or p.sheet not in wb.sheetnames:
+        return
+    ws = wb[p.sheet]
+    try:
+        min_col, min_row, _max_col, _max_row = range_boundaries(p.cell)
+    except (ValueError, TypeError):
+        return
+    cell = ws.cell(row=min_row, column=min_col)
+    if isinstance(cell, MergedCell):
+        # Notes and fills belong on the top-left cell of the merged range.
+        for merged in ws.merged_cells.ranges:
+            if cell.coordinate in merged:
+                cell = ws.cell(row=merged.min_row, column=merged.min_col)
+                break
+    if p.is_error or cell.fill != FILLS["error"]:
+        cell.fill = FILLS[p.severity]
+    note = f"[{p.code} {SEVERITY_LABELS[p.severity]}] {p.message}"
+    if cell.comment is not None:
+        note = cell.comment.text.rstrip() + "\n\n" + note
+    lines = sum(len(part) // 28 + 1 for part in note.split("\n"))
+    cell.comment = Comment(note, AUTHOR, height=min(600, 20 + 16 * lines), width=340)
+
+
+def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
+    if CHECK_SHEET in wb.sheetnames:
+        del wb[CHECK_SHEET]
+    ws = wb.create_sheet(CHECK_SHEET, 0)
+    for sheet in wb.worksheets:
+        sheet.sheet_view.tabSelected = False
+    ws.sheet_view.tabSelected = True
+    wb.active = 0
+    errors = sum(p.is_error for p in problems)
+    _put(ws, 1, 1, f"チェック結果: {Path(f.path).name}").font = Font(bold=True, size=13)
+    _put(ws, 2, 1, f"エラー {errors} 件・警告 {len(problems) - errors} 件。"
+                   "色の付いたセルにメモ (コメント) で内容を書いています。"
+                   "修正したら、このシートは残したままで構いません。")
+    for col, (header, width) in enumerate(COLUMNS, 1):
+        cell = _put(ws, 4, col, header)
+        cell.font = Font(bold=True)
+        cell.fill = HEADER_FILL
+        ws.column_dimensions[cell.column_letter].width = width
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for n, p in enumerate(problems, 1):
+        row = 4 + n
+        values = (str(n), SEVERITY_LABELS[p.severity], p.code, p.sheet, p.cell, p.kpi, p.value,
+                  p.message)
+        for col, value in enumerate(values, 1):
+            cell = _put(ws, row, col, value)
+            cell.alignment = wrap
+        ws.cell(row=row, column=2).fill = FILLS[p.severity]
+        if p.sheet and p.cell and p.sheet in wb.sheetnames:
+            link = ws.cell(row=row, column=5)
+            quoted = p.sheet.replace("'", "''")
+            link.hyperlink = Hyperlink(ref=link.coordinate,
+                                       location=f"'{quoted}'!{p.cell.split(':')[0]}")
+            link.font = Font(color="0563C1", underline="single")
+    ws.freeze_panes = "A5"
+
+
+def _put(ws, row: int, col: int, value: str):
+    """Write text as text: department text starting with "=" must never become a formula."""
+    cell = ws.cell(row=row, column=col)
+    cell.value = value
+    cell.data_type = "s"
+    return cell
+
+
+def _fixed_zip_times(data: bytes) -> bytes:
+    """The same package with every member dated build_timestamp(), so the same inputs give
+    the same bytes (openpyxl stamps members with the clock)."""
+    stamp = build_timestamp()
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute,
+                 stamp.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=date_time)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            dst.writestr(member, src.read(info))
+    return out.getvalue()

@@ -1,0 +1,317 @@
+"""Validate returned workbooks (`mine-report validate`): which files, each file's problems,
+the problems that only show across files, and the report people read.
+
+Per file the work is `check_file`, a top-level function of picklable arguments, so a
+process pool can run it later without changes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mine_report.checks_values import shown
+from mine_report.errors import UsageError
+from mine_report.fiscal import format_fiscal_year
+from mine_report.layout import GOALS_SHEET
+from mine_report.messages import text
+from mine_report.model import Actual, MeasureReport, Plan, Problem, Submission
+from mine_report.reader import (
+    WorkbookRead,
+    load_bytes,
+    make_problem,
+    read_workbook_details,
+    template_candidate,
+)
+from mine_report.xlsxread import Refused
+
+#: What a folder is searched for (explicitly named files are checked whatever their name).
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+SEVERITY_LABELS = {"error": "エラー", "warning": "警告"}
+
+
+@dataclass
+class FileReport:
+    """One input file: its identity, what was read (None when unusable) and its problems."""
+
+    path: str
+    sha256: str
+    department: str
+    submission: Submission | None
+    problems: list[Problem]
+    blank_measures: list[str] = field(default_factory=list)
+    year: int | None = None
+    duplicate_of: str = ""
+
+
+@dataclass
+class ValidationReport:
+    """Every file's report, plus the problems found across files (attached to the later file)."""
+
+    files: list[FileReport]
+    cross_problems: list[Problem] = field(default_factory=list)
+    strict: bool = False
+
+    def all_problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems] + list(self.cross_problems)
+
+    @property
+    def errors(self) -> int:
+        return sum(p.is_error for p in self.all_problems())
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.is_error for p in self.all_problems())
+
+    def problems_of(self, report: FileReport) -> list[Problem]:
+        """A file's own problems followed by the cross-file problems attached to it."""
+        return report.problems + [p for p in self.cross_problems if p.file == report.path]
+
+    def submissions(self, *, include_errors: bool = False) -> list[Submission]:
+        """The usable submissions, each file once (copies with the same sha256 are skipped).
+
+        By default only files without errors (their own or across files); include_errors=True
+        gives every file that could be read at all (for drafts).
+        """
+        result = []
+        for f in self.files:
+            if f.submission is None:
+                continue
+            if not include_errors and any(p.is_error for p in self.problems_of(f)):
+                continue
+            result.append(f.submission)
+        return result
+
+    def to_dict(self) -> dict:
+        """The `validate --format json` document."""
+        return {
+            "files": [
+                {
+                    "path": f.path,
+                    "sha256": f.sha256,
+                    "department": f.department,
+                    "blank_measures": list(f.blank_measures),
+                    "problems": [p.to_dict() for p in self.problems_of(f)],
+                }
+                for f in self.files
+            ],
+            "summary": {"files": len(self.files), "errors": self.errors,
+                        "warnings": self.warnings},
+        }
+
+
+# --- which files ------------------------------------------------------------------------
+
+
+def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
+    """The files to check, sorted: files named explicitly (whatever their suffix), and in
+    folders (not their subfolders) every *.xlsx, *.xlsm and *.xls, leaving out Excel lock
+    files (~$…), hidden files and the blank template itself.
+
+    The blank template is recognised by content: our workbook for this plan with no
+    department recorded, the submitter cells empty and nothing entered on any sheet.
+    Raises UsageError when a path does not exist.
+    """
+    found: dict[str, Path] = {}
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise UsageError(text("V001", path=path))
+        if not path.is_dir():
+            found.setdefault(str(path.resolve()), path)
+            continue
+        for child in sorted(path.iterdir()):
+            name = child.name
+            if name.startswith(("~$", ".")) or not name.lower().endswith(WORKBOOK_SUFFIXES):
+                continue
+            if child.is_file() and is_blank_template(child, plan):
+                continue
+            found.setdefault(str(child.resolve()), child)
+    return sorted(found.values(), key=str)
+
+
+def is_blank_template(path: Path, plan: Plan) -> bool:
+    """Whether a file is the blank standard workbook of this plan (never raises)."""
+    try:
+        data = load_bytes(path)
+    except Refused:
+        return False
+    if not template_candidate(data, plan):
+        return False
+    # The cheap look said "maybe": only now read every sheet.
+    sub = read_workbook_details(path, plan, data).submission
+    return sub is not None and not sub.measures and not sub.goal_actuals and not sub.department
+
+
+# --- validating -------------------------------------------------------------------------
+
+
+def check_file(path: str, plan: Plan, known_sha256: frozenset[str] = frozenset()) -> FileReport:
+    """Read and check one file. A file whose sha256 is in known_sha256 is not parsed again
+    (the caller reports it as a copy)."""
+    try:
+        data = load_bytes(Path(path))
+    except Refused as refused:
+        return FileReport(path, "", "", None, [make_problem(refused.code, path, **refused.values)])
+    digest = hashlib.sha256(data).hexdigest()
+    if digest in known_sha256:
+        return FileReport(path, digest, "", None, [], duplicate_of="?")
+    result: WorkbookRead = read_workbook_details(path, plan, data)
+    return FileReport(path, result.sha256, result.department, result.submission,
+                      result.problems, result.blank_measures, result.year)
+
+
+def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
+                   progress: Callable[[int, int], None] | None = None) -> ValidationReport:
+    """Check every file and the files against each other; collect every problem.
+
+    strict: warnings are reported as errors (severity "error"), so they fail the run.
+    progress(done, total) is called after each file.
+    """
+    files: list[FileReport] = []
+    first_of: dict[str, FileReport] = {}
+    total = len(paths)
+    for done, path in enumerate(paths, 1):
+        report = check_file(str(path), plan, frozenset(first_of))
+        if report.duplicate_of:
+            original = first_of[report.sha256]
+            report.duplicate_of = original.path
+            report.department = original.department
+            report.problems = [make_problem("W402", report.path, other=Path(original.path).name)]
+        elif report.sha256:
+            first_of[report.sha256] = report
+        files.append(report)
+        if progress is not None:
+            progress(done, total)
+    cross = cross_file_problems(files)
+    report = ValidationReport(files, cross, strict)
+    if strict:
+        for f in report.files:
+            f.problems = [_as_error(p) for p in f.problems]
+        report.cross_problems = [_as_error(p) for p in report.cross_problems]
+    return report
+
+
+def _as_error(problem: Problem) -> Problem:
+    return problem if problem.is_error else dataclasses.replace(problem, severity="error")
+
+
+def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
+    """The same measure (or the goal indicators) filled in two workbooks, and workbooks made
+    for another evaluation year than most. Each problem is attached to the later file."""
+    problems: list[Problem] = []
+    owners: dict[str, tuple[FileReport, dict]] = {}
+    for f in files:
+        sub = f.submission
+        if sub is None:
+            continue
+        parts: list[tuple[str, str, dict]] = [
+            (m.measure_id, m.sheet, measure_content(m)) for m in sub.measures]
+        if sub.goal_actuals:
+            parts.append((GOALS_SHEET, GOALS_SHEET, actuals_content(sub.goal_actuals)))
+        for ident, sheet, content in parts:
+            label = GOALS_SHEET if ident == GOALS_SHEET else f"施策 {ident}"
+            if ident not in owners:
+                owners[ident] = (f, content)
+                continue
+            first, first_content = owners[ident]
+            other = Path(first.path).name
+            differing = [k for k in sorted(set(content) | set(first_content), key=str)
+                         if content.get(k, (None, ""))[0] != first_content.get(k, (None, ""))[0]]
+            if not differing:
+                problems.append(make_problem("W401", f.path, sheet=sheet, measure=label, other=other))
+                continue
+            key = differing[0]
+            value, cell = content.get(key, (None, ""))
+            other_value, other_cell = first_content.get(key, (None, ""))
+            problems.append(make_problem(
+                "E401", f.path, sheet=sheet, cell=cell, kpi=key[1] if key[0] == "actual" else "",
+                value=shown(value) or "空欄", measure=label, other=other,
+                other_cell=f"{first_sheet(first, ident)}!{other_cell}" if other_cell else "（なし）",
+                other_value=shown(other_value) or "空欄", more=len(differing) - 1))
+    years = Counter(f.year for f in files if f.submission is not None and f.year is not None)
+    if len(years) > 1:
+        usual = max(years, key=lambda y: (years[y], y))
+        for f in files:
+            if f.submission is not None and f.year is not None and f.year != usual:
+                problems.append(make_problem("W403", f.path, year=format_fiscal_year(f.year),
+                                         others=format_fiscal_year(usual)))
+    return problems
+
+
+def first_sheet(report: FileReport, ident: str) -> str:
+    if ident == GOALS_SHEET or report.submission is None:
+        return GOALS_SHEET
+    return next((m.sheet for m in report.submission.measures if m.measure_id == ident), ident)
+
+
+def actuals_content(actuals: Sequence[Actual]) -> dict:
+    """(what, id, year) → (comparable value, cell) for a set of actuals."""
+    return {("actual", a.kpi_id, a.year): ("未把握" if a.not_measured else a.value, a.source.cell)
+            for a in actuals}
+
+
+def measure_content(report: MeasureReport) -> dict:
+    """Everything a department entered for a measure, comparable across files."""
+    content = actuals_content(report.actuals)
+    for i in report.initiatives:
+        if i.status or i.text:
+            content[("initiative", i.initiative_id, 0)] = ((i.status, i.text), i.source.cell)
+    for name in ("achievements", "issues", "outlook", "outlook_text"):
+        value = getattr(report, name)
+        if value:
+            content[(name, "", 0)] = (value, "")
+    for kpi_id, note in report.notes:
+        content[("note", kpi_id, 0)] = (note, "")
+    return content
+
+
+# --- the text report --------------------------------------------------------------------
+
+
+def formatmake_problem(p: Problem) -> str:
+    """Two lines: code, severity, location, KPI and value; then the message."""
+    head = [p.code, SEVERITY_LABELS.get(p.severity, p.severity)]
+    if p.sheet:
+        head.append(f"{p.sheet}!{p.cell}" if p.cell else f"シート {p.sheet}")
+    elif p.cell:
+        head.append(p.cell)
+    if p.kpi:
+        head.append(f"KPI {p.kpi}")
+    if p.value:
+        head.append(f"値「{p.value}」")
+    return "  " + "  ".join(head) + "\n      " + p.message
+
+
+def format_report(report: ValidationReport) -> str:
+    """The human report: problems grouped by file, blank measures, then one summary line."""
+    lines: list[str] = []
+    blank_total = 0
+    for f in report.files:
+        problems = report.problems_of(f)
+        errors = sum(p.is_error for p in problems)
+        warnings = len(problems) - errors
+        title = f"■ {f.path}"
+        if f.department:
+            title += f"（{f.department}）"
+        if problems:
+            title += f"  エラー {errors} 件・警告 {warnings} 件"
+        else:
+            title += "  " + text("V011")
+        lines.append(title)
+        lines.extend(formatmake_problem(p) for p in problems)
+        if f.blank_measures:
+            blank_total += len(f.blank_measures)
+            lines.append("  " + text("V012", measures="、".join(f.blank_measures)))
+    summary = text("V010", files=len(report.files), errors=report.errors,
+                   warnings=report.warnings)
+    if blank_total:
+        summary += "（" + text("V013", count=blank_total) + "）"
+    if report.strict:
+        summary += "。" + text("V014")
+    lines.append(summary)
+    return "\n".join(lines)

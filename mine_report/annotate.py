@@ -150,11 +150,10 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
     wrap = Alignment(wrap_text=True, vertical="top")
     for n, p in enumerate(problems, 1):
         row = 4 + n
-        values = (str(n), SEVERITY_LABELS[p.severity], p.code, p.sheet, p.cell, p.kpi, p.value,
-                  p.message)
-        for col, value in enumerate(values, 1):
-            cell = _put(ws, row, col, value)
-            cell.alignment = wrap
+        ws.cell(row=row, column=1, value=n).alignment = wrap
+        values = (SEVERITY_LABELS[p.severity], p.code, p.sheet, p.cell, p.kpi, p.value, p.message)
+        for col, value in enumerate(values, 2):
+            _put(ws, row, col, value).alignment = wrap
         ws.cell(row=row, column=2).fill = FILLS[p.severity]
         if p.sheet and p.cell and p.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=5)
@@ -168,8 +167,9 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
 def _put(ws, row: int, col: int, value: str):
     """Write text as text: department text starting with "=" must never become a formula."""
     cell = ws.cell(row=row, column=col)
-    cell.value = value
-    cell.data_type = "s"
+    if value:
+        cell.value = value
+        cell.data_type = "s"
     return cell
 
 

@@ -1,0 +1,88 @@
+"""validate: problems that only show across files."""
+
+from __future__ import annotations
+
+import shutil
+
+from workbooks import (
+    FILLED_YEAR,
+    cell_of,
+    edit_workbook,
+    make_filled,
+    problems_of,
+    validate_json,
+)
+
+from mine_report.checks import collect_paths, validate_files
+
+
+def second_copy(returned, name: str, change=None):
+    """The same workbook returned by another department (different submitter)."""
+    other = returned.parent / name
+
+    def edit(wb):
+        wb["提出者情報"]["B6"].value = "長門 花子"
+        if change:
+            change(wb)
+
+    return edit_workbook(returned, edit, other)
+
+
+def test_same_measure_with_the_same_values_is_a_warning(returned):
+    second_copy(returned, "商工観光課.xlsx")
+    code, doc = validate_json(str(returned.parent))
+    assert code == 0
+    problems = problems_of(doc, "観光振興課.xlsx")  # sorted: 商工観光課 comes first
+    assert [(p["code"], p["sheet"]) for p in problems] == [("W401", "1-1-1"), ("W401", "1-1-2")]
+    assert "商工観光課.xlsx" in problems[0]["message"]
+
+
+def test_same_measure_with_different_values_is_an_error_naming_both(returned):
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+    second_copy(returned, "商工観光課.xlsx", lambda wb: wb[sheet].__setitem__(cell, 531))
+    code, doc = validate_json(str(returned.parent))
+    assert code == 1
+    [conflict] = [p for p in problems_of(doc) if p["code"] == "E401"]
+    assert (conflict["sheet"], conflict["cell"], conflict["kpi"]) == ("1-1-1", cell, "1-1-1-1")
+    assert "商工観光課.xlsx" in conflict["message"] and f"1-1-1!{cell}: 531" in conflict["message"]
+    assert conflict["value"] == "530"
+    assert [p["code"] for p in problems_of(doc)].count("W401") == 1  # 1-1-2 is identical
+
+
+def test_two_copies_of_one_file_are_read_once(returned, shipped_plan):
+    shutil.copy(returned, returned.parent / "観光振興課 - コピー.xlsx")
+    code, doc = validate_json(str(returned.parent))
+    assert code == 0
+    [copy] = problems_of(doc, "観光振興課.xlsx")
+    assert copy["code"] == "W402" and "観光振興課 - コピー.xlsx" in copy["message"]
+    assert doc["summary"] == {"files": 2, "errors": 0, "warnings": 1}
+    report = validate_files(collect_paths([returned.parent], shipped_plan), shipped_plan)
+    assert [f.submission is not None for f in report.files] == [True, False]
+    assert len(report.submissions()) == 1
+    assert report.files[1].department == "観光振興課"
+
+
+def test_workbook_of_another_evaluation_year_is_a_warning(returned, shipped_plan):
+    folder = returned.parent
+    for name, mid, kpi in (("農林課.xlsx", "1-2-1", "1-2-1-1"), ("商工労働課.xlsx", "1-3-1", "1-3-1-1")):
+        make_filled(folder, shipped_plan, name, {(kpi, FILLED_YEAR): 2}, year=FILLED_YEAR,
+                    measure_ids=[mid], department=name[:-5])
+    make_filled(folder, shipped_plan, "昨年度.xlsx", {("4-1-1-1", 2022): 3000}, year=2022,
+                measure_ids=["4-1-1"], department="総務課")
+    code, doc = validate_json(str(folder))
+    assert code == 0
+    [stale] = [p for p in problems_of(doc) if p["code"] == "W403"]
+    assert stale in problems_of(doc, "昨年度.xlsx")
+    assert "令和4年度" in stale["message"] and "令和5年度" in stale["message"]
+
+
+def test_submissions_leave_out_files_with_errors_unless_asked(returned, shipped_plan):
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+    broken = edit_workbook(returned, lambda wb: wb[sheet].__setitem__(cell, "不明"),
+                           returned.parent / "誤りあり.xlsx")
+    edit_workbook(broken, lambda wb: wb.remove(wb["1-1-2"]))
+    report = validate_files(collect_paths([returned.parent], shipped_plan), shipped_plan)
+    assert report.errors >= 1
+    # the conflict (E401) is attached to the later file, which has its own error anyway
+    assert [s.name for s in report.submissions()] == ["観光振興課.xlsx"]
+    assert len(report.submissions(include_errors=True)) == 2

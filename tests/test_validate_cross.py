@@ -86,3 +86,26 @@ def test_submissions_leave_out_files_with_errors_unless_asked(returned, shipped_
     # the conflict (E401) is attached to the later file, which has its own error anyway
     assert [s.name for s in report.submissions()] == ["観光振興課.xlsx"]
     assert len(report.submissions(include_errors=True)) == 2
+
+
+def test_goal_indicators_are_read_and_compared_across_files(tmp_path, shipped_plan):
+    from mine_report.reader import read_workbook
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    first = make_filled(folder, shipped_plan, "企画政策課.xlsx", {("G1-1", FILLED_YEAR): 3601},
+                        year=FILLED_YEAR, measure_ids=["5-2-1"], department="企画政策課")
+    make_filled(folder, shipped_plan, "統計担当.xlsx", {("G1-1", FILLED_YEAR): 3599},
+                year=FILLED_YEAR, measure_ids=["5-2-1"], department="統計担当")
+    sub, problems = read_workbook(first, shipped_plan)
+    # the other six goal indicators were left blank for the evaluation year
+    assert sorted((p.code, p.kpi) for p in problems) == [
+        ("W303", g.id) for g in shipped_plan.goal_indicators if g.id != "G1-1"]
+    [goal] = sub.goal_actuals
+    assert (goal.kpi_id, goal.year, goal.value, goal.source.sheet) == \
+        ("G1-1", FILLED_YEAR, 3601, "目標指標")
+    code, doc = validate_json(str(folder))
+    assert code == 1
+    [conflict] = [p for p in problems_of(doc, "統計担当.xlsx") if p["severity"] == "error"]
+    assert (conflict["code"], conflict["sheet"], conflict["kpi"]) == ("E401", "目標指標", "G1-1")
+    assert "企画政策課.xlsx" in conflict["message"]

@@ -201,3 +201,28 @@ def test_blank_template_is_skipped_in_folders_but_not_when_named(tmp_path, retur
     code, doc = validate_json(str(template))
     assert code == 0 and [p["code"] for p in problems_of(doc)] == ["W204"]
     assert read_meta(template).department == ""
+
+
+def test_initiative_id_altered(returned, shipped_plan):
+    initiative = shipped_plan.measure("1-1-2").initiatives[2]
+    sheet, cell = cell_of(returned, initiative.id, "status")
+    where = f"A{cell[1:]}"
+    edit_workbook(returned, lambda wb: wb[sheet].__setitem__(where, "1-1-2-i99"))
+    code, doc = checked(returned)
+    assert code == 1
+    assert [(p["code"], p["cell"]) for p in problems_of(doc)] == [("E209", where),
+                                                                  ("E208", where)]
+
+
+def test_department_left_empty_is_a_warning(returned):
+    def clear(wb):
+        meta = wb["_meta"]
+        for row in meta.iter_rows():
+            if row[0].value == "department":
+                row[1].value = ""
+        wb["提出者情報"]["B5"] = None
+
+    edit_workbook(returned, clear)
+    code, doc = checked(returned)
+    assert code == 0
+    assert codes(doc) == [("W203", "提出者情報", "B5")]

@@ -129,8 +129,7 @@ def template_candidate(data: bytes, plan: Plan) -> bool:
     sheets are read). False for anything else, never raises."""
     try:
         sniff(data)
-        reader = _WorkbookReader("", "", plan)
-        reader.package = Package(data)
+        reader = _WorkbookReader("", "", plan, Package(data))
         meta = reader.read_meta()
         if meta.department:
             return False
@@ -138,7 +137,7 @@ def template_candidate(data: bytes, plan: Plan) -> bool:
             submitter = reader.sheet(SUBMITTER_SHEET)
             return all(submitter.get(ref) is None for ref in meta.submitter_cells.values())
         return True
-    except (Refused, ValueError, KeyError):
+    except Exception:  # anything unreadable is not the template; the full read reports it
         return False
 
 
@@ -154,14 +153,16 @@ def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = Non
             data = load_bytes(Path(path))
         digest = hashlib.sha256(data).hexdigest()
         sniff(data)
-        return _WorkbookReader(name, digest, plan).read(Package(data))
+        return _WorkbookReader(name, digest, plan, Package(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
-        return WorkbookRead(name, digest, None, [problem])
+    except Exception as exc:  # one odd file must never stop the others, nor crash the run
+        problem = make_problem("E106", name, reason=f"{type(exc).__name__}: {exc}")
+    return WorkbookRead(name, digest, None, [problem])
 
 
 def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: str = "",
-             value: str = "", **values: object) -> Problem:
+                 value: str = "", **values: object) -> Problem:
     """A Problem with its message; `value` (the value found, as shown) also fills {value}."""
     severity = "error" if code.startswith("E") else "warning"
     message = text(code, value=value, kpi=kpi, sheet=sheet, cell=cell, **values)
@@ -188,7 +189,7 @@ class _SheetProblems:
     def add(self, code: str, cell: str = "", kpi: str = "", raw: object = None,
             **values: object) -> None:
         self.items.append(make_problem(code, self.file, sheet=self.sheet, cell=cell, kpi=kpi,
-                                   value=shown(raw), **values))
+                                       value=shown(raw), **values))
 
     def findings(self, found: list[Finding] | tuple[Finding, ...], cell: str, kpi: str,
                  raw: object, what: str) -> None:
@@ -197,7 +198,10 @@ class _SheetProblems:
 
 
 class _WorkbookReader:
-    def __init__(self, file: str, sha256: str, plan: Plan):
+    """Reads one opened package against the plan, collecting problems as it goes."""
+
+    def __init__(self, file: str, sha256: str, plan: Plan, package: Package):
+        self.package = package
         self.file = file
         self.sha256 = sha256
         self.plan = plan
@@ -215,8 +219,7 @@ class _WorkbookReader:
 
     # --- the whole workbook -------------------------------------------------------------
 
-    def read(self, package: Package) -> WorkbookRead:
-        self.package = package
+    def read(self) -> WorkbookRead:
         meta = self.read_meta()
         self.year = meta.year
         assigned = self.assign_sheets(meta)

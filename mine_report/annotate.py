@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -96,10 +97,8 @@ def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     for p in problems:
         _mark_cell(wb, p)
     _write_check_sheet(wb, f, problems)
-    stamp = build_timestamp().replace(tzinfo=None)
-    wb.properties.modified = stamp
     if wb.properties.created is None:
-        wb.properties.created = stamp
+        wb.properties.created = build_timestamp().replace(tzinfo=None)
     buffer = io.BytesIO()
     wb.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
@@ -173,10 +172,15 @@ def _put(ws, row: int, col: int, value: str):
     return cell
 
 
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
 def _fixed_zip_times(data: bytes) -> bytes:
-    """The same package with every member dated build_timestamp(), so the same inputs give
-    the same bytes (openpyxl stamps members with the clock)."""
+    """The same package with every member and the document's modified date set to
+    build_timestamp(), so the same inputs give the same bytes (openpyxl stamps both with
+    the clock when saving)."""
     stamp = build_timestamp()
+    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute,
                  stamp.second)
     out = io.BytesIO()
@@ -186,5 +190,8 @@ def _fixed_zip_times(data: bytes) -> bytes:
             member = zipfile.ZipInfo(info.filename, date_time=date_time)
             member.compress_type = zipfile.ZIP_DEFLATED
             member.external_attr = info.external_attr
-            dst.writestr(member, src.read(info))
+            content = src.read(info)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
+            dst.writestr(member, content)
     return out.getvalue()

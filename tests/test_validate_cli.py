@@ -22,6 +22,7 @@ from workbooks import (
 )
 
 from mine_report.checks import collect_paths, validate_files
+from mine_report.fileio import build_timestamp
 
 
 def with_problems(returned):
@@ -166,6 +167,13 @@ def test_annotate_writes_nothing_for_clean_files_and_is_reproducible(returned, t
     run_validate(str(returned), str(clean), "--annotate", str(second))
     assert sorted(p.name for p in first.iterdir()) == [returned.name]
     assert (first / returned.name).read_bytes() == (second / returned.name).read_bytes()
+    # no clock in the bytes: the document date is the build timestamp, not the time of the run
+    stamp = build_timestamp().strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(first / returned.name) as package:
+        core = package.read("docProps/core.xml")
+        assert b">" + stamp + b"</dcterms:modified>" in core
+        assert {i.date_time[:3] for i in package.infolist()} == {
+            (build_timestamp().year, build_timestamp().month, build_timestamp().day)}
 
 
 def test_department_text_is_written_as_text_in_the_check_sheet(returned, tmp_path,

@@ -76,6 +76,75 @@ def config_command(show: bool, as_toml: bool, config_path: str | None) -> None:
     click.echo(rules.to_toml() if as_toml else rules_text(rules), nl=False)
 
 
+class TerminalProgress:
+    """Progress on stderr, only when it is a terminal (never in pipes, logs or JSON mode)."""
+
+    LABELS = {"read": "読み込み・点検", "grade": "評価", "write": "出力"}
+
+    def __init__(self, enabled: bool | None = None):
+        self.enabled = sys.stderr.isatty() if enabled is None else enabled
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if not self.enabled:
+            return
+        label = self.LABELS.get(what, what)
+        click.echo(f"\r{label}: {done}/{total}", nl=False, err=True)
+        if done >= total:
+            click.echo("", err=True)
+
+
+@cli.command()
+@click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False),
+              default="input", show_default=True, help="返却された様式のフォルダ。")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False), default="output",
+              show_default=True, help="出力先フォルダ。")
+@click.option("--year", "year_text", default=None,
+              help="評価年度 (令和5年度、R5、2023 など)。省略時は様式に記録された年度。")
+@plan_option
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="評価基準の設定ファイル (TOML)。省略時は ./mine-report.toml があればそれを使用。")
+@click.option("--draft", is_flag=True, help="誤りのある部分を除いて暫定版を作ります。")
+@click.option("--html", "with_html", is_flag=True, help="report.html (ウェブ公開用) も出力します。")
+@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False),
+              default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
+@click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
+def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
+          config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
+          no_pdf: bool) -> None:
+    """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
+    from pathlib import Path
+
+    from mine_report import build as building
+    from mine_report.checks import format_report
+    from mine_report.config import load_rules
+    from mine_report.fiscal import parse_fiscal_year
+
+    year = _year_option(year_text, parse_fiscal_year)
+    plan = load_plan(plan_path)
+    rules = load_rules(config_path)
+    options = building.BuildOptions(
+        input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
+        pdf=not no_pdf, html=with_html,
+        templates_dir=Path(templates_dir) if templates_dir else None)
+    try:
+        result = building.build(plan, rules, options, progress=TerminalProgress())
+    except building.InputErrors as exc:
+        click.echo(format_report(exc.report))
+        raise
+    click.echo(building.summary_line(result))
+
+
+def _year_option(year_text: str | None, parse) -> int | None:
+    from mine_report.errors import FiscalYearError, UsageError
+
+    if year_text is None:
+        return None
+    try:
+        return parse(year_text)
+    except FiscalYearError as exc:
+        raise UsageError(f"--year: {exc}") from None
+
+
 @cli.command()
 @click.option("-o", "--output", "output", default="kpi_template.xlsx", show_default=True,
               help="書き出すファイル。")

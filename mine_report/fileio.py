@@ -32,7 +32,16 @@ def temp_path_for(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
+    # mkstemp makes the file private (0600); outputs are shared documents, so give them the
+    # permissions any newly created file would get.
+    os.chmod(name, 0o666 & ~_umask())
     return Path(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
 
 
 @contextmanager

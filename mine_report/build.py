@@ -1,0 +1,187 @@
+"""`mine-report build`: validate every workbook, merge, grade and write all outputs.
+
+Outputs are first written into a staging folder inside the output folder and only
+moved into place once every one of them is complete, so a failed or interrupted run
+leaves the previous outputs untouched and no partial file behind.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mine_report import checks
+from mine_report.config import Rules
+from mine_report.errors import MineReportError
+from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
+from mine_report.fiscal import format_fiscal_year
+from mine_report.grading import Evaluation, evaluate
+from mine_report.layout import GOALS_SHEET
+from mine_report.merge import Merged, merge
+from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
+from mine_report.messages import text
+from mine_report.model import Plan, Submission
+
+Progress = Callable[[str, int, int], None]
+
+
+class InputErrors(MineReportError):
+    """The input workbooks have errors, so nothing was written."""
+
+    def __init__(self, report: checks.ValidationReport):
+        self.report = report
+        super().__init__(text("B001", errors=report.errors))
+
+
+class BuildError(MineReportError):
+    """The build cannot go on (e.g. the workbooks disagree on the evaluation year)."""
+
+
+@dataclass
+class BuildOptions:
+    input_paths: Sequence[Path]
+    output_dir: Path
+    year: int | None = None
+    draft: bool = False
+    pdf: bool = True
+    html: bool = False
+    templates_dir: Path | None = None
+
+
+@dataclass
+class BuildResult:
+    merged: Merged
+    evaluation: Evaluation
+    validation: checks.ValidationReport
+    outputs: list[Path] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def build(plan: Plan, rules: Rules, options: BuildOptions,
+          progress: Progress | None = None) -> BuildResult:
+    """Run the whole build; raise InputErrors (nothing written) when inputs have errors."""
+    started = time.perf_counter()
+    step = progress or (lambda what, done, total: None)
+    paths = checks.collect_paths(options.input_paths, plan)
+    if not paths:
+        raise BuildError(text("B002", where="、".join(str(p) for p in options.input_paths)))
+    report = checks.validate_files(
+        paths, plan, progress=lambda done, total: step("read", done, total))
+    if report.errors and not options.draft:
+        raise InputErrors(report)
+    submissions, left_out = _usable(report, plan)
+    if not submissions:
+        raise BuildError(text("B003"))
+    year = _evaluation_year(options.year, submissions, plan)
+    warnings = [p for f in report.files for p in f.problems if not p.is_error]
+    warnings += [p for p in report.cross_problems if not p.is_error]
+    merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out,
+                   draft=options.draft)
+    step("grade", 0, 1)
+    evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
+    step("grade", 1, 1)
+    outputs = write_outputs(merged, evaluation, options, step)
+    return BuildResult(merged, evaluation, report, outputs, time.perf_counter() - started)
+
+
+def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
+                  step: Progress) -> list[Path]:
+    """Write every output into a staging folder, then move them all into place."""
+    out = options.output_dir
+    out.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out))
+    total = 3 + (1 if options.pdf else 0)
+    try:
+        step("write", 0, total)
+        write_merged_xlsx(staging / XLSX_NAME, merged, evaluation)
+        step("write", 1, total)
+        write_json(staging / JSON_NAME, merged, evaluation)
+        step("write", 2, total)
+        write_csv(staging / CSV_NAME, merged, evaluation)
+        step("write", 3, total)
+        names = [XLSX_NAME, JSON_NAME, CSV_NAME]
+        if options.pdf:
+            from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
+
+            written = render_report(merged, evaluation, staging,
+                                    templates_dir=options.templates_dir, html=options.html,
+                                    attachments=[staging / XLSX_NAME])
+            names += [p.name for p in written]
+            step("write", 4, total)
+        for name in names:
+            (staging / name).replace(out / name)
+        return [out / name for name in names]
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _usable(report: checks.ValidationReport, plan: Plan) -> tuple[list[Submission], list[tuple[str, str]]]:
+    """The submissions without their faulty parts, and what was left out and why (--draft)."""
+    measure_ids = {m.id for m in plan.measures}
+    conflicted = {p.sheet for p in report.cross_problems if p.is_error and p.sheet in measure_ids}
+    left_out: list[tuple[str, str]] = [
+        (f"施策 {mid}", text("B010", measure=mid)) for mid in sorted(conflicted)]
+    usable: list[Submission] = []
+    for f in report.files:
+        errors = [p for p in f.problems if p.is_error]
+        sub = f.submission
+        name = Path(f.path).name
+        if sub is None:
+            if errors:
+                left_out.append((name, text("B011", reason=errors[0].message)))
+            continue
+        bad_sheets = {p.sheet for p in errors}
+        if bad_sheets - measure_ids - {GOALS_SHEET}:
+            left_out.append((name, text("B012", count=len(errors))))
+            continue
+        drop = (bad_sheets & measure_ids) | conflicted
+        for mid in sorted(bad_sheets & measure_ids):
+            left_out.append((f"{name} 施策 {mid}", text("B013", count=sum(p.sheet == mid for p in errors))))
+        goals = sub.goal_actuals
+        if GOALS_SHEET in bad_sheets:
+            left_out.append((f"{name} {GOALS_SHEET}", text("B014")))
+            goals = ()
+        usable.append(dataclasses.replace(
+            sub, measures=tuple(m for m in sub.measures if m.measure_id not in drop),
+            goal_actuals=goals))
+    return usable, left_out
+
+
+def _evaluation_year(requested: int | None, submissions: Sequence[Submission], plan: Plan) -> int:
+    """--year, else the year recorded in the workbooks (all must agree), else the latest year
+    with any actual value."""
+    if requested is not None:
+        if requested not in plan.years:
+            raise BuildError(text("B004", year=format_fiscal_year(requested),
+                                  start=format_fiscal_year(plan.period_start),
+                                  end=format_fiscal_year(plan.period_end)))
+        return requested
+    recorded = {s.year for s in submissions if s.year is not None}
+    if len(recorded) > 1:
+        detail = "、".join(f"{s.name}: {format_fiscal_year(s.year)}"
+                          for s in submissions if s.year is not None)
+        raise BuildError(text("B005", detail=detail))
+    if recorded:
+        return recorded.pop()
+    years = [a.year for s in submissions for m in s.measures for a in m.actuals
+             if a.value is not None]
+    if not years:
+        raise BuildError(text("B006"))
+    return max(years)
+
+
+def summary_line(result: BuildResult) -> str:
+    total = result.evaluation.total
+    counts = "、".join(f"{g} {n}" for g, n in total.counts.items())
+    outputs = "、".join(p.name for p in result.outputs)
+    draft = "【暫定版】" if result.merged.draft else ""
+    return text("B020", draft=draft, year=format_fiscal_year(result.evaluation.year),
+                files=len(result.merged.inputs), kpis=len(result.evaluation.kpis),
+                graded=total.graded, counts=counts, outputs=outputs,
+                folder=str(result.outputs[0].parent) if result.outputs else "",
+                seconds=f"{result.seconds:.1f}")

@@ -102,11 +102,6 @@ def normalised_number(text: str, unit: str) -> Decimal | None:
         return None
 
 
-def allows_negative(kpi: Kpi) -> bool:
-    """A negative actual is meaningful only for KPIs whose plan values can be negative."""
-    return (kpi.baseline is not None and kpi.baseline < 0) or kpi.target < 0
-
-
 def read_actual(raw: object, kpi: Kpi) -> ActualReading:
     """Interpret an actual cell (実績値) of a KPI."""
     if raw is None or (isinstance(raw, str) and not raw.strip()):
@@ -130,7 +125,7 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
         if value is None:
             return ActualReading("invalid", findings=(Finding("E301"),))
         findings.append(Finding("W301", {"taken": number_text(value)}))
-    if value < 0 and not allows_negative(kpi):
+    if value < 0 and not kpi.allows_negative:
         return ActualReading("invalid", findings=(Finding("E302"),))
     if kpi.is_percent and value > 100:
         return ActualReading("invalid", findings=(Finding("E303"),))

@@ -44,6 +44,15 @@ class Kpi:
     def is_percent(self) -> bool:
         return self.unit == "%"
 
+    @property
+    def allows_negative(self) -> bool:
+        """Whether a negative actual can make sense: a change or a balance (増減・収支・変化),
+        or a KPI whose plan values are negative. The template's validation and the reader's
+        check both ask this, so Excel and the validator never disagree."""
+        if any(word in self.name for word in ("増減", "収支", "変化")):
+            return True
+        return (self.baseline is not None and self.baseline < 0) or self.target < 0
+
 
 @dataclass(frozen=True)
 class Initiative:

@@ -59,16 +59,11 @@ class YearRules:
         return self.year is not None and year > self.year
 
 
-def allows_negative(kpi: Kpi) -> bool:
-    """Whether a negative actual can make sense (a change or a balance, not a count)."""
-    return any(word in kpi.name for word in ("増減", "収支", "変化"))
-
-
 def actual_validation(kpi: Kpi, first_cell: str) -> dict:
     """Excel data validation for one KPI's actual cells: a number in range, or a not-measured mark."""
     c = first_cell
     conditions = [f"ISNUMBER({c})"]
-    if not allows_negative(kpi):
+    if not kpi.allows_negative:
         conditions.append(f"{c}>=0")
     if kpi.is_percent:
         conditions.append(f"{c}<=100")
@@ -76,7 +71,7 @@ def actual_validation(kpi: Kpi, first_cell: str) -> dict:
     formula = f"=OR(AND({','.join(conditions)}),{marks})"
     if kpi.is_percent:
         rule = "0〜100 の数値（% は付けない。40% なら 40）"
-    elif allows_negative(kpi):
+    elif kpi.allows_negative:
         rule = "数値"
     else:
         rule = "0 以上の数値"

@@ -193,7 +193,8 @@ def select_measures(plan: Plan, measure_ids: Sequence[str] | None) -> list[Measu
 
 
 def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
-    """Every actual a filled workbook holds, as PrefillValues.
+    """Every actual a filled workbook, or a previous build's kpi_results.json, holds,
+    as PrefillValues.
 
     Raises PrefillError listing the workbook's errors when it cannot be trusted.
     """
@@ -202,6 +203,8 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
     path = Path(path)
     if not path.is_file():
         raise PrefillError(str(path), [DataProblem("T007", "", text("T007"))])
+    if path.suffix.lower() == ".json":
+        return _prefill_from_results(path, plan)
     submission, problems = read_workbook(path, plan)
     errors = [p for p in problems if p.is_error]
     if submission is None or errors:
@@ -216,3 +219,24 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
         elif actual.not_measured:
             values[(actual.kpi_id, actual.year)] = NOT_MEASURED_PREFILL
     return values
+
+
+def _prefill_from_results(path: Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
+    """Actual values from a previous round's merged results (kpi_results.json of build)."""
+    import json
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+        items = [*data["kpis"], *data["goal_indicators"]]
+        if data["plan"]["title"] != plan.title:
+            raise ValueError(data["plan"]["title"])
+        values: dict[tuple[str, int], Decimal | str] = {}
+        for item in items:
+            if plan.get(item["id"]) is None:
+                continue
+            for h in item["history"]:
+                if h["actual"] is not None:
+                    values[(item["id"], int(h["year"]))] = Decimal(h["actual"])
+        return values
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        raise PrefillError(str(path), [DataProblem("T008", "", text("T008"))]) from None

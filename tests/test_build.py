@@ -167,3 +167,19 @@ def test_year_option_errors(tmp_path):
     assert result.exit_code == 2 and "--year" in result.output
     result = run_build(SAMPLES, tmp_path / "o", "--year", "R9")
     assert result.exit_code == 1 and "計画期間" in result.output
+
+
+def test_prefill_next_round_from_results_json(built, tmp_path):
+    out, _ = built
+    target = tmp_path / "next.xlsx"
+    result = CliRunner().invoke(cli, ["template", "--year", "R6", "--measures", "1-1-1",
+                                      "--prefill", str(out / "kpi_results.json"), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))
+    history = next(k for k in data["kpis"] if k["id"] == "1-1-1-1")["history"]
+    sheet, cell = cell_of(target, "1-1-1-1", 2023)
+    ws = openpyxl.load_workbook(target)[sheet]
+    assert ws[cell].value == next(h["actual"] for h in history if h["year"] == 2023)
+    assert ws[cell].protection.locked
+    sheet, cell = cell_of(target, "1-1-1-1", 2024)
+    assert ws[cell].value is None and not ws[cell].protection.locked

@@ -19,6 +19,10 @@ test: $(VENV)/.installed-test fonts
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
 
+bench: $(VENV)/.installed fonts
+	@$(BIN)/python -m pip install -q -e '.[bench]' > $(VENV)/pip.log 2>&1
+	@$(BIN)/python benchmarks/run.py
+
 template: $(VENV)/.installed
 	@$(BIN)/mine-report template -o input/kpi_template.xlsx
 

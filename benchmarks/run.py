@@ -1,0 +1,418 @@
+"""`make bench`: how fast and how lean the build is, against LibreOffice and calamine.
+
+Prints one table and writes the same figures to output/bench.json. Never run by the
+tests. Every timed run happens in a fresh subprocess (this script with --worker), so
+the peak RSS reported is that run's own; the figure per row is the median of N runs
+after one warm-up run.
+
+    python benchmarks/run.py            # N=5; scaling 78/780 KPIs, validate 10/100 files
+    python benchmarks/run.py --quick    # N=1, same sizes
+    python benchmarks/run.py --full     # adds 7,800 KPIs and validate 1,000 files
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "examples" / "submissions"
+OUTPUT = ROOT / "output" / "bench.json"
+YEAR = 2023
+FILLED_YEARS = (2020, 2021, 2022, 2023)
+STRATEGY_SHIFT = 5  # the shipped plan has strategies 1-5: copy c uses 1+5c … 5+5c
+
+# --- worker side (runs in a fresh interpreter per measurement) ---------------------------
+
+
+def _rss_mib() -> float:
+    # ru_maxrss is KiB on Linux: the peak of this process so far.
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def worker_build(spec: dict) -> dict:
+    """Time each phase of a build of spec["input"] against spec["plan"]; phases and RSS."""
+    from mine_report import checks
+    from mine_report.build import _evaluation_year, _usable
+    from mine_report.config import default_rules
+    from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
+    from mine_report.grading import evaluate
+    from mine_report.merge import merge
+    from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
+    from mine_report.plan import load_plan, plan_from_json
+
+    plan = (plan_from_json(Path(spec["plan"]).read_text("utf-8")) if spec.get("plan")
+            else load_plan())
+    rules = default_rules()
+    out = Path(spec["out"])
+    out.mkdir(parents=True, exist_ok=True)
+    phases: dict[str, float] = {}
+    rss: dict[str, float] = {"start": _rss_mib()}
+    started = time.perf_counter()
+
+    def lap(name: str, since: float) -> float:
+        now = time.perf_counter()
+        phases[name] = now - since
+        rss[name] = _rss_mib()
+        return now
+
+    t = started
+    paths = checks.collect_paths([spec["input"]], plan)
+    report = checks.validate_files(paths, plan)
+    t = lap("read", t)
+    submissions, left_out = _usable(report, plan)
+    year = _evaluation_year(None, submissions, plan)
+    warnings = [p for f in report.files for p in f.problems if not p.is_error]
+    warnings += [p for p in report.cross_problems if not p.is_error]
+    merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out)
+    evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
+    t = lap("grade", t)
+    write_merged_xlsx(out / XLSX_NAME, merged, evaluation)
+    t = lap("xlsx", t)
+    write_json(out / JSON_NAME, merged, evaluation)
+    write_csv(out / CSV_NAME, merged, evaluation)
+    t = lap("json_csv", t)
+    if spec.get("pdf"):
+        from mine_report.report import render_report  # loaded when used, as build does
+
+        render_report(merged, evaluation, out, attachments=[out / XLSX_NAME])
+        t = lap("pdf", t)
+    phases["total"] = t - started
+    return {"phases": phases, "rss_mib": rss, "peak_rss_mib": _rss_mib(),
+            "files": len(paths), "errors": report.errors,
+            "kpis": len(evaluation.kpis)}
+
+
+def worker_validate(spec: dict) -> dict:
+    """Time validate_files over spec["paths"]."""
+    from mine_report import checks
+    from mine_report.plan import plan_from_json
+
+    plan = plan_from_json(Path(spec["plan"]).read_text("utf-8"))
+    paths = [Path(p) for p in spec["paths"]]
+    started = time.perf_counter()
+    report = checks.validate_files(paths, plan)
+    seconds = time.perf_counter() - started
+    return {"phases": {"total": seconds}, "peak_rss_mib": _rss_mib(),
+            "files": len(paths), "errors": report.errors}
+
+
+def worker_calamine(spec: dict) -> dict:
+    """Time python-calamine reading every cell value of every sheet of the input files."""
+    from python_calamine import CalamineWorkbook
+
+    started = time.perf_counter()
+    cells = 0
+    for path in sorted(Path(spec["input"]).glob("*.xlsx")):
+        wb = CalamineWorkbook.from_path(str(path))
+        for name in wb.sheet_names:
+            cells += sum(len(row) for row in wb.get_sheet_by_name(name).to_python())
+    seconds = time.perf_counter() - started
+    return {"phases": {"total": seconds}, "peak_rss_mib": _rss_mib(), "cells": cells}
+
+
+def worker_soffice(spec: dict) -> dict:
+    """Time LibreOffice converting the merged workbook to PDF (its own profile folder)."""
+    out = Path(spec["out"])
+    started = time.perf_counter()
+    subprocess.run(["soffice", f"-env:UserInstallation=file://{spec['profile']}", "--headless",
+                    "--convert-to", "pdf", "--outdir", str(out), spec["input"]],
+                   check=True, capture_output=True, timeout=600)
+    seconds = time.perf_counter() - started
+    if not (out / (Path(spec["input"]).stem + ".pdf")).exists():
+        raise RuntimeError("soffice wrote no PDF")
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"phases": {"total": seconds}, "peak_rss_mib": children}
+
+
+WORKERS = {"build": worker_build, "validate": worker_validate, "calamine": worker_calamine,
+           "soffice": worker_soffice}
+
+# --- driver side ---------------------------------------------------------------------------
+
+
+def run_worker(kind: str, spec: dict) -> dict:
+    """One measurement in a fresh interpreter; its JSON result."""
+    done = subprocess.run([sys.executable, __file__, "--worker", kind, json.dumps(spec)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if done.returncode != 0:
+        raise RuntimeError(f"{kind} worker failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(kind: str, spec: dict, runs: int) -> dict:
+    """Warm-up run, then `runs` runs: median seconds per phase, highest peak RSS."""
+    run_worker(kind, spec)
+    results = [run_worker(kind, spec) for _ in range(runs)]
+    phases = {name: statistics.median(r["phases"][name] for r in results)
+              for name in results[0]["phases"]}
+    summary = {k: v for k, v in results[-1].items() if k not in ("phases", "peak_rss_mib")}
+    summary["phases"] = phases
+    summary["peak_rss_mib"] = max(r["peak_rss_mib"] for r in results)
+    summary["runs"] = runs
+    return summary
+
+
+def scaled_plan(copies: int) -> dict:
+    """The shipped plan's data repeated `copies` times, each copy with its own ids."""
+    from mine_report.plan import load_plan
+
+    base = load_plan().to_dict()
+    data = copy.deepcopy(base)
+    data["strategies"] = []
+    for c in range(copies):
+        for strategy in copy.deepcopy(base["strategies"]):
+            old = strategy["id"]
+            new = str(int(old) + STRATEGY_SHIFT * c)
+            strategy["id"] = new
+            for goal in strategy["goal_indicators"]:
+                goal["id"] = goal["id"].replace(f"G{old}-", f"G{new}-", 1)
+            for policy in strategy["policies"]:
+                policy["id"] = _reprefix(policy["id"], old, new)
+                for measure_ in policy["measures"]:
+                    measure_["id"] = _reprefix(measure_["id"], old, new)
+                    for item in measure_["kpis"] + measure_["initiatives"]:
+                        item["id"] = _reprefix(item["id"], old, new)
+            data["strategies"].append(strategy)
+    return data
+
+
+def _reprefix(ident: str, old: str, new: str) -> str:
+    assert ident.startswith(f"{old}-"), ident
+    return f"{new}{ident[len(old):]}"
+
+
+def _make_filled(job: tuple[str, str, list[str], str, int]) -> None:
+    """One department workbook: a template for these measures, every actual typed in."""
+    from mine_report.plan import plan_from_json
+    from mine_report.samples import WorkbookFiller
+    from mine_report.template import write_template
+
+    plan_path, path, measure_ids, department, seed = job
+    plan = _plan_cache.get(plan_path) or plan_from_json(Path(plan_path).read_text("utf-8"))
+    _plan_cache[plan_path] = plan
+    write_template(path, plan, year=YEAR, measure_ids=measure_ids, department=department)
+    filler = WorkbookFiller(path)
+    for n, kpi_id in enumerate(sorted(filler.by_kpi)):
+        for year in FILLED_YEARS:
+            # distinct, plausible numbers per workbook; nothing for the grader to trip on
+            filler.actual(kpi_id, year, Decimal(100 + (seed * 7 + n * 3 + year) % 90))
+    filler.save(path)
+
+
+_plan_cache: dict[str, object] = {}
+
+
+def make_set(folder: Path, copies: int, per: str, limit: int | None = None) -> tuple[Path, int]:
+    """Write a plan of `copies` copies and its filled workbooks (one per strategy or per
+    policy, so no two workbooks share a measure) into folder; (plan json path, files)."""
+    from mine_report.model import json_number
+
+    folder.mkdir(parents=True, exist_ok=True)
+    data = scaled_plan(copies)
+    plan_path = folder / "plan.json"
+    plan_path.write_text(json.dumps(data, ensure_ascii=False, default=json_number), "utf-8")
+    groups = []
+    for s in data["strategies"]:
+        if per == "strategy":
+            groups.append((s["id"], [m["id"] for p in s["policies"] for m in p["measures"]]))
+        else:
+            groups += [(p["id"], [m["id"] for m in p["measures"]]) for p in s["policies"]]
+    groups = groups[:limit]
+    inputs = folder / "input"
+    inputs.mkdir(exist_ok=True)
+    jobs = [(str(plan_path), str(inputs / f"{n:04d}-{gid}.xlsx"), mids, f"部署{gid}", n)
+            for n, (gid, mids) in enumerate(groups)]
+    # Generation is not measured: spread it over the cores.
+    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        list(pool.map(_make_filled, jobs, chunksize=4))
+    return plan_path, len(jobs)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def verdict(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("met" if ok else "NOT met")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="one run per figure")
+    parser.add_argument("--full", action="store_true",
+                        help="also 7,800 KPIs and validate over 1,000 workbooks (slow to generate)")
+    parser.add_argument("--runs", type=int, help="runs per figure (default 5, --quick 1)")
+    parser.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        kind, spec = args.worker
+        print(json.dumps(WORKERS[kind](json.loads(spec))))
+        return
+    runs = args.runs or (1 if args.quick else 5)
+    results: dict = {"runs": runs, "python": platform.python_version(),
+                     "machine": f"{platform.machine()} {os.cpu_count()} cpu", "notes": []}
+    notes: list[str] = results["notes"]
+    work = Path(tempfile.mkdtemp(prefix="mine-report-bench-"))
+    try:
+        _run(args, runs, work, results, notes)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    OUTPUT.parent.mkdir(exist_ok=True)
+    tmp = OUTPUT.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
+    os.replace(tmp, OUTPUT)
+    print_table(results)
+    print(f"\nwritten: {OUTPUT.relative_to(ROOT)}")
+
+
+def _run(args, runs: int, work: Path, results: dict, notes: list[str]) -> None:
+    # 1. the sample build, phase by phase
+    say(f"sample build ({runs} run(s) + warm-up) …")
+    sample_out = work / "sample-out"
+    sample = measure("build", {"input": str(SAMPLES), "out": str(sample_out), "pdf": True}, runs)
+    results["sample"] = sample
+
+    # 2. anchors
+    merged_xlsx = sample_out / "kpi_merged.xlsx"
+    if shutil.which("soffice"):
+        say("LibreOffice anchor …")
+        results["soffice"] = measure("soffice", {"input": str(merged_xlsx),
+                                                 "out": str(work / "soffice-out"),
+                                                 "profile": str(work / "lo-profile")}, runs)
+    else:
+        notes.append("soffice not found: LibreOffice anchor skipped")
+    try:
+        import python_calamine  # noqa: F401
+        say("calamine anchor …")
+        results["calamine"] = measure("calamine", {"input": str(SAMPLES)}, runs)
+    except ImportError:
+        notes.append("python-calamine not importable: calamine anchor skipped "
+                     "(pip install -e '.[bench]')")
+
+    # 3. scaling by plan size: read+validate+grade+xlsx+JSON/CSV, no PDF
+    copies = [1, 10] + ([100] if args.full else [])
+    if not args.full:
+        notes.append("7,800 KPIs and validate over 1,000 workbooks skipped: run with --full")
+    notes.append("scaling rows build without the PDF (WeasyPrint of thousands of KPIs "
+                 "is a separate question)")
+    results["scaling"] = []
+    for k in copies:
+        say(f"scaling: generating {78 * k} KPIs …")
+        plan_path, files = make_set(work / f"scale-{k}", k, "strategy")
+        say(f"scaling: measuring {78 * k} KPIs ({files} workbooks) …")
+        row = measure("build", {"input": str(work / f"scale-{k}" / "input"),
+                                "plan": str(plan_path), "out": str(work / f"scale-{k}-out"),
+                                "pdf": False}, runs)
+        row["copies"] = k
+        results["scaling"].append(row)
+
+    # validate over N workbooks, one per policy (distinct measures: no conflicts)
+    results["validate"] = []
+    sets = [(10, 10), (100, 10)] + ([(1000, 100)] if args.full else [])
+    made: dict[int, Path] = {}
+    for n, k in sets:
+        if k not in made:
+            say(f"validate: generating per-policy workbooks for {78 * k} KPIs …")
+            need = max(m for m, kk in sets if kk == k)
+            made[k], _ = make_set(work / f"validate-{k}", k, "policy", limit=need)
+        paths = sorted(str(p) for p in (made[k].parent / "input").glob("*.xlsx"))[:n]
+        say(f"validate: {n} workbooks …")
+        row = measure("validate", {"plan": str(made[k]), "paths": paths}, runs)
+        row["plan_kpis"] = 78 * k
+        results["validate"].append(row)
+    results["targets"] = targets(results)
+
+
+def targets(r: dict) -> list[dict]:
+    """Where each target stands."""
+    sample = r["sample"]["phases"]
+    rows = []
+
+    def add(name: str, value: float | None, limit: float, unit: str) -> None:
+        rows.append({"target": name, "value": value, "limit": limit, "unit": unit,
+                     "met": None if value is None else value <= limit})
+
+    lo = r.get("soffice", {}).get("phases", {}).get("total")
+    add("total ÷ LibreOffice PDF", sample["total"] / lo if lo else None, 1.0, "×")
+    cal = r.get("calamine", {}).get("phases", {}).get("total")
+    add("read ÷ calamine", sample["read"] / cal if cal else None, 3.0, "×")
+    by_copies = {row["copies"]: row for row in r["scaling"]}
+    base = by_copies[1]["phases"]["total"]
+    for k, limit in ((10, 10.0), (100, 100.0)):
+        row = by_copies.get(k)
+        add(f"{78 * k:,} KPIs ÷ 78 KPIs time", row["phases"]["total"] / base if row else None,
+            limit, "×")
+    big = by_copies.get(100)
+    add("peak RSS at 7,800 KPIs", big["peak_rss_mib"] if big else None, 500.0, "MiB")
+    v1000 = next((v for v in r["validate"] if v["files"] == 1000), None)
+    add("validate 1,000 workbooks", v1000["phases"]["total"] if v1000 else None, 30.0, "s")
+    return rows
+
+
+def print_table(r: dict) -> None:
+    lines = [f"mine-report benchmark — median of {r['runs']} run(s) after a warm-up, "
+             f"Python {r['python']}, {r['machine']}", ""]
+    s = r["sample"]
+    lines.append(f"Sample build: examples/submissions ({s['files']} workbooks, "
+                 f"{s['kpis']} KPIs/goal indicators graded)")
+    lines.append(f"  {'phase':<16}{'seconds':>10}{'RSS after (MiB)':>18}")
+    labels = {"read": "read+validate", "grade": "merge+grade", "xlsx": "merged xlsx",
+              "json_csv": "JSON+CSV", "pdf": "PDF", "total": "total"}
+    for key, label in labels.items():
+        if key in s["phases"]:
+            after = s["rss_mib"].get(key, s["peak_rss_mib"])
+            lines.append(f"  {label:<16}{s['phases'][key]:>10.3f}{after:>18.1f}")
+    lines.append(f"  peak RSS {s['peak_rss_mib']:.1f} MiB")
+    lines.append("")
+    lines.append("Anchors")
+    if "soffice" in r:
+        lo = r["soffice"]["phases"]["total"]
+        lines.append(f"  soffice --convert-to pdf kpi_merged.xlsx   {lo:8.3f} s   "
+                     f"ours total ÷ it = {s['phases']['total'] / lo:.2f}×")
+    if "calamine" in r:
+        cal = r["calamine"]["phases"]["total"]
+        lines.append(f"  calamine, all cells of the {s['files']} inputs   {cal:8.3f} s   "
+                     f"ours read ÷ it = {s['phases']['read'] / cal:.2f}×")
+    lines.append("")
+    lines.append("Scaling (read+validate+grade+xlsx+JSON/CSV, no PDF)")
+    lines.append(f"  {'KPIs':>6}{'workbooks':>11}{'seconds':>10}{'growth':>9}{'peak RSS MiB':>14}")
+    base = r["scaling"][0]["phases"]["total"]
+    for row in r["scaling"]:
+        t = row["phases"]["total"]
+        lines.append(f"  {78 * row['copies']:>6,}{row['files']:>11}{t:>10.3f}"
+                     f"{t / base:>8.1f}×{row['peak_rss_mib']:>14.1f}")
+    lines.append("")
+    lines.append("validate (validate_files), one workbook per policy")
+    lines.append(f"  {'workbooks':>9}{'plan KPIs':>11}{'seconds':>10}{'per file ms':>13}"
+                 f"{'peak RSS MiB':>14}")
+    for row in r["validate"]:
+        t = row["phases"]["total"]
+        lines.append(f"  {row['files']:>9}{row['plan_kpis']:>11,}{t:>10.3f}"
+                     f"{1000 * t / row['files']:>13.1f}{row['peak_rss_mib']:>14.1f}")
+    lines.append("")
+    lines.append("Targets")
+    for t in r["targets"]:
+        value = "—" if t["value"] is None else f"{t['value']:.2f} {t['unit']}"
+        lines.append(f"  {t['target']:<28}{value:>14}  (≤ {t['limit']:g} {t['unit']})"
+                     f"  {verdict(t['met'])}")
+    for note in r["notes"]:
+        lines.append(f"note: {note}")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

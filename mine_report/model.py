@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Literal
 
 Direction = Literal["increase", "decrease", "maintain"]
@@ -216,9 +217,11 @@ class Plan:
             ],
         }
 
-    @property
+    @cached_property
     def digest(self) -> str:
-        """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes."""
+        """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes.
+
+        Cached: every workbook read compares against it, and it costs a full JSON dump."""
         canonical = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True,
                                separators=(",", ":"), default=json_number)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

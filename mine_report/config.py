@@ -8,13 +8,13 @@ the key path, the value and why it is wrong. Rates are kept as exact Fractions
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 from mine_report.errors import ConfigError, DataProblem
+from mine_report.fileio import read_toml
 from mine_report.messages import text
 
 #: Looked for in the working directory when no --config is given.
@@ -178,17 +178,7 @@ def load_rules(path: str | Path | None = None) -> Rules:
         if not path.is_file():
             return default_rules()
     path = Path(path)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(str(path), [DataProblem("C003", "", text("C003"))]) from None
-    except OSError as exc:
-        raise ConfigError(str(path), [
-            DataProblem("C001", "", text("C001", reason=exc.strerror or exc))]) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ConfigError(str(path), [DataProblem("C002", "", text("C002", reason=exc))]) from None
+    data = read_toml(path, ConfigError, unreadable="C001", syntax="C002", missing="C003")
     return rules_from_dict(data, source=str(path))
 
 

@@ -10,9 +10,14 @@ import datetime as dt
 import hashlib
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
+
+from mine_report.errors import DataProblem, ProblemsError
+from mine_report.messages import text
 
 #: Used for document timestamps when SOURCE_DATE_EPOCH is not set, so that the same
 #: inputs always give the same bytes.
@@ -74,3 +79,22 @@ def sha256_file(path: str | Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+def read_toml(path: Path, error: type[ProblemsError], *, unreadable: str, syntax: str,
+              missing: str | None = None) -> dict:
+    """Parse a TOML data file (plan or config) with numbers as Decimal; raise `error` with
+    the given message code when the file cannot be read (`missing` when it does not exist)
+    or is not valid TOML."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError as exc:
+        code = missing or unreadable
+        raise error(str(path), [DataProblem(code, "", text(code, reason=exc.strerror or exc))]) from None
+    except OSError as exc:
+        raise error(str(path), [
+            DataProblem(unreadable, "", text(unreadable, reason=exc.strerror or exc))]) from None
+    try:
+        return tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=exc))]) from None

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import tomllib
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
 from mine_report.errors import DataProblem, FiscalYearError, PlanError
+from mine_report.fileio import read_toml
 from mine_report.fiscal import parse_fiscal_year
 from mine_report.messages import text
 from mine_report.model import (
@@ -36,14 +36,7 @@ def default_plan_path() -> Path:
 def load_plan(path: str | Path | None = None) -> Plan:
     """Read and check a plan file; raise PlanError listing every problem found."""
     path = Path(path) if path is not None else default_plan_path()
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise PlanError(str(path), [DataProblem("P001", "", text("P001", reason=exc.strerror or exc))]) from None
-    try:
-        data = tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise PlanError(str(path), [DataProblem("P002", "", text("P002", reason=exc))]) from None
+    data = read_toml(path, PlanError, unreadable="P001", syntax="P002")
     return plan_from_dict(data, source=str(path))
 
 

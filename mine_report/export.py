@@ -6,12 +6,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup
+from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, round_half_up
 from mine_report.merge import Merged
 from mine_report.model import DIRECTION_LABELS, json_number
 
@@ -32,10 +32,7 @@ def exact(value: Fraction | Decimal | None) -> float | int | None:
 
 def percent(rate: Fraction | None) -> Decimal | None:
     """A rate as the percentage people read, rounded half-up to one decimal (0.7684 → 76.8)."""
-    if rate is None:
-        return None
-    value = Decimal(rate.numerator * 100) / Decimal(rate.denominator)
-    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return None if rate is None else round_half_up(rate * 100, 1)
 
 
 def _grade_dict(g: KpiGrade) -> dict:
@@ -115,13 +112,11 @@ CSV_HEADERS = [
 ]
 
 
-def _csv_number(value: Fraction | Decimal | None, places: str | None = None) -> str:
+def _csv_number(value: Fraction | Decimal | None, places: int | None = None) -> str:
     if value is None:
         return ""
-    if isinstance(value, Fraction):
-        value = Decimal(value.numerator) / Decimal(value.denominator)
-    if places:
-        value = value.quantize(Decimal(places), rounding=ROUND_HALF_UP)
+    if places is not None:
+        value = round_half_up(value, places)
     return format(value, "f")
 
 
@@ -145,7 +140,7 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
             _csv_number(k.baseline), format_fiscal_year(k.baseline_year),
             _csv_number(k.target), format_fiscal_year(k.target_year),
             format_fiscal_year(g.year), _csv_number(g.actual),
-            _csv_number(g.expected, "0.01"),
+            _csv_number(g.expected, 2),
             _csv_number(percent(g.progress_rate)), _csv_number(percent(g.final_rate)),
             g.grade, prev.grade if prev else "", _csv_text(g.reason),
             _csv_text(merged.measures[r.measure_id].department),

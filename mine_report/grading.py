@@ -325,6 +325,12 @@ def _round_half_up(value: Fraction, places: int) -> tuple[int, int]:
     return (-1 if value < 0 and rounded else 1), rounded
 
 
+def round_half_up(value: Fraction | Decimal, places: int) -> Decimal:
+    """value rounded exactly, half away from zero, to `places` decimals (as the report shows it)."""
+    sign, rounded = _round_half_up(Fraction(value), places)
+    return Decimal(sign * rounded).scaleb(-places)
+
+
 def format_number(value: Fraction | Decimal | None, places: int = 2) -> str:
     """A number rounded half-up to `places` decimals ("526.33"); 「－」 for None."""
     if value is None:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+import mine_report  # noqa: F401  - first, as in the CLI: it sets how openpyxl writes
+
 # --- templates and sample workbooks (owned by the template's developer) ------------------
 
 

@@ -51,6 +51,8 @@ class BuildOptions:
     pdf: bool = True
     html: bool = False
     templates_dir: Path | None = None
+    #: Processes laying out the report (None: every core this process may use).
+    jobs: int | None = None
 
 
 @dataclass
@@ -110,7 +112,7 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
 
             written = render_report(merged, evaluation, staging,
                                     templates_dir=options.templates_dir, html=options.html,
-                                    attachments=[staging / XLSX_NAME])
+                                    attachments=[staging / XLSX_NAME], jobs=options.jobs)
             names += [p.name for p in written]
             step("write", 4, total)
         for name in names:

@@ -107,10 +107,12 @@ class TerminalProgress:
 @click.option("--html", "with_html", is_flag=True, help="report.html (ウェブ公開用) も出力します。")
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False),
               default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
-          no_pdf: bool) -> None:
+          jobs: int | None, no_pdf: bool) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -125,7 +127,7 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     options = building.BuildOptions(
         input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
         pdf=not no_pdf, html=with_html,
-        templates_dir=Path(templates_dir) if templates_dir else None)
+        templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:

@@ -12,13 +12,22 @@ import datetime as dt
 import importlib.resources
 import io
 import mimetypes
+import multiprocessing
+import os
+import re
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import jinja2
+import jinja2.meta
+from markupsafe import Markup, escape
 
+from mine_report import pdfmerge
 from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
@@ -115,18 +124,61 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     )
 
 
-def render_html(context: ReportContext, dirs: Sequence[Path]) -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG)."""
+@dataclass(frozen=True)
+class Section:
+    """One template of the report body; strategy.html is given its strategy as `s`."""
+
+    template: str
+    strategy: object | None = None
+
+
+def report_parts(context: ReportContext) -> list[list[Section]]:
+    """The report in the parts that are laid out separately (in parallel): the cover with
+    the contents, the method with the summary, each strategy, the appendix. Each part
+    starts on a new page, so laying it out alone gives the same pages."""
+    return [[Section("cover.html"), Section("contents.html")],
+            [Section("method.html"), Section("summary.html")],
+            *([Section("strategy.html", s)] for s in context.strategies),
+            [Section("appendix.html")]]
+
+
+def lays_out_sections(dirs: Sequence[Path]) -> bool:
+    """Whether the main template builds its body from `sections`. A user's report.html
+    that does not (written for an older version, or a one-off layout) is laid out whole,
+    as one part."""
     env = make_environment(dirs)
     try:
-        return env.get_template(MAIN_TEMPLATE).render(report=context)
+        source = env.loader.get_source(env, MAIN_TEMPLATE)[0]
+        return "sections" in jinja2.meta.find_undeclared_variables(env.parse(source))
     except jinja2.TemplateNotFound as exc:
         raise ReportError("R003", name=exc.name, reason=text("R010")) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ReportError("R003", name=exc.filename or exc.name or MAIN_TEMPLATE,
                           reason=f"{exc.lineno} 行目: {exc.message}") from None
+
+
+def render_html(context: ReportContext, dirs: Sequence[Path], *,
+                sections: Sequence[Section] | None = None, toc: Mapping[str, object] | None = None,
+                stubs: Sequence[str] = (), page_css: str = "") -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG); or, for the PDF,
+    only `sections`, with the contents' page numbers `toc` (anchor → number), empty
+    anchors `stubs` for links into other parts, and extra CSS `page_css`."""
+    if sections is None:
+        sections = [section for part in report_parts(context) for section in part]
+    return _render(make_environment(dirs), MAIN_TEMPLATE, report=context, sections=sections,
+                   toc=toc, stubs=stubs, page_css=Markup(page_css))
+
+
+def _render(env: jinja2.Environment, name: str, **values: object) -> str:
+    try:
+        return env.get_template(name).render(**values)
+    except jinja2.TemplateNotFound as exc:
+        raise ReportError("R003", name=exc.name, reason=text("R010")) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise ReportError("R003", name=exc.filename or exc.name or name,
+                          reason=f"{exc.lineno} 行目: {exc.message}") from None
     except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's template
-        raise ReportError("R003", name=MAIN_TEMPLATE, reason=str(exc)) from None
+        raise ReportError("R003", name=name, reason=str(exc)) from None
 
 
 # --- WeasyPrint -------------------------------------------------------------------------------
@@ -151,23 +203,226 @@ class AssetFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": mime})
 
 
-def render_pdf(html_text: str, dirs: Sequence[Path], issued: dt.datetime,
-               attachments: Sequence[Path] = (), fetcher: AssetFetcher | None = None) -> bytes:
-    """Lay out the HTML with WeasyPrint and return the PDF/A-3b bytes, data files attached."""
-    fetcher = fetcher or AssetFetcher(dirs)
+# --- laying out the parts in parallel ------------------------------------------------------
+# Each part of the report is laid out and written by WeasyPrint in a worker process, then
+# pdfmerge joins them. What only the whole report knows is filled in afterwards: the
+# contents' page numbers (the cover-and-contents part is laid out again with them, which
+# is quick) and the footers with "page / pages" (drawn from a document of footers only).
+# The parts are the same whatever the number of workers, so the PDF's bytes are too.
+
+#: CSS added to every part: the footer is drawn later over the joined pages; anchors
+#: that only exist in other parts are empty spans of no height.
+PART_CSS = (
+    "@page { @bottom-center { content: none; } }\n"
+    ".link-stubs { height: 0; margin: 0; padding: 0; overflow: hidden; }\n")
+#: CSS of the footers document: nothing but the page margin's footer.
+FOOTER_CSS = (
+    "@page { @top-left { content: none; } @top-right { content: none; } }\n"
+    "body { string-set: none; }\n"
+    ".page { break-before: page; height: 1px; }\n"
+    ".page:first-child { break-before: auto; }\n")
+#: Page names (from the CSS `page` property) that the footers document may repeat.
+_PAGE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_HREF = re.compile(r'href="#([^"]+)"')
+_ID = re.compile(r'\sid="([^"]+)"')
+#: Page numbers of the contents before they are known: as wide as any real number
+#: (.toc-page has a fixed width), so the contents take the same pages.
+PLACEHOLDER_PAGE = "888"
+
+
+class _Placeholders(dict):
+    def __missing__(self, key: str) -> str:
+        return PLACEHOLDER_PAGE
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a worker needs to lay out one part (picklable)."""
+
+    html: str
+    dirs: tuple[Path, ...]
+    stubs: frozenset[str] = frozenset()
+    write: bool = True
+    attachments: tuple[tuple[str, bytes], ...] = ()
+    issued: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class _Laid:
+    """A laid out part: its PDF (empty when not written), pages and anchors → page index."""
+
+    pdf: bytes
+    pages: tuple[pdfmerge.PageBox, ...]
+    anchors: Mapping[str, int] = field(default_factory=dict)
+
+
+def _page_box(page) -> pdfmerge.PageBox:
+    box = page._page_box  # WeasyPrint's laid out page; its text block, in CSS px
+    return pdfmerge.PageBox(side=box.page_type.side, name=box.page_type.name or "",
+                            x=box.content_box_x() * 0.75, width=box.width * 0.75)
+
+
+def _lay_out(job: _Job) -> _Laid:
+    """Worker: lay out one part with WeasyPrint and (when asked) write its PDF/A-3b."""
+    fetcher = AssetFetcher(job.dirs)
+    document = weasyprint.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
+                               url_fetcher=fetcher).render()
+    anchors: dict[str, int] = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name not in job.stubs:
+                anchors.setdefault(name, index)
+    pdf = b""
+    if job.write:
+        # Dates fixed to the report's date: a file's ctime would change the PDF's bytes.
+        files = [weasyprint.Attachment(
+            file_obj=io.BytesIO(data), name=name, created=job.issued, modified=job.issued,
+            description=text("R020"), relationship="Data", url_fetcher=fetcher)
+            for name, data in job.attachments]
+        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+    return _Laid(pdf, tuple(_page_box(p) for p in document.pages), anchors)
+
+
+class _InProcess(Executor):
+    """Runs each job at once, here: for one core, and where processes cannot fork."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        future: Future = Future()
+        try:
+            future.set_result(fn(*args, **kwargs))
+        except BaseException as exc:  # handed over like a worker's error
+            future.set_exception(exc)
+        return future
+
+
+def default_jobs() -> int:
+    """The cores this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        return os.cpu_count() or 1
+
+
+def _executor(jobs: int, parts: int) -> Executor:
+    workers = max(1, min(jobs, parts))
+    if workers == 1:
+        return _InProcess()
+    methods = multiprocessing.get_all_start_methods()
+    # fork: the workers start with WeasyPrint and its fonts already loaded.
+    context = multiprocessing.get_context("fork" if "fork" in methods else None)
+    return ProcessPoolExecutor(workers, mp_context=context)
+
+
+def _stubs(html_text: str) -> frozenset[str]:
+    """Anchors this part links to but does not contain."""
+    return frozenset(_HREF.findall(html_text)) - frozenset(_ID.findall(html_text))
+
+
+def _part_job(context: ReportContext, dirs: Sequence[Path], sections: Sequence[Section], *,
+              toc: Mapping[str, object] | None = None, side: str | None = None,
+              write: bool = True, attachments: tuple[tuple[str, bytes], ...] = (),
+              issued: dt.datetime | None = None) -> _Job:
+    css = PART_CSS + (f"html {{ break-before: {side}; }}\n" if side else "")
+    html_text = render_html(context, dirs, sections=sections, toc=toc, page_css=css)
+    stubs = _stubs(html_text)
+    if stubs:  # a second pass, now that the part's own ids are known
+        html_text = render_html(context, dirs, sections=sections, toc=toc, page_css=css,
+                                stubs=sorted(stubs))
+    return _Job(html_text, tuple(dirs), stubs, write, attachments, issued)
+
+
+def _footers_job(dirs: Sequence[Path], context: ReportContext,
+                 pages: Sequence[pdfmerge.PageBox]) -> _Job:
+    """A document of as many pages as the report, with the report's page rules and
+    nothing on them but the footers."""
+    css = _render(make_environment(dirs), "report.css")
+    names = sorted({p.name for p in pages if _PAGE_NAME.fullmatch(p.name)})
+    css += FOOTER_CSS + "".join(f".page-{n} {{ page: {n}; }}\n" for n in names)
+    body = "".join(
+        f'<div class="page page-{p.name}"></div>' if p.name in names else '<div class="page"></div>'
+        for p in pages)
+    html_text = (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
+                 f'<title>{escape(context.plan_title)}</title>'
+                 f'<style>{css}</style></head><body>{body}</body></html>')
+    return _Job(html_text, tuple(dirs))
+
+
+def _read_attachments(attachments: Sequence[Path]) -> tuple[tuple[str, bytes], ...]:
     files = []
     for path in attachments:
         try:
-            data = Path(path).read_bytes()
+            files.append((Path(path).name, Path(path).read_bytes()))
         except OSError as exc:
             raise ReportError("R004", path=path, reason=exc.strerror or exc) from None
-        # Dates fixed to the report's date: a file's ctime would change the PDF's bytes.
-        files.append(weasyprint.Attachment(
-            file_obj=io.BytesIO(data), name=Path(path).name, created=issued, modified=issued,
-            description=text("R020"), relationship="Data", url_fetcher=fetcher))
-    document = weasyprint.HTML(string=html_text, base_url=dirs[0].as_uri() + "/",
-                               url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+    return tuple(files)
+
+
+def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
+               attachments: Sequence[Path] = (), *, jobs: int | None = None,
+               progress: Progress | None = None) -> bytes:
+    """The PDF/A-3b of the report, laid out part by part on up to `jobs` processes."""
+    say = progress or (lambda message: None)
+    files = _read_attachments(attachments)
+    parts = report_parts(context)
+    if not lays_out_sections(dirs):
+        parts = [[section for part in parts for section in part]]
+    try:
+        return _render_parts(context, dirs, issued, files, parts, jobs or default_jobs(), say)
+    except BrokenProcessPool:
+        raise ReportError("R007") from None
+
+
+def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
+                  files: tuple[tuple[str, bytes], ...], parts: list[list[Section]],
+                  jobs: int, say: Progress) -> bytes:
+    front = dict(context=context, dirs=dirs, sections=parts[0])
+    placeholder = _part_job(**front, toc=_Placeholders(), write=False)
+    bodies = [_part_job(context, dirs, sections) for sections in parts[1:]]
+    with _executor(jobs, len(parts)) as pool:
+        # Longest first keeps the cores busy to the end; results are kept in order.
+        order = sorted(range(len(bodies)), key=lambda i: -len(bodies[i].html))
+        pending = {i: pool.submit(_lay_out, bodies[i]) for i in order}
+        first = pool.submit(_lay_out, placeholder).result()
+        laid = [pending[i].result() for i in range(len(bodies))]
+        say(text("R033", parts=len(parts)))
+        front_boxes = first.pages
+        for _ in range(3):  # the contents' numbers never change its length; checked anyway
+            offsets, start = [], len(front_boxes)
+            for part in laid:
+                offsets.append(start)
+                start += len(part.pages)
+            toc = {name: str(offset + index + 1)
+                   for part, offset in zip([first, *laid], [0, *offsets], strict=True)
+                   for name, index in part.anchors.items()}
+            all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
+            cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
+                                                    issued=issued))
+            footers = pool.submit(_lay_out, _footers_job(dirs, context, all_pages))
+            head, footers = cover.result(), footers.result()
+            if len(head.pages) == len(front_boxes):
+                break
+            front_boxes = head.pages
+        else:  # pragma: no cover - a template whose contents change length with the numbers
+            raise ReportError("R006")
+        done = [head, *laid]
+        moves = pdfmerge.shifts(_parts(done), footers.pages)
+        if moves is None:
+            # Left and right pages differ in width in these templates: lay out again each
+            # part whose pages do not fit, on the side it really starts on.
+            for i, (part, at) in enumerate(zip(laid, offsets, strict=True)):
+                final = footers.pages[at:at + len(part.pages)]
+                if any(abs(p.width - f.width) > pdfmerge.EPSILON
+                       for p, f in zip(part.pages, final, strict=True)):
+                    done[i + 1] = _lay_out(_part_job(context, dirs, parts[i + 1],
+                                                     side=final[0].side))
+            moves = pdfmerge.shifts(_parts(done), footers.pages)
+            if moves is None:  # pragma: no cover - a part laid out again took other pages
+                raise ReportError("R006")
+    return pdfmerge.join(_parts(done), footers.pdf, moves)
+
+
+def _parts(laid: Sequence[_Laid]) -> list[pdfmerge.Part]:
+    return [pdfmerge.Part(p.pdf, p.pages, frozenset(p.anchors)) for p in laid]
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -180,7 +435,7 @@ def _write(target: Path, data: bytes) -> None:
 
 def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
-                  attachments: Sequence[Path] = (),
+                  attachments: Sequence[Path] = (), jobs: int | None = None,
                   progress: Progress | None = None) -> list[Path]:
     """Write out_dir/report.pdf (and report.html when html is True); return the paths.
 
@@ -193,9 +448,9 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     issued = report_datetime()
     say(text("R030"))
     context = build_context(merged, evaluation, issued=issued)
-    html_text = render_html(context, dirs)
+    html_text = render_html(context, dirs) if html else ""
     say(text("R031"))
-    pdf = render_pdf(html_text, dirs, issued, attachments)
+    pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, progress=say)
     out_dir = Path(out_dir)
     written = [out_dir / PDF_NAME]
     _write(written[0], pdf)

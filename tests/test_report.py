@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pikepdf
 import pytest
 from conftest import INJECTED_COMMENT, REPORT_UNSUBMITTED
 
@@ -59,6 +60,9 @@ def data_workbook(path: Path) -> Path:
 
 
 def render(out: Path, merged, evaluation, **options) -> list[Path]:
+    """Render in this process (jobs=1), so that the fetcher's calls are recorded here;
+    test_same_inputs_give_identical_bytes renders on two processes and compares."""
+    options.setdefault("jobs", 1)
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("SOURCE_DATE_EPOCH", EPOCH)
         mp.setattr(report, "AssetFetcher", RecordingFetcher)
@@ -125,6 +129,68 @@ def test_only_embedded_biz_ud_fonts(built):
         name, emb = line.split()[0], line.split()[-5]
         assert emb == "yes", line
         assert "BIZ-UD" in name, line
+
+
+def test_each_font_subset_has_its_own_name(built):
+    # Every part embeds its own subset of the same font: one name for two subsets could
+    # make a viewer draw glyphs from the wrong one.
+    with pikepdf.open(built["pdf"]) as pdf:
+        subsets: dict[str, set[bytes]] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0":
+                descriptor = obj.DescendantFonts[0].FontDescriptor
+                assert descriptor.FontName == obj.BaseFont
+                subsets.setdefault(str(obj.BaseFont), set()).add(
+                    descriptor.FontFile2.read_bytes())
+    assert len(subsets) >= 2
+    assert all(len(data) == 1 for data in subsets.values()), sorted(subsets)
+
+
+def test_every_page_but_the_cover_has_its_number_in_the_footer(built):
+    pages = built["layout"]  # physical layout: the footer is the last line
+    assert not re.search(r"- \d+ / \d+ -", pages[0])
+    for number, page in enumerate(pages[1:], start=2):
+        last = [line for line in page.splitlines() if line.strip()][-1]
+        assert last.strip() == f"- {number} / {len(pages)} -", (number, last)
+
+
+def test_right_and_left_pages_keep_the_binding_margin_on_the_inside(built):
+    # Odd pages are right-hand pages: 25 mm on the left, 15 mm on the right; even pages
+    # the other way round, whichever part of the report was laid out where.
+    words = subprocess.run(["pdftotext", "-bbox", str(built["pdf"]), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    pages = words.split("<page ")[1:]
+    mm = 72 / 25.4
+    for number, page in enumerate(pages, start=1):
+        if number == 1:
+            continue  # the cover is centred
+        left = min(float(x) for x in re.findall(r'xMin="([\d.]+)"', page))
+        expected = 25 * mm if number % 2 else 15 * mm
+        assert abs(left - expected) < 1.5, (number, left / mm)
+
+
+def test_contents_links_and_bookmarks_lead_to_their_pages(built):
+    entries = dict((title.split()[0], page) for title, page in contents_entries(built))
+    with pikepdf.open(built["pdf"]) as pdf:
+        index = {page.obj.objgen: i + 1 for i, page in enumerate(pdf.pages)}
+        names = pdf.Root.Names.Dests.Names
+        dests = {str(n): index[d[0].objgen] for n, d in zip(names[::2], names[1::2], strict=True)}
+        links = [str(a.Dest) for a in pdf.pages[1].obj.Annots if a.Subtype == "/Link"]
+        with pdf.open_outline() as outline:
+            marks = {str(item.title): index[item.destination[0].objgen]
+                     for item in outline.root}
+            policies = {str(child.title).split()[0]: index[child.destination[0].objgen]
+                        for item in outline.root for child in item.children}
+    strategies = built["merged"].plan.strategies
+    assert len(set(links)) == len(entries)  # the title and its page number both link
+    assert dests["method"] == entries["評価の方法"] and dests["appendix"] == entries["付録"]
+    for s in strategies:
+        assert f"strategy-{s.id}" in links
+        assert dests[f"strategy-{s.id}"] == entries[f"重点戦略{s.id}"]
+        assert marks[f"重点戦略{s.id}{s.title}"] == entries[f"重点戦略{s.id}"]
+        for p in s.policies:
+            assert dests[f"policy-{p.id}"] == entries[f"戦略方針{p.id}"]
+            assert policies[f"戦略方針{p.id}"] == entries[f"戦略方針{p.id}"]
 
 
 def test_data_workbook_is_attached(built, tmp_path):
@@ -252,7 +318,9 @@ def test_worked_example_uses_the_engines_numbers(built):
 
 
 def test_same_inputs_give_identical_bytes(built, tmp_path):
-    # Another process with another hash seed: no set or dict order may leak into the bytes.
+    # Another process with another hash seed, and the parts laid out on two worker
+    # processes instead of one: no set or dict order, nor which worker laid out which
+    # part, may leak into the bytes.
     script = (
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from pathlib import Path\n"
@@ -260,7 +328,7 @@ def test_same_inputs_give_identical_bytes(built, tmp_path):
         "from mine_report.report import render_report\n"
         "merged, evaluation = make_report_inputs()\n"
         "render_report(merged, evaluation, Path(sys.argv[2]), html=True,"
-        " attachments=[Path(sys.argv[3])])\n")
+        " attachments=[Path(sys.argv[3])], jobs=2)\n")
     env = {**os.environ, "SOURCE_DATE_EPOCH": EPOCH, "PYTHONHASHSEED": "12345"}
     run = subprocess.run([sys.executable, "-c", script, str(TESTS), str(tmp_path),
                           str(built["attachment"])], env=env, capture_output=True, text=True)
@@ -285,7 +353,7 @@ def test_report_names_the_plans_own_issuer(report_inputs):
                                 title="架空町総合戦略")
     html = report.render_html(build_context(dataclasses.replace(merged, plan=other), evaluation),
                               report.template_dirs(None))
-    assert "架空町　企画課" in html and "美祢市" not in html.split("<body>")[1].split("</section>")[0]
+    assert "架空町　企画課" in html and "美祢市" not in html.split('<section class="cover">')[1].split("</section>")[0]
     assert f"{format_fiscal_year(evaluation.year)} 効果検証報告書" in html
 
 
@@ -312,9 +380,38 @@ def test_user_templates_override_and_only_their_assets_are_fetched(report_inputs
     paths = render(out, merged, evaluation, templates_dir=own)
     assert paths == [out / "report.pdf"]
     text = pdftotext(paths[0])
-    assert "美祢市の独自様式" in text and "評価の方法" in text
+    # Without `sections` the template is laid out whole, once: nothing repeated per part.
+    assert text.count("美祢市の独自様式") == 1 and "評価の方法" in text
     served = {url.rsplit("/", 1)[-1]: ok for url, ok in RecordingFetcher.calls}
     assert served == {"logo.svg": True, "passwd": False, "x.png": False, "escape.svg": False}
+
+
+def test_left_pages_of_another_width_are_laid_out_on_their_own_side(report_inputs, tmp_path):
+    # A user's style whose left-hand pages have a wider text block: a part laid out from a
+    # right-hand page cannot just be moved over, so it is laid out again on its real side.
+    merged, evaluation = report_inputs
+    own = tmp_path / "wide-left"
+    own.mkdir()
+    css = (report.default_templates_dir() / "report.css").read_text(encoding="utf-8")
+    (own / "report.css").write_text(
+        css + "\n@page :left { margin-left: 10mm; margin-right: 10mm; }\n", encoding="utf-8")
+    paths = render(tmp_path / "out", merged, evaluation, templates_dir=own, jobs=2)
+    words = subprocess.run(["pdftotext", "-bbox", str(paths[0]), "-"], capture_output=True,
+                           text=True, check=True).stdout
+    layout = pdftotext(paths[0], "-layout").split("\f")[:-1]
+    mm = 72 / 25.4
+    for number, page in enumerate(words.split("<page ")[1:], start=1):
+        if number == 1:
+            continue
+        left = min(float(x) for x in re.findall(r'xMin="([\d.]+)"', page))
+        right = max(float(x) for x in re.findall(r'xMax="([\d.]+)"', page))
+        if number % 2:
+            assert abs(left - 25 * mm) < 3, (number, left / mm)
+        else:  # the wider block reaches beyond where a right-hand page's text could
+            assert abs(left - 10 * mm) < 3, (number, left / mm)
+        assert right < 595 - 9 * mm, (number, right / mm)
+        footer = [line for line in layout[number - 1].splitlines() if line.strip()][-1]
+        assert footer.strip() == f"- {number} / {len(layout)} -"
 
 
 def test_fetcher_refuses_everything_outside_the_template_folders(tmp_path):

@@ -88,10 +88,14 @@ def worker_build(spec: dict) -> dict:
     if spec.get("pdf"):
         from mine_report.report import render_report  # loaded when used, as build does
 
-        render_report(merged, evaluation, out, attachments=[out / XLSX_NAME])
+        render_report(merged, evaluation, out, attachments=[out / XLSX_NAME],
+                      jobs=spec.get("jobs"))
         t = lap("pdf", t)
     phases["total"] = t - started
+    # The PDF's parts are laid out by worker processes: their peak is reported beside ours.
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return {"phases": phases, "rss_mib": rss, "peak_rss_mib": _rss_mib(),
+            "worker_peak_rss_mib": workers, "jobs": spec.get("jobs"),
             "files": len(paths), "errors": report.errors,
             "kpis": len(evaluation.kpis)}
 
@@ -285,6 +289,12 @@ def _run(args, runs: int, work: Path, results: dict, notes: list[str]) -> None:
     sample_out = work / "sample-out"
     sample = measure("build", {"input": str(SAMPLES), "out": str(sample_out), "pdf": True}, runs)
     results["sample"] = sample
+    say("sample PDF on one process (--jobs 1) …")
+    serial = measure("build", {"input": str(SAMPLES), "out": str(work / "serial-out"),
+                               "pdf": True, "jobs": 1}, runs)
+    results["sample_jobs1"] = {"pdf": serial["phases"]["pdf"],
+                               "total": serial["phases"]["total"],
+                               "peak_rss_mib": serial["peak_rss_mib"]}
 
     # 2. anchors
     merged_xlsx = sample_out / "kpi_merged.xlsx"
@@ -376,7 +386,13 @@ def print_table(r: dict) -> None:
         if key in s["phases"]:
             after = s["rss_mib"].get(key, s["peak_rss_mib"])
             lines.append(f"  {label:<16}{s['phases'][key]:>10.3f}{after:>18.1f}")
-    lines.append(f"  peak RSS {s['peak_rss_mib']:.1f} MiB")
+    lines.append(f"  peak RSS {s['peak_rss_mib']:.1f} MiB"
+                 + (f" (largest PDF worker {s['worker_peak_rss_mib']:.1f} MiB)"
+                    if s.get("worker_peak_rss_mib") else ""))
+    if "sample_jobs1" in r:
+        one = r["sample_jobs1"]
+        lines.append(f"  on one process (--jobs 1): PDF {one['pdf']:.3f} s, total {one['total']:.3f} s,"
+                     f" peak RSS {one['peak_rss_mib']:.1f} MiB")
     lines.append("")
     lines.append("Anchors")
     if "soffice" in r:

@@ -15,6 +15,7 @@ openpyxl's helpers decide which number formats are dates and convert serial date
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import posixpath
 import re
@@ -174,6 +175,35 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
+@functools.lru_cache(maxsize=8)
+def _date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
+    """(date styles, duration styles) of a styles.xml. Cached by its bytes: every workbook
+    made from one template carries the same styles.xml, and parsing it was a fifth of a
+    file's read (a refused file raises, and nothing is cached)."""
+    dates: set[int] = set()
+    durations: set[int] = set()
+    root = _safe_tree(data, "xl/styles.xml")
+    formats = dict(BUILTIN_FORMATS)
+    for el in root.iter():
+        if _local(el.tag) == "numFmt":
+            try:
+                formats[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
+            except ValueError:
+                continue
+    for el in root.iter():
+        if _local(el.tag) == "cellXfs":
+            for index, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
+                try:
+                    code = formats.get(int(xf.get("numFmtId", "0")), "")
+                except ValueError:
+                    continue
+                if code and is_date_format(code):
+                    dates.add(index)
+                    if is_timedelta_format(code):
+                        durations.add(index)
+    return frozenset(dates), frozenset(durations)
+
+
 # --- the package ------------------------------------------------------------------------
 
 
@@ -251,30 +281,8 @@ class Package:
     def _date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
         """Style indexes whose number format is a date, and those that are durations."""
         if self._styles is None:
-            dates: set[int] = set()
-            durations: set[int] = set()
             data = self._member("xl/styles.xml")
-            if data:
-                root = _safe_tree(data, "xl/styles.xml")
-                formats = dict(BUILTIN_FORMATS)
-                for el in root.iter():
-                    if _local(el.tag) == "numFmt":
-                        try:
-                            formats[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
-                        except ValueError:
-                            continue
-                for el in root.iter():
-                    if _local(el.tag) == "cellXfs":
-                        for index, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
-                            try:
-                                code = formats.get(int(xf.get("numFmtId", "0")), "")
-                            except ValueError:
-                                continue
-                            if code and is_date_format(code):
-                                dates.add(index)
-                                if is_timedelta_format(code):
-                                    durations.add(index)
-            self._styles = (frozenset(dates), frozenset(durations))
+            self._styles = _date_styles(data) if data else (frozenset(), frozenset())
         return self._styles
 
     def read_sheet(self, name: str) -> SheetData:

@@ -51,7 +51,7 @@ class BuildOptions:
     pdf: bool = True
     html: bool = False
     templates_dir: Path | None = None
-    #: Processes laying out the report (None: every core this process may use).
+    #: Processes reading the workbooks and laying out the report (None: every core).
     jobs: int | None = None
 
 
@@ -73,7 +73,7 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     if not paths:
         raise BuildError(text("B002", where="、".join(str(p) for p in options.input_paths)))
     report = checks.validate_files(
-        paths, plan, progress=lambda done, total: step("read", done, total))
+        paths, plan, progress=lambda done, total: step("read", done, total), jobs=options.jobs)
     if report.errors and not options.draft:
         raise InputErrors(report)
     submissions, left_out = _usable(report, plan)

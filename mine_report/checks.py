@@ -11,11 +11,13 @@ import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mine_report import parallel
 from mine_report.checks_values import shown
-from mine_report.errors import UsageError
+from mine_report.errors import MineReportError, UsageError
 from mine_report.fiscal import format_fiscal_year
 from mine_report.layout import GOALS_SHEET
 from mine_report.messages import text
@@ -165,23 +167,58 @@ def check_file(path: str, plan: Plan, known_sha256: frozenset[str] = frozenset()
                       result.problems, result.blank_measures, result.year)
 
 
+#: Fewer files than this are read in this process: a pool would cost more than it saves.
+PARALLEL_MIN_FILES = 4
+_worker_plan: Plan | None = None
+
+
+def _set_worker_plan(plan: Plan) -> None:
+    global _worker_plan
+    _worker_plan = plan
+
+
+def _check_in_worker(path: str) -> FileReport:
+    assert _worker_plan is not None
+    return check_file(path, _worker_plan)
+
+
+def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
+    """Each file's FileReport, in order: read on a process pool when there are enough
+    files and more than one core, else here (skipping the parse of exact copies)."""
+    if len(paths) < PARALLEL_MIN_FILES or jobs == 1:
+        seen: set[str] = set()
+        for path in paths:
+            report = check_file(str(path), plan, frozenset(seen))
+            seen.add(report.sha256)
+            yield report
+        return
+    try:
+        with parallel.executor(jobs, len(paths), _set_worker_plan, (plan,)) as pool:
+            # Chunks of a few files: fewer round trips, still even across the cores.
+            chunk = max(1, min(16, len(paths) // (4 * parallel.default_jobs())))
+            yield from pool.map(_check_in_worker, [str(p) for p in paths], chunksize=chunk)
+    except BrokenProcessPool:
+        raise MineReportError(f"[V005] {text('V005')}") from None
+
+
 def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
-                   progress: Callable[[int, int], None] | None = None) -> ValidationReport:
+                   progress: Callable[[int, int], None] | None = None,
+                   jobs: int | None = None) -> ValidationReport:
     """Check every file and the files against each other; collect every problem.
 
     strict: warnings are reported as errors (severity "error"), so they fail the run.
-    progress(done, total) is called after each file.
+    progress(done, total) is called after each file. jobs: processes reading the files
+    (None: every core); the result is the same for any number.
     """
     files: list[FileReport] = []
     first_of: dict[str, FileReport] = {}
     total = len(paths)
-    for done, path in enumerate(paths, 1):
-        report = check_file(str(path), plan, frozenset(first_of))
-        if report.duplicate_of:
+    for done, report in enumerate(_reports(paths, plan, jobs), 1):
+        if report.sha256 in first_of:  # an exact copy of an earlier file
             original = first_of[report.sha256]
-            report.duplicate_of = original.path
-            report.department = original.department
-            report.problems = [make_problem("W402", report.path, other=Path(original.path).name)]
+            report = FileReport(report.path, report.sha256, original.department, None,
+                                [make_problem("W402", report.path, other=Path(original.path).name)],
+                                duplicate_of=original.path)
         elif report.sha256:
             first_of[report.sha256] = report
         files.append(report)

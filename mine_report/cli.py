@@ -108,7 +108,7 @@ class TerminalProgress:
 @click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False),
               default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
+              help="様式の読み込みと報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
@@ -181,8 +181,10 @@ VALIDATE_PROGRESS_MIN = 10
               show_default=True, help="出力形式。")
 @click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
               help="問題のあるファイルごとに、問題のセルに色とメモを付けた写しをこのフォルダに作ります。")
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="様式の読み込みに使う CPU の数。省略時は使えるすべての CPU。")
 def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output_format: str,
-             annotate_dir: str | None) -> None:
+             annotate_dir: str | None, jobs: int | None) -> None:
     """返却された様式 (PATH: ファイルまたはフォルダ。省略時は input/) を点検します。
 
     問題をファイルごとにコード・セル・内容つきで表示します。終了コード: 0 = エラーなし、
@@ -209,7 +211,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         click.echo(f"\r点検中: {done}/{total}", nl=done >= total, err=True)
 
     report = checks.validate_files(targets, plan, strict=strict,
-                                   progress=progress if show else None)
+                                   progress=progress if show else None, jobs=jobs)
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

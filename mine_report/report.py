@@ -12,12 +12,9 @@ import datetime as dt
 import importlib.resources
 import io
 import mimetypes
-import multiprocessing
-import os
 import re
 import warnings
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,7 +24,7 @@ import jinja2
 import jinja2.meta
 from markupsafe import Markup, escape
 
-from mine_report import pdfmerge
+from mine_report import parallel, pdfmerge
 from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
@@ -283,36 +280,6 @@ def _lay_out(job: _Job) -> _Laid:
     return _Laid(pdf, tuple(_page_box(p) for p in document.pages), anchors)
 
 
-class _InProcess(Executor):
-    """Runs each job at once, here: for one core, and where processes cannot fork."""
-
-    def submit(self, fn, /, *args, **kwargs):
-        future: Future = Future()
-        try:
-            future.set_result(fn(*args, **kwargs))
-        except BaseException as exc:  # handed over like a worker's error
-            future.set_exception(exc)
-        return future
-
-
-def default_jobs() -> int:
-    """The cores this process may use."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not on Linux
-        return os.cpu_count() or 1
-
-
-def _executor(jobs: int, parts: int) -> Executor:
-    workers = max(1, min(jobs, parts))
-    if workers == 1:
-        return _InProcess()
-    methods = multiprocessing.get_all_start_methods()
-    # fork: the workers start with WeasyPrint and its fonts already loaded.
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(workers, mp_context=context)
-
-
 def _stubs(html_text: str) -> frozenset[str]:
     """Anchors this part links to but does not contain."""
     return frozenset(_HREF.findall(html_text)) - frozenset(_ID.findall(html_text))
@@ -367,18 +334,18 @@ def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime
     if not lays_out_sections(dirs):
         parts = [[section for part in parts for section in part]]
     try:
-        return _render_parts(context, dirs, issued, files, parts, jobs or default_jobs(), say)
+        return _render_parts(context, dirs, issued, files, parts, jobs, say)
     except BrokenProcessPool:
         raise ReportError("R007") from None
 
 
 def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
                   files: tuple[tuple[str, bytes], ...], parts: list[list[Section]],
-                  jobs: int, say: Progress) -> bytes:
+                  jobs: int | None, say: Progress) -> bytes:
     front = dict(context=context, dirs=dirs, sections=parts[0])
     placeholder = _part_job(**front, toc=_Placeholders(), write=False)
     bodies = [_part_job(context, dirs, sections) for sections in parts[1:]]
-    with _executor(jobs, len(parts)) as pool:
+    with parallel.executor(jobs, len(parts)) as pool:
         # Longest first keeps the cores busy to the end; results are kept in order.
         order = sorted(range(len(bodies)), key=lambda i: -len(bodies[i].html))
         pending = {i: pool.submit(_lay_out, bodies[i]) for i in order}

@@ -109,3 +109,25 @@ def test_goal_indicators_are_read_and_compared_across_files(tmp_path, shipped_pl
     [conflict] = [p for p in problems_of(doc, "統計担当.xlsx") if p["severity"] == "error"]
     assert (conflict["code"], conflict["sheet"], conflict["kpi"]) == ("E401", "目標指標", "G1-1")
     assert "企画政策課.xlsx" in conflict["message"]
+
+
+def test_reading_on_several_processes_gives_the_same_report(returned, shipped_plan, tmp_path):
+    # Enough files for the pool: a copy (W402), a conflicting second return (E401), a file
+    # that is not a workbook, and two good ones. The report must not depend on how many
+    # processes read them, nor on which finished first.
+    folder = returned.parent
+    shutil.copy(returned, folder / "観光振興課 - コピー.xlsx")
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+    second_copy(returned, "商工観光課.xlsx", lambda wb: wb[sheet].__setitem__(cell, 531))
+    (folder / "壊れた.xlsx").write_bytes(b"not a workbook")
+    make_filled(folder, shipped_plan, "農林課.xlsx", {("1-2-1-1", FILLED_YEAR): 2},
+                year=FILLED_YEAR, measure_ids=["1-2-1"], department="農林課")
+    paths = collect_paths([folder], shipped_plan)
+    assert len(paths) >= 4  # checks.PARALLEL_MIN_FILES: the pool is really used
+    alone = validate_files(paths, shipped_plan, jobs=1)
+    pooled = validate_files(paths, shipped_plan, jobs=2)
+    assert pooled.to_dict() == alone.to_dict()
+    assert [f.submission for f in pooled.files] == [f.submission for f in alone.files]
+    doc = alone.to_dict()
+    codes = {p["code"] for f in doc["files"] for p in f["problems"]}
+    assert {"W402", "E401", "E105"} <= codes  # copy, conflict, not a workbook

@@ -422,6 +422,10 @@ class _WorkbookReader:
         )
 
     def read_goals(self, sheet: SheetData, smap: SheetMap) -> tuple[Actual, ...]:
+        if not _may_have_input(sheet, smap, self.year):
+            # Most returns leave the planning division's goal sheet blank: its problems would
+            # be dropped below anyway, and checking every row costs as much as the plan is big.
+            return ()
         out = _SheetProblems(self.file, sheet.title)
         kpis = tuple(k for k in self.plan.goal_indicators if k.id in smap.kpi_rows) or tuple(
             self.plan.goal_indicators)
@@ -431,6 +435,15 @@ class _WorkbookReader:
         _check_merged(sheet, set(table.input_cells), out)
         self.problems.extend(out.items)
         return tuple(table.actuals)
+
+
+def _may_have_input(sheet: SheetData, smap: SheetMap, year: int | None) -> bool:
+    """Whether any cell where _KpiTable looks for input (this year's and later actuals,
+    備考) below the header holds anything; when not, the table has no input for sure."""
+    cols = {col_index(c) for y, c in smap.year_cols.items() if year is None or y >= year}
+    if smap.note_col:
+        cols.add(col_index(smap.note_col))
+    return any(c in cols and r > smap.kpi_header_row for r, c in sheet.cells)
 
 
 class _KpiTable:

@@ -199,21 +199,28 @@ def _reprefix(ident: str, old: str, new: str) -> str:
     return f"{new}{ident[len(old):]}"
 
 
-def _make_filled(job: tuple[str, str, list[str], str, int]) -> None:
-    """One department workbook: a template for these measures, every actual typed in."""
+def _make_filled(job: tuple[str, str, list[str], str, int, list[str]]) -> None:
+    """One department workbook: a template for these measures, every actual typed in, and
+    the goal indicators `goals` filled as well (only in the planning division's)."""
     from mine_report.plan import plan_from_json
     from mine_report.samples import WorkbookFiller
     from mine_report.template import write_template
 
-    plan_path, path, measure_ids, department, seed = job
+    plan_path, path, measure_ids, department, seed, goals = job
     plan = _plan_cache.get(plan_path) or plan_from_json(Path(plan_path).read_text("utf-8"))
     _plan_cache[plan_path] = plan
+    percent = {k.id for k in plan.kpis + plan.goal_indicators if k.is_percent}
     write_template(path, plan, year=YEAR, measure_ids=measure_ids, department=department)
     filler = WorkbookFiller(path)
+    wanted = set(goals)
     for n, kpi_id in enumerate(sorted(filler.by_kpi)):
+        if kpi_id.startswith("G") and kpi_id not in wanted:
+            continue  # the goal sheet is left blank, as in a department's real return
         for year in FILLED_YEARS:
-            # distinct, plausible numbers per workbook; nothing for the grader to trip on
-            filler.actual(kpi_id, year, Decimal(100 + (seed * 7 + n * 3 + year) % 90))
+            # distinct, plausible numbers per workbook; nothing for the checks to flag
+            # (percentages stay within 0-100)
+            value = (seed * 7 + n * 3 + year) % 80
+            filler.actual(kpi_id, year, Decimal(10 + value if kpi_id in percent else 100 + value))
     filler.save(path)
 
 
@@ -235,11 +242,15 @@ def make_set(folder: Path, copies: int, per: str, limit: int | None = None) -> t
             groups.append((s["id"], [m["id"] for p in s["policies"] for m in p["measures"]]))
         else:
             groups += [(p["id"], [m["id"] for m in p["measures"]]) for p in s["policies"]]
+    # The goal sheet is the planning division's: one workbook fills it, the others leave
+    # it blank (two filled goal sheets that differ are an error, E401).
+    goals = [g["id"] for s in data["strategies"] for g in s["goal_indicators"]]
+    groups = [(gid, mids, goals if n == 0 else []) for n, (gid, mids) in enumerate(groups)]
     groups = groups[:limit]
     inputs = folder / "input"
     inputs.mkdir(exist_ok=True)
-    jobs = [(str(plan_path), str(inputs / f"{n:04d}-{gid}.xlsx"), mids, f"部署{gid}", n)
-            for n, (gid, mids) in enumerate(groups)]
+    jobs = [(str(plan_path), str(inputs / f"{n:04d}-{gid}.xlsx"), mids, f"部署{gid}", n, goals)
+            for n, (gid, mids, goals) in enumerate(groups)]
     # Generation is not measured: spread it over the cores.
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         list(pool.map(_make_filled, jobs, chunksize=4))

@@ -57,6 +57,7 @@ from mine_report.xlsxread import (
     SheetData,
     cell_ref,
     col_index,
+    get_column_letter,
     sniff,
     split_ref,
 )
@@ -217,6 +218,18 @@ class _WorkbookReader:
             self._sheets[name] = self.package.read_sheet(name)
         return self._sheets[name]
 
+    def id_values(self, name: str, refs: list[str]) -> dict[str, object]:
+        """The values in these cells of a sheet. Only a glance at the id cells when the
+        sheet has not been read yet: the goal sheet, say, is read in full only if used."""
+        if name not in self._sheets:
+            wanted = {ref: split_ref(ref) for ref in refs}
+            peeked = self.package.peek(name, {get_column_letter(c) for _, c in wanted.values()},
+                                       rows={r for r, _ in wanted.values()})
+            if peeked is not None:
+                return {ref: peeked.get(rc) for ref, rc in wanted.items()}
+        sheet = self.sheet(name)
+        return {ref: sheet.get(ref) for ref in refs}
+
     # --- the whole workbook -------------------------------------------------------------
 
     def read(self) -> WorkbookRead:
@@ -241,7 +254,7 @@ class _WorkbookReader:
                 measures.append(report)
         goal_actuals: tuple[Actual, ...] = ()
         if meta.goals is not None and assigned.get(meta.goals.measure_id):
-            goal_actuals = self.read_goals(self.sheet(assigned[meta.goals.measure_id]), meta.goals)
+            goal_actuals = self.read_goals(assigned[meta.goals.measure_id], meta.goals)
         submitter = self.read_submitter(meta)
         department = submitter.get("department") or meta.department
         if not measures and not goal_actuals:
@@ -296,9 +309,9 @@ class _WorkbookReader:
         id_cells = sorted({m.id_cell for m in maps})
         found_id: dict[str, str] = {}
         for name in candidates:
-            sheet = self.sheet(name)
+            values = self.id_values(name, id_cells)
             for ref in id_cells:
-                value = norm_id(sheet.get(ref))
+                value = norm_id(values.get(ref))
                 if value in known:
                     found_id[name] = value
                     break
@@ -333,6 +346,20 @@ class _WorkbookReader:
             if name not in used:
                 self.add("W202", sheet=name, value=name)
         return assigned
+
+    def may_have_input(self, name: str, smap: SheetMap) -> bool:
+        """Whether any cell where _KpiTable looks for input (this year's and later actuals,
+        備考) below the header holds anything; when not, the table has no input for sure.
+        Looks at those columns only, unless the sheet has been read already."""
+        columns = {c for y, c in smap.year_cols.items() if self.year is None or y >= self.year}
+        if smap.note_col:
+            columns.add(smap.note_col)
+        if name not in self._sheets:
+            peeked = self.package.peek(name, columns, smap.kpi_header_row + 1)
+            if peeked is not None:
+                return bool(peeked)
+        wanted = {col_index(c) for c in columns}
+        return any(c in wanted and r > smap.kpi_header_row for r, c in self.sheet(name).cells)
 
     def read_submitter(self, meta: WorkbookMeta) -> dict[str, str]:
         if SUBMITTER_SHEET not in self.package.sheet_names:
@@ -421,11 +448,12 @@ class _WorkbookReader:
             notes=tuple(table.notes),
         )
 
-    def read_goals(self, sheet: SheetData, smap: SheetMap) -> tuple[Actual, ...]:
-        if not _may_have_input(sheet, smap, self.year):
+    def read_goals(self, name: str, smap: SheetMap) -> tuple[Actual, ...]:
+        if not self.may_have_input(name, smap):
             # Most returns leave the planning division's goal sheet blank: its problems would
-            # be dropped below anyway, and checking every row costs as much as the plan is big.
+            # be dropped below anyway, and reading every row costs as much as the plan is big.
             return ()
+        sheet = self.sheet(name)
         out = _SheetProblems(self.file, sheet.title)
         kpis = tuple(k for k in self.plan.goal_indicators if k.id in smap.kpi_rows) or tuple(
             self.plan.goal_indicators)
@@ -435,15 +463,6 @@ class _WorkbookReader:
         _check_merged(sheet, set(table.input_cells), out)
         self.problems.extend(out.items)
         return tuple(table.actuals)
-
-
-def _may_have_input(sheet: SheetData, smap: SheetMap, year: int | None) -> bool:
-    """Whether any cell where _KpiTable looks for input (this year's and later actuals,
-    備考) below the header holds anything; when not, the table has no input for sure."""
-    cols = {col_index(c) for y, c in smap.year_cols.items() if year is None or y >= year}
-    if smap.note_col:
-        cols.add(col_index(smap.note_col))
-    return any(c in cols and r > smap.kpi_header_row for r, c in sheet.cells)
 
 
 class _KpiTable:

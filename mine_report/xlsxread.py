@@ -20,6 +20,7 @@ import io
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from defusedxml import ElementTree as SafeET
@@ -304,6 +305,39 @@ class Package:
         return _parse_sheet(data, name, self, dates, durations, epoch)
 
 
+    def peek(self, name: str, columns: Iterable[str], min_row: int = 1,
+             rows: Iterable[int] = ()) -> dict[tuple[int, int], object] | None:
+        """The non-empty cells of these columns (letters) from min_row down, or only in
+        `rows` when given, found by their r attribute without reading the rest of the
+        sheet; None when the sheet has cells without r (it is optional), and the caller
+        must read the sheet in full."""
+        info = next((s for s in self.sheets if s.name == name), None)
+        if info is None:
+            raise KeyError(name)
+        if not info.path:
+            return {}
+        data = self._member(info.path)
+        if data is None:
+            raise Refused("E106", reason=f"シート「{name}」のデータがありません")
+        if _CELL_WITHOUT_R.search(data):
+            return None
+        letters = b"|".join(re.escape(c.upper().encode("ascii")) for c in columns)
+        numbers = b"|".join(str(r).encode("ascii") for r in rows) or rb"\d+"
+        pattern = re.compile(rb"<(" + _P + rb")c\b([^>]*?\br\s*=\s*[\"']\$?(" + letters
+                             + rb")\$?(" + numbers + rb")[\"'][^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
+        dates, durations = self._date_styles
+        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+        cells: dict[tuple[int, int], object] = {}
+        for m in pattern.finditer(data):
+            attrs, letter, row, inner = m.group(2, 3, 4, 5)
+            if not inner or int(row) < min_row:
+                continue
+            value = _cell_value(attrs, inner, self, dates, durations, epoch)
+            if value is not None:
+                cells[(int(row), column_index_from_string(letter.decode("ascii")))] = value
+        return cells
+
+
 def _find_member(members: dict, name: str) -> str:
     if name in members:
         return name
@@ -319,6 +353,7 @@ _T = re.compile(rb"<" + _P + rb"t\b[^>]*?(?:/>|>(.*?)</" + _P + rb"t>)", re.S)
 _RPH = re.compile(rb"<" + _P + rb"rPh\b.*?</" + _P + rb"rPh>", re.S)
 _TOKEN = re.compile(rb"<(" + _P + rb")(?:c\b([^>]*?)(?:/>|>(.*?)</\1c>)"
                     rb"|(row|mergeCell|dimension)\b([^>]*?)/?>)", re.S)
+_CELL_WITHOUT_R = re.compile(rb"<" + _P + rb"c\b(?![^>]*?\br\s*=)")
 _ATTR_R = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
 _ATTR_ROW = re.compile(rb"""\br\s*=\s*["']([^"']*)["']""")
 _ATTR_T = re.compile(rb"""\bt\s*=\s*["']([^"']*)["']""")

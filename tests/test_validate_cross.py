@@ -131,3 +131,34 @@ def test_reading_on_several_processes_gives_the_same_report(returned, shipped_pl
     doc = alone.to_dict()
     codes = {p["code"] for f in doc["files"] for p in f["problems"]}
     assert {"W402", "E401", "E105"} <= codes  # copy, conflict, not a workbook
+
+
+def test_cells_without_r_attributes_are_read_like_any_other(tmp_path, shipped_plan):
+    # The reader only glances at id cells and at a goal sheet's input columns, by the
+    # cells' r attributes. A writer may leave r out (it is optional): the same workbook
+    # without any must read the same, goal sheet included.
+    import re
+    import zipfile
+
+    from mine_report.reader import read_workbook
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    path = make_filled(folder, shipped_plan, "企画政策課.xlsx",
+                       {("G1-1", FILLED_YEAR): 3601, ("5-2-1-1", FILLED_YEAR): 12},
+                       year=FILLED_YEAR, measure_ids=["5-2-1"], department="企画政策課")
+    stripped = tmp_path / "r なし.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(stripped, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/sheet"):
+                data, count = re.subn(rb'(<c\b[^>]*?)\sr="[A-Z]+\d+"', rb"\1", data)
+                assert count
+            target.writestr(item, data)
+    plain, plain_problems = read_workbook(path, shipped_plan)
+    bare, bare_problems = read_workbook(stripped, shipped_plan)
+    assert [(a.kpi_id, a.year, a.value) for a in bare.goal_actuals] == \
+        [(a.kpi_id, a.year, a.value) for a in plain.goal_actuals] != []
+    assert [(a.kpi_id, a.year, a.value) for m in bare.measures for a in m.actuals] == \
+        [(a.kpi_id, a.year, a.value) for m in plain.measures for a in m.actuals] != []
+    assert [(p.code, p.cell) for p in bare_problems] == [(p.code, p.cell) for p in plain_problems]

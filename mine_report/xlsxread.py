@@ -237,6 +237,7 @@ class Package:
         self.sheet_names = [s.name for s in self.sheets]
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
+        self._sheet_data: dict[str, bytes] = {}
 
     def _member(self, name: str) -> bytes | None:
         info = self._members.get(name)
@@ -286,24 +287,36 @@ class Package:
             self._styles = _date_styles(data) if data else (frozenset(), frozenset())
         return self._styles
 
+    def _sheet_xml(self, name: str) -> bytes | None:
+        """The XML of a sheet (None for a chart sheet), unzipped once: a sheet may be
+        glanced at (peek) before it is read in full."""
+        if name not in self._sheet_data:
+            info = next((s for s in self.sheets if s.name == name), None)
+            if info is None:
+                raise KeyError(name)
+            if not info.path:  # a chart sheet has no cells
+                return None
+            data = self._member(info.path)
+            if data is None:
+                raise Refused("E106", reason=f"シート「{name}」のデータがありません")
+            self._sheet_data[name] = data
+        return self._sheet_data[name]
+
+    def _value_context(self) -> tuple[frozenset[int], frozenset[int], dt.datetime]:
+        """What turning a cell into a value needs: date styles, duration styles, epoch."""
+        dates, durations = self._date_styles
+        return dates, durations, CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+
     def read_sheet(self, name: str) -> SheetData:
         """Every non-empty cell of a sheet and its merged ranges.
 
         Raise Refused("E108") when the sheet uses more than MAX_ROWS rows or MAX_COLS
         columns, as soon as that is known, so an oversized sheet is never read in full.
         """
-        info = next((s for s in self.sheets if s.name == name), None)
-        if info is None:
-            raise KeyError(name)
-        if not info.path:  # a chart sheet has no cells
-            return SheetData(name)
-        data = self._member(info.path)
+        data = self._sheet_xml(name)
         if data is None:
-            raise Refused("E106", reason=f"シート「{name}」のデータがありません")
-        dates, durations = self._date_styles
-        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
-        return _parse_sheet(data, name, self, dates, durations, epoch)
-
+            return SheetData(name)
+        return _parse_sheet(data, name, self, *self._value_context())
 
     def peek(self, name: str, columns: Iterable[str], min_row: int = 1,
              rows: Iterable[int] = ()) -> dict[tuple[int, int], object] | None:
@@ -311,28 +324,22 @@ class Package:
         `rows` when given, found by their r attribute without reading the rest of the
         sheet; None when the sheet has cells without r (it is optional), and the caller
         must read the sheet in full."""
-        info = next((s for s in self.sheets if s.name == name), None)
-        if info is None:
-            raise KeyError(name)
-        if not info.path:
-            return {}
-        data = self._member(info.path)
+        data = self._sheet_xml(name)
         if data is None:
-            raise Refused("E106", reason=f"シート「{name}」のデータがありません")
+            return {}
         if _CELL_WITHOUT_R.search(data):
             return None
         letters = b"|".join(re.escape(c.upper().encode("ascii")) for c in columns)
         numbers = b"|".join(str(r).encode("ascii") for r in rows) or rb"\d+"
         pattern = re.compile(rb"<(" + _P + rb")c\b([^>]*?\br\s*=\s*[\"']\$?(" + letters
                              + rb")\$?(" + numbers + rb")[\"'][^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
-        dates, durations = self._date_styles
-        epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+        values = self._value_context()
         cells: dict[tuple[int, int], object] = {}
         for m in pattern.finditer(data):
             attrs, letter, row, inner = m.group(2, 3, 4, 5)
             if not inner or int(row) < min_row:
                 continue
-            value = _cell_value(attrs, inner, self, dates, durations, epoch)
+            value = _cell_value(attrs, inner, self, *values)
             if value is not None:
                 cells[(int(row), column_index_from_string(letter.decode("ascii")))] = value
         return cells

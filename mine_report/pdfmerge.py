@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pikepdf
@@ -42,11 +42,12 @@ class PageBox:
 
 @dataclass(frozen=True)
 class Part:
-    """One rendered part: its PDF, its pages and the anchors it really contains."""
+    """One laid out part: its PDF (empty when only laid out, not written), its pages and
+    the anchors it really contains, each with the index of its page in the part."""
 
     pdf: bytes
     pages: tuple[PageBox, ...]
-    anchors: frozenset[str]
+    anchors: Mapping[str, int]
 
 
 def shifts(parts: Sequence[Part], overlay: Sequence[PageBox]) -> list[float] | None:

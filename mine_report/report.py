@@ -8,15 +8,16 @@ Outputs are written to a temporary file in the output folder and renamed into pl
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib.resources
 import io
 import mimetypes
 import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -139,43 +140,46 @@ def report_parts(context: ReportContext) -> list[list[Section]]:
             [Section("appendix.html")]]
 
 
-def lays_out_sections(dirs: Sequence[Path]) -> bool:
-    """Whether the main template builds its body from `sections`. A user's report.html
-    that does not (written for an older version, or a one-off layout) is laid out whole,
-    as one part."""
-    env = make_environment(dirs)
+@contextlib.contextmanager
+def _template_errors(name: str) -> Iterator[None]:
+    """Template errors (missing file, syntax, an unknown name in a user's template) as R003."""
     try:
-        source = env.loader.get_source(env, MAIN_TEMPLATE)[0]
-        return "sections" in jinja2.meta.find_undeclared_variables(env.parse(source))
-    except jinja2.TemplateNotFound as exc:
-        raise ReportError("R003", name=exc.name, reason=text("R010")) from None
-    except jinja2.TemplateSyntaxError as exc:
-        raise ReportError("R003", name=exc.filename or exc.name or MAIN_TEMPLATE,
-                          reason=f"{exc.lineno} 行目: {exc.message}") from None
-
-
-def render_html(context: ReportContext, dirs: Sequence[Path], *,
-                sections: Sequence[Section] | None = None, toc: Mapping[str, object] | None = None,
-                stubs: Sequence[str] = (), page_css: str = "") -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG); or, for the PDF,
-    only `sections`, with the contents' page numbers `toc` (anchor → number), empty
-    anchors `stubs` for links into other parts, and extra CSS `page_css`."""
-    if sections is None:
-        sections = [section for part in report_parts(context) for section in part]
-    return _render(make_environment(dirs), MAIN_TEMPLATE, report=context, sections=sections,
-                   toc=toc, stubs=stubs, page_css=Markup(page_css))
-
-
-def _render(env: jinja2.Environment, name: str, **values: object) -> str:
-    try:
-        return env.get_template(name).render(**values)
+        yield
     except jinja2.TemplateNotFound as exc:
         raise ReportError("R003", name=exc.name, reason=text("R010")) from None
     except jinja2.TemplateSyntaxError as exc:
         raise ReportError("R003", name=exc.filename or exc.name or name,
                           reason=f"{exc.lineno} 行目: {exc.message}") from None
-    except jinja2.TemplateError as exc:  # e.g. an undefined name in a user's template
+    except jinja2.TemplateError as exc:
         raise ReportError("R003", name=name, reason=str(exc)) from None
+
+
+def lays_out_sections(env: jinja2.Environment) -> bool:
+    """Whether the main template builds its body from `sections`. A user's report.html
+    that does not (written for an older version, or a one-off layout) is laid out whole,
+    as one part."""
+    with _template_errors(MAIN_TEMPLATE):
+        source = env.loader.get_source(env, MAIN_TEMPLATE)[0]
+        return "sections" in jinja2.meta.find_undeclared_variables(env.parse(source))
+
+
+def render_html(context: ReportContext, dirs: Sequence[Path], *,
+                env: jinja2.Environment | None = None,
+                sections: Sequence[Section] | None = None, toc: Mapping[str, object] | None = None,
+                stubs: Sequence[str] = (), page_css: str = "") -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG); or, for the PDF,
+    only `sections`, with the contents' page numbers `toc` (anchor → number), empty
+    anchors `stubs` for links into other parts, and extra CSS `page_css`. `env` (made
+    from `dirs` when not given) keeps the compiled templates between calls."""
+    if sections is None:
+        sections = [section for part in report_parts(context) for section in part]
+    return _render(env or make_environment(dirs), MAIN_TEMPLATE, report=context,
+                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css))
+
+
+def _render(env: jinja2.Environment, name: str, **values: object) -> str:
+    with _template_errors(name):
+        return env.get_template(name).render(**values)
 
 
 # --- WeasyPrint -------------------------------------------------------------------------------
@@ -244,22 +248,13 @@ class _Job:
     issued: dt.datetime | None = None
 
 
-@dataclass(frozen=True)
-class _Laid:
-    """A laid out part: its PDF (empty when not written), pages and anchors → page index."""
-
-    pdf: bytes
-    pages: tuple[pdfmerge.PageBox, ...]
-    anchors: Mapping[str, int] = field(default_factory=dict)
-
-
 def _page_box(page) -> pdfmerge.PageBox:
     box = page._page_box  # WeasyPrint's laid out page; its text block, in CSS px
     return pdfmerge.PageBox(side=box.page_type.side, name=box.page_type.name or "",
                             x=box.content_box_x() * 0.75, width=box.width * 0.75)
 
 
-def _lay_out(job: _Job) -> _Laid:
+def _lay_out(job: _Job) -> pdfmerge.Part:
     """Worker: lay out one part with WeasyPrint and (when asked) write its PDF/A-3b."""
     fetcher = AssetFetcher(job.dirs)
     document = weasyprint.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
@@ -277,7 +272,7 @@ def _lay_out(job: _Job) -> _Laid:
             description=text("R020"), relationship="Data", url_fetcher=fetcher)
             for name, data in job.attachments]
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
-    return _Laid(pdf, tuple(_page_box(p) for p in document.pages), anchors)
+    return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
 
 
 def _stubs(html_text: str) -> frozenset[str]:
@@ -285,24 +280,25 @@ def _stubs(html_text: str) -> frozenset[str]:
     return frozenset(_HREF.findall(html_text)) - frozenset(_ID.findall(html_text))
 
 
-def _part_job(context: ReportContext, dirs: Sequence[Path], sections: Sequence[Section], *,
+def _part_job(env: jinja2.Environment, context: ReportContext, dirs: Sequence[Path],
+              sections: Sequence[Section], *,
               toc: Mapping[str, object] | None = None, side: str | None = None,
               write: bool = True, attachments: tuple[tuple[str, bytes], ...] = (),
               issued: dt.datetime | None = None) -> _Job:
     css = PART_CSS + (f"html {{ break-before: {side}; }}\n" if side else "")
-    html_text = render_html(context, dirs, sections=sections, toc=toc, page_css=css)
+    html_text = render_html(context, dirs, env=env, sections=sections, toc=toc, page_css=css)
     stubs = _stubs(html_text)
     if stubs:  # a second pass, now that the part's own ids are known
-        html_text = render_html(context, dirs, sections=sections, toc=toc, page_css=css,
-                                stubs=sorted(stubs))
+        html_text = render_html(context, dirs, env=env, sections=sections, toc=toc,
+                                page_css=css, stubs=sorted(stubs))
     return _Job(html_text, tuple(dirs), stubs, write, attachments, issued)
 
 
-def _footers_job(dirs: Sequence[Path], context: ReportContext,
+def _footers_job(env: jinja2.Environment, dirs: Sequence[Path], context: ReportContext,
                  pages: Sequence[pdfmerge.PageBox]) -> _Job:
     """A document of as many pages as the report, with the report's page rules and
     nothing on them but the footers."""
-    css = _render(make_environment(dirs), "report.css")
+    css = _render(env, "report.css")
     names = sorted({p.name for p in pages if _PAGE_NAME.fullmatch(p.name)})
     css += FOOTER_CSS + "".join(f".page-{n} {{ page: {n}; }}\n" for n in names)
     body = "".join(
@@ -326,25 +322,27 @@ def _read_attachments(attachments: Sequence[Path]) -> tuple[tuple[str, bytes], .
 
 def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
                attachments: Sequence[Path] = (), *, jobs: int | None = None,
+               env: jinja2.Environment | None = None,
                progress: Progress | None = None) -> bytes:
     """The PDF/A-3b of the report, laid out part by part on up to `jobs` processes."""
     say = progress or (lambda message: None)
+    env = env or make_environment(dirs)
     files = _read_attachments(attachments)
     parts = report_parts(context)
-    if not lays_out_sections(dirs):
+    if not lays_out_sections(env):
         parts = [[section for part in parts for section in part]]
     try:
-        return _render_parts(context, dirs, issued, files, parts, jobs, say)
+        return _render_parts(env, context, dirs, issued, files, parts, jobs, say)
     except BrokenProcessPool:
         raise ReportError("R007") from None
 
 
-def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
-                  files: tuple[tuple[str, bytes], ...], parts: list[list[Section]],
-                  jobs: int | None, say: Progress) -> bytes:
-    front = dict(context=context, dirs=dirs, sections=parts[0])
+def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequence[Path],
+                  issued: dt.datetime, files: tuple[tuple[str, bytes], ...],
+                  parts: list[list[Section]], jobs: int | None, say: Progress) -> bytes:
+    front = dict(env=env, context=context, dirs=dirs, sections=parts[0])
     placeholder = _part_job(**front, toc=_Placeholders(), write=False)
-    bodies = [_part_job(context, dirs, sections) for sections in parts[1:]]
+    bodies = [_part_job(env, context, dirs, sections) for sections in parts[1:]]
     with parallel.executor(jobs, len(parts)) as pool:
         # Longest first keeps the cores busy to the end; results are kept in order.
         order = sorted(range(len(bodies)), key=lambda i: -len(bodies[i].html))
@@ -364,7 +362,7 @@ def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datet
             all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
             cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
                                                     issued=issued))
-            footers = pool.submit(_lay_out, _footers_job(dirs, context, all_pages))
+            footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
             head, footers = cover.result(), footers.result()
             if len(head.pages) == len(front_boxes):
                 break
@@ -372,7 +370,7 @@ def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datet
         else:  # pragma: no cover - a template whose contents change length with the numbers
             raise ReportError("R006")
         done = [head, *laid]
-        moves = pdfmerge.shifts(_parts(done), footers.pages)
+        moves = pdfmerge.shifts(done, footers.pages)
         if moves is None:
             # Left and right pages differ in width in these templates: lay out again each
             # part whose pages do not fit, on the side it really starts on.
@@ -380,16 +378,12 @@ def _render_parts(context: ReportContext, dirs: Sequence[Path], issued: dt.datet
                 final = footers.pages[at:at + len(part.pages)]
                 if any(abs(p.width - f.width) > pdfmerge.EPSILON
                        for p, f in zip(part.pages, final, strict=True)):
-                    done[i + 1] = _lay_out(_part_job(context, dirs, parts[i + 1],
+                    done[i + 1] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
                                                      side=final[0].side))
-            moves = pdfmerge.shifts(_parts(done), footers.pages)
+            moves = pdfmerge.shifts(done, footers.pages)
             if moves is None:  # pragma: no cover - a part laid out again took other pages
                 raise ReportError("R006")
-    return pdfmerge.join(_parts(done), footers.pdf, moves)
-
-
-def _parts(laid: Sequence[_Laid]) -> list[pdfmerge.Part]:
-    return [pdfmerge.Part(p.pdf, p.pages, frozenset(p.anchors)) for p in laid]
+    return pdfmerge.join(done, footers.pdf, moves)
 
 
 def _write(target: Path, data: bytes) -> None:
@@ -415,9 +409,10 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     issued = report_datetime()
     say(text("R030"))
     context = build_context(merged, evaluation, issued=issued)
-    html_text = render_html(context, dirs) if html else ""
+    env = make_environment(dirs)
+    html_text = render_html(context, dirs, env=env) if html else ""
     say(text("R031"))
-    pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, progress=say)
+    pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, env=env, progress=say)
     out_dir = Path(out_dir)
     written = [out_dir / PDF_NAME]
     _write(written[0], pdf)

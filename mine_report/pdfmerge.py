@@ -91,9 +91,11 @@ def _draw_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: s
     page.contents_add(pikepdf.Stream(pdf, f"q {name} Do Q\n".encode()))
 
 
-def _dest_target(dest: pikepdf.Array, local: dict[tuple[int, int], int]) -> tuple[int, float, float]:
-    """(page index in its part, left, top) of an explicit /XYZ destination."""
-    return local[dest[0].objgen], float(dest[2]), float(dest[3])
+def _dest_target(dest: pikepdf.Array, local: dict[tuple[int, int], int],
+                 offset: int) -> tuple[int, float, float]:
+    """(page index in the joined report, left, top) of an explicit /XYZ destination in a
+    part whose pages are `local` (page object → index) and start at page `offset`."""
+    return offset + local[dest[0].objgen], float(dest[2]), float(dest[3])
 
 
 @dataclass
@@ -108,8 +110,8 @@ class _Bookmark:
 def _read_bookmarks(items, local: dict[tuple[int, int], int], offset: int) -> list[_Bookmark]:
     marks = []
     for item in items:
-        page, left, top = _dest_target(item.destination, local)
-        marks.append(_Bookmark(str(item.title), offset + page, left, top,
+        page, left, top = _dest_target(item.destination, local, offset)
+        marks.append(_Bookmark(str(item.title), page, left, top,
                                _read_bookmarks(item.children, local, offset)))
     return marks
 
@@ -137,7 +139,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         names = source.Root.get("/Names", {}).get("/Dests", {}).get("/Names", [])
         for name, dest in zip(names[::2], names[1::2], strict=True):
             if str(name) in part.anchors:
-                dests.append((str(name), *_offset(_dest_target(dest, local), offset)))
+                dests.append((str(name), *_dest_target(dest, local, offset)))
         with source.open_outline() as outline:
             bookmarks += _read_bookmarks(outline.root, local, offset)
         if source is not pdf:
@@ -167,11 +169,6 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         source.close()
     overlay.close()
     return out.getvalue()
-
-
-def _offset(target: tuple[int, float, float], offset: int) -> tuple[int, float, float]:
-    page, left, top = target
-    return offset + page, left, top
 
 
 def _name_subsets(pdf: pikepdf.Pdf) -> None:

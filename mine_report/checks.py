@@ -11,6 +11,7 @@ import dataclasses
 import hashlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,7 +153,7 @@ def is_blank_template(path: Path, plan: Plan) -> bool:
 # --- validating -------------------------------------------------------------------------
 
 
-def check_file(path: str, plan: Plan, known_sha256: frozenset[str] = frozenset()) -> FileReport:
+def check_file(path: str, plan: Plan, known_sha256: AbstractSet[str] = frozenset()) -> FileReport:
     """Read and check one file. A file whose sha256 is in known_sha256 is not parsed again
     (the caller reports it as a copy)."""
     try:
@@ -188,14 +189,15 @@ def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
     if len(paths) < PARALLEL_MIN_FILES or jobs == 1:
         seen: set[str] = set()
         for path in paths:
-            report = check_file(str(path), plan, frozenset(seen))
+            report = check_file(str(path), plan, seen)
             seen.add(report.sha256)
             yield report
         return
     try:
         with parallel.executor(jobs, len(paths), _set_worker_plan, (plan,)) as pool:
             # Chunks of a few files: fewer round trips, still even across the cores.
-            chunk = max(1, min(16, len(paths) // (4 * parallel.default_jobs())))
+            workers = jobs or parallel.default_jobs()
+            chunk = max(1, min(16, len(paths) // (4 * workers)))
             yield from pool.map(_check_in_worker, [str(p) for p in paths], chunksize=chunk)
     except BrokenProcessPool:
         raise MineReportError(f"[V005] {text('V005')}") from None

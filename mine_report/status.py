@@ -328,7 +328,7 @@ def _follow_ups(f: checks.FileReport, plan: Plan, year: int | None) -> list[Foll
     for p in f.problems:
         if p.code == "W303" and p.kpi and plan.get(p.kpi) is not None:
             found.append(FollowUp(p.kpi, plan.kpi(p.kpi).name, sub.department, name,
-                                  f"{p.sheet}!{p.cell}", "未入力"))
+                                  f"{p.sheet}!{p.cell}", text("S043")))
     return found
 
 
@@ -373,11 +373,12 @@ def status_text(status: RoundStatus) -> str:
     for d in status.departments:
         c = d.counts
         detail = "、".join(f"{state_label(s)} {c[s]}" for s in STATES if c[s])
-        mark = "　★期限超過" if d.late else ""
+        mark = f"　★{text('S041')}" if d.late else ""
         lines.append(f"{state_label(d.state)}\t{d.department}（{detail}）{mark}")
         for item in d.items:
             if item.state != "submitted":
-                extra = f"　誤り {item.errors} 件（{'、'.join(item.files)}）" if item.errors else ""
+                extra = (f"　{text('S040', count=item.errors)}（{'、'.join(item.files)}）"
+                         if item.errors else "")
                 lines.append(f"\t\t{state_label(item.state)}: {item.id} {item.title}{extra}")
     lines.append("")
     if status.late:
@@ -390,17 +391,21 @@ def status_text(status: RoundStatus) -> str:
                   for f in status.follow_ups]
     if status.corrections:
         lines.append(text("S016", count=len(status.corrections)))
-        lines += [f"\t{c.kpi} {c.name} {format_fiscal_year(c.year)}: {c.before or '空欄'} → "
-                  f"{c.after}（{c.department}、{c.file} {c.cell}）" for c in status.corrections]
+        lines += ["\t" + correction_line(c) for c in status.corrections]
     if status.unattributed:
         lines.append(text("S017", files="、".join(status.unattributed)))
     if status.history:
         lines.append(text("S025"))
-        lines += [f"\t{h.department}: {h.first} → 修正 {h.corrections} → 最終 {h.final}"
-                  for h in status.history]
+        lines += ["\t" + text("S046", **vars(h)) for h in status.history]
     if status.not_built:
         lines.append(text("S026", files="、".join(status.not_built)))
     return "\n".join(lines).rstrip("\n") + "\n"
+
+
+def correction_line(c: Correction) -> str:
+    return text("S047", kpi=c.kpi, name=c.name, year=format_fiscal_year(c.year),
+                before=c.before or text("S042"), after=c.after, department=c.department,
+                file=c.file, cell=c.cell)
 
 
 def reminder_text(status: RoundStatus, dept: DepartmentStatus) -> str:

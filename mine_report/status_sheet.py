@@ -19,7 +19,14 @@ from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
-from mine_report.status import STATES, RoundStatus, reminder_name, reminder_text, state_label
+from mine_report.status import (
+    STATES,
+    RoundStatus,
+    correction_line,
+    reminder_name,
+    reminder_text,
+    state_label,
+)
 from mine_report.template_styles import FONT
 
 SHEET_NAME = "提出状況"
@@ -42,6 +49,7 @@ class SheetRow:
     pending: str  # the items still owed or to be fixed
     files: str
     late: bool
+    late_label: str  # 期限超過 or ""
 
 
 @dataclass(frozen=True)
@@ -49,12 +57,11 @@ class SheetContext:
     """What the status sheet prints (the same for the xlsx and the HTML)."""
 
     title: str
-    as_of: str
-    deadline: str
-    contact: str
+    subtitle: str  # as of, deadline, contact
     headers: tuple[str, ...]
     rows: tuple[SheetRow, ...]
     totals: tuple[int, ...]
+    total_label: str
     notes: tuple[tuple[str, tuple[str, ...]], ...]  # (heading, lines)
 
 
@@ -65,37 +72,35 @@ def sheet_context(status: RoundStatus) -> SheetContext:
     for d in status.departments:
         c = d.counts
         pending = [f"{state_label(i.state)}: {i.id} {i.title}"
-                   + (f"（誤り {i.errors} 件）" if i.errors else "")
+                   + (f"（{text('S040', count=i.errors)}）" if i.errors else "")
                    for i in d.items if i.state != "submitted"]
         rows.append(SheetRow(d.department, d.state, state_label(d.state),
                              tuple(c[s] for s in STATES), "\n".join(pending),
-                             "\n".join(d.returned), d.late))
+                             "\n".join(d.returned), d.late, text("S041") if d.late else ""))
     totals = tuple(sum(m.state == s for m in [*status.measures, *status.goals]) for s in STATES)
     notes = []
     if status.uncovered:
         notes.append((text("S024", count=len(status.uncovered)), tuple(
-            f"{m.id} {m.title}（{m.department or '担当課なし'}）"
+            f"{m.id} {m.title}（{m.department or text('S044')}）"
             for m in status.measures if m.state == "missing")))
     if status.follow_ups:
         notes.append((text("S015", count=len(status.follow_ups)), tuple(
             f"{f.kpi} {f.name}（{f.department}）: {f.note}" for f in status.follow_ups)))
     if status.corrections:
-        notes.append((text("S016", count=len(status.corrections)), tuple(
-            f"{c.kpi} {c.name} {format_fiscal_year(c.year)}: {c.before or '空欄'} → {c.after}"
-            f"（{c.department}）" for c in status.corrections)))
+        notes.append((text("S016", count=len(status.corrections)),
+                      tuple(correction_line(c) for c in status.corrections)))
     if status.history:
-        notes.append((text("S025"), tuple(
-            f"{h.department}: 初回 {h.first}、修正 {h.corrections}、最終 {h.final}"
-            for h in status.history)))
+        notes.append((text("S025"), tuple(text("S046", **vars(h)) for h in status.history)))
+    deadline = text("S051")
+    if status.deadline:
+        deadline = format_date(status.deadline) + (text("S012") if status.deadline_passed else "")
+    contact = " ".join(x for x in (plan.municipality, plan.issuer, status.contact) if x)
     return SheetContext(
-        title=f"{plan.title}　{year} 実績報告の提出状況",
-        as_of=format_date(status.today),
-        deadline=(format_date(status.deadline) + (text("S012") if status.deadline_passed else "")
-                  ) if status.deadline else "（なし）",
-        contact=" ".join(x for x in (plan.municipality, plan.issuer, status.contact) if x),
-        headers=("担当課", "状況", *(state_label(s) for s in STATES), "未提出・誤りのある項目",
-                 "返却されたファイル", "期限超過"),
-        rows=tuple(rows), totals=totals, notes=tuple(notes))
+        title=text("S045", plan=plan.title, year=year),
+        subtitle=text("S050", as_of=format_date(status.today), deadline=deadline,
+                      contact=contact),
+        headers=tuple(text("S048").split(",")),
+        rows=tuple(rows), totals=totals, total_label=text("S049"), notes=tuple(notes))
 
 
 def write_status_xlsx(path: Path, ctx: SheetContext) -> None:
@@ -118,7 +123,7 @@ def write_status_xlsx(path: Path, ctx: SheetContext) -> None:
         for col, width in enumerate((18, 10, 9, 9, 9, 60, 28, 9)):
             ws.set_column(col, col, width)
         ws.write_string(0, 0, ctx.title, title)
-        ws.write_string(1, 0, f"{ctx.as_of}現在　提出期限: {ctx.deadline}　問い合わせ先: {ctx.contact}")
+        ws.write_string(1, 0, ctx.subtitle)
         row = 3
         for col, label in enumerate(ctx.headers):
             ws.write_string(row, col, label, head)
@@ -130,10 +135,10 @@ def write_status_xlsx(path: Path, ctx: SheetContext) -> None:
                 ws.write_number(row, col, count, number)
             ws.write_string(row, 5, r.pending, cell)
             ws.write_string(row, 6, r.files, cell)
-            ws.write_string(row, 7, "期限超過" if r.late else "", cell)
+            ws.write_string(row, 7, r.late_label, cell)
             ws.set_row(row, 13.5 * max(1, r.pending.count("\n") + 1, r.files.count("\n") + 1))
         row += 1
-        ws.write_string(row, 0, "合計", head)
+        ws.write_string(row, 0, ctx.total_label, head)
         ws.write_string(row, 1, "", head)
         for col, count in enumerate(ctx.totals, 2):
             ws.write_number(row, col, count, number)

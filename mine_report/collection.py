@@ -11,14 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from mine_report.errors import MineReportError, UsageError
-from mine_report.fileio import sha256_file
+from mine_report.fileio import publish, sha256_file, staging_folder
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
 from mine_report.model import Plan, json_number
@@ -176,35 +174,31 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
     prefill: PrefillValues = {}
     source = digest = ""
     if prefill_path is not None:
+        inside = prefill_path if prefill_path.is_dir() else prefill_path.parent
+        if inside.resolve() == out_dir.resolve():
+            raise UsageError(text("D005"))
         prefill = {k: v for k, v in load_prefill_source(prefill_path, plan).items() if k[1] < year}
         source = prefill_path.name
         digest = "" if prefill_path.is_dir() else sha256_file(prefill_path)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out_dir))
-    except OSError as exc:
-        raise MineReportError(text("D002", path=out_dir, reason=exc.strerror or exc)) from None
-    try:
-        sent = []
-        for a in assignments:
-            write_template(staging / a.file, plan, year=year, measure_ids=a.measure_ids,
-                           department=a.department, prefill=prefill or None,
-                           deadline=deadline, contact=contact, goal_ids=a.goal_ids)
-            sent.append(Assignment(a.department, a.file, a.measure_ids, a.goal_ids,
-                                   sha256_file(staging / a.file)))
-        manifest = Manifest(plan.title, plan.digest, year, sent, deadline, contact, source,
-                            digest, dict(prefill), unassigned, plan.assignment_is_example)
-        (staging / MANIFEST_NAME).write_text(
-            json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2, default=json_number)
-            + "\n", encoding="utf-8")
-        (staging / MANIFEST_TEXT_NAME).write_text(manifest.to_text(), encoding="utf-8")
-        for name in [a.file for a in sent] + [MANIFEST_NAME, MANIFEST_TEXT_NAME]:
-            (staging / name).replace(out_dir / name)
+        with staging_folder(out_dir) as staging:
+            sent = []
+            for a in assignments:
+                write_template(staging / a.file, plan, year=year, measure_ids=a.measure_ids,
+                               department=a.department, prefill=prefill or None,
+                               deadline=deadline, contact=contact, goal_ids=a.goal_ids)
+                sent.append(Assignment(a.department, a.file, a.measure_ids, a.goal_ids,
+                                       sha256_file(staging / a.file)))
+            manifest = Manifest(plan.title, plan.digest, year, sent, deadline, contact, source,
+                                digest, dict(prefill), unassigned, plan.assignment_is_example)
+            (staging / MANIFEST_NAME).write_text(
+                json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2,
+                           default=json_number) + "\n", encoding="utf-8")
+            (staging / MANIFEST_TEXT_NAME).write_text(manifest.to_text(), encoding="utf-8")
+            publish(staging, out_dir, [a.file for a in sent] + [MANIFEST_NAME, MANIFEST_TEXT_NAME])
         return manifest
     except OSError as exc:
         raise MineReportError(text("D002", path=out_dir, reason=exc.strerror or exc)) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
 
 
 def load_manifest(path: Path) -> Manifest:

@@ -8,15 +8,13 @@ Everything is written into a staging folder first, then moved into place.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
 
 from mine_report.errors import MineReportError
-from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.fileio import atomic_path, build_timestamp, publish, staging_folder
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
 from mine_report.status import (
@@ -166,20 +164,12 @@ def write_status_sheet(status: RoundStatus, out_dir: Path) -> list[Path]:
     """提出状況.xlsx and 提出状況.html in out_dir (both or neither)."""
     ctx = sheet_context(status)
     try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out_dir))
+        with staging_folder(out_dir) as staging:
+            write_status_xlsx(staging / XLSX_NAME, ctx)
+            (staging / HTML_NAME).write_text(status_html(ctx), encoding="utf-8")
+            return publish(staging, out_dir, [XLSX_NAME, HTML_NAME])
     except OSError as exc:
         raise MineReportError(text("S005", path=out_dir, reason=exc.strerror or exc)) from None
-    try:
-        write_status_xlsx(staging / XLSX_NAME, ctx)
-        (staging / HTML_NAME).write_text(status_html(ctx), encoding="utf-8")
-        for name in (XLSX_NAME, HTML_NAME):
-            (staging / name).replace(out_dir / name)
-    except OSError as exc:
-        raise MineReportError(text("S005", path=out_dir, reason=exc.strerror or exc)) from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return [out_dir / XLSX_NAME, out_dir / HTML_NAME]
 
 
 def write_reminders(status: RoundStatus, out_dir: Path) -> list[Path]:

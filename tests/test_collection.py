@@ -241,6 +241,12 @@ def test_distribute_is_reproducible_and_leaves_nothing_half_written(distributed,
     bad = invoke("distribute", "--year", "R6", "--output", tmp_path / "x", "--deadline", "来週")
     assert bad.exit_code == 2 and "--deadline の指定が正しくありません" in bad.output
     assert not (tmp_path / "x").exists()
+    previous = tmp_path / "previous"
+    shutil.copytree(SAMPLES_DIR, previous)
+    before = {p.name: p.read_bytes() for p in previous.iterdir()}
+    clash = invoke("distribute", "--year", "R6", "--output", previous, "--prefill", previous)
+    assert clash.exit_code == 2 and "上書きしない" in clash.output
+    assert {p.name: p.read_bytes() for p in previous.iterdir()} == before
 
 
 def _fill(dist: Path, returns: Path, department: str, plan, *, correction=None, note=None):

@@ -201,6 +201,7 @@ def collect_status(plan: Plan, returns_dir: Path, *, manifest: Manifest | None =
     for g in plan.goal_indicators:
         items.setdefault(g.id, ItemStatus(g.id, g.name, plan.goal_owner(g), goal=True))
 
+    known = {a.department for a in assignments}
     returned: dict[str, list[str]] = {}
     unattributed: list[str] = []
     follow_ups: list[FollowUp] = []
@@ -214,9 +215,9 @@ def collect_status(plan: Plan, returns_dir: Path, *, manifest: Manifest | None =
         covered, error_counts = _coverage(f, errors, plan, year, assignments)
         department = (f.submission.department if f.submission else "") or f.department \
             or _department_by_name(name, assignments)
-        if department:
+        if department in known:
             returned.setdefault(department, []).append(name)
-        elif not covered:
+        elif department or not covered:  # a department the round does not know, or nobody
             unattributed.append(name)
         for item_id in covered:
             item = items[item_id]

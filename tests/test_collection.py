@@ -161,11 +161,13 @@ def test_unreadable_return_counts_against_the_department_its_name_carries(sample
     returns = tmp_path / "returns"
     shutil.copytree(sample_round / "returns", returns)
     (returns / "農林課.xlsx").write_bytes((SAMPLES_DIR / "02-norin.xlsx").read_bytes()[:3000])
+    (returns / "メモ.xlsx").write_text("来週提出します", encoding="utf-8")
     data = status_json(returns, "--manifest", sample_round / "dist", "--today", AFTER)
     farm = next(d for d in data["departments"] if d["department"] == "農林課")
     assert farm["state"] == "errors" and farm["files"] == ["農林課.xlsx"] and not farm["late"]
     assert states(data, "errors") == {"1-3-2", "1-2-1", "1-2-2", "5-1-2"}
     assert data["late"] == ["健康増進課"]
+    assert data["unattributed_files"] == ["メモ.xlsx"]
 
 
 def test_status_usage_errors(sample_round, tmp_path):

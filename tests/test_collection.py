@@ -371,3 +371,15 @@ def test_broken_history_stops_the_build_before_writing(tmp_path):
     result = invoke("build", "--input", SAMPLES_DIR, "--output", out, "--no-pdf")
     assert result.exit_code == 1 and "1 行目" in result.output and "Traceback" not in result.output
     assert sorted(p.name for p in out.iterdir()) == ["round_history.jsonl"]
+
+
+def test_merged_workbook_names_who_owes_a_missing_measure(tmp_path):
+    returns = tmp_path / "returns"
+    shutil.copytree(SAMPLES_DIR, returns)
+    (returns / "08-kenko-zoshin.xlsx").unlink()
+    result = invoke("build", "--input", returns, "--output", tmp_path / "out", "--no-pdf")
+    assert result.exit_code == 0, result.output
+    ws = openpyxl.load_workbook(tmp_path / "out" / "kpi_merged.xlsx")["提出状況"]
+    rows = {r[0]: r for r in ws.iter_rows(min_row=4, values_only=True)}
+    assert rows["4-1-2"][2:5] == ("未提出", "健康増進課", "")
+    assert rows["4-1-1"][2:5] == ("提出済", "総務防災課", "07-somu-bosai.xlsx")

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mine_report import checks
+from mine_report import checks, history
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
 from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
@@ -84,16 +84,27 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     warnings += [p for p in report.cross_problems if not p.is_error]
     merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out,
                    draft=options.draft)
+    history_text, merged.history = _record_build(options.output_dir / history.HISTORY_NAME,
+                                                 merged)
     step("grade", 0, 1)
     evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
     step("grade", 1, 1)
-    outputs = write_outputs(merged, evaluation, options, step)
+    outputs = write_outputs(merged, evaluation, options, step, history_text)
     return BuildResult(merged, evaluation, report, outputs, time.perf_counter() - started)
 
 
+def _record_build(path: Path, merged: Merged) -> tuple[str, list[history.BuildRecord]]:
+    """The round's history with this build's files appended (see history.py)."""
+    raw, records = history.load_history(path)
+    used = [history.UsedFile(f.name, f.sha256, f.department, f.measure_ids)
+            for f in merged.inputs]
+    return history.with_build(raw, records, merged.year, merged.draft, used)
+
+
 def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
-                  step: Progress) -> list[Path]:
-    """Write every output into a staging folder, then move them all into place."""
+                  step: Progress, history_text: str = "") -> list[Path]:
+    """Write every output into a staging folder, then move them all into place (with the
+    round's history, when given, as its last step)."""
     out = options.output_dir
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out))
@@ -115,6 +126,9 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
                                     attachments=[staging / XLSX_NAME], jobs=options.jobs)
             names += [p.name for p in written]
             step("write", 4, total)
+        if history_text:
+            (staging / history.HISTORY_NAME).write_text(history_text, encoding="utf-8")
+            names.append(history.HISTORY_NAME)
         for name in names:
             (staging / name).replace(out / name)
         return [out / name for name in names]

@@ -231,5 +231,114 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         sys.exit(1)
 
 
+def _date_option(value: str | None, code: str):
+    from mine_report.errors import FiscalYearError, UsageError
+    from mine_report.fiscal import parse_date
+    from mine_report.messages import text
+
+    if value is None:
+        return None
+    try:
+        return parse_date(value)
+    except FiscalYearError as exc:
+        raise UsageError(text(code, reason=exc)) from None
+
+
+@cli.command()
+@click.option("--year", "year_text", required=True,
+              help="評価年度 (令和5年度、R5、2023 など)。")
+@click.option("--output", "output_dir", type=click.Path(file_okay=False), required=True,
+              help="様式と配布記録を書き出すフォルダ。")
+@click.option("--prefill", "prefill_path", type=click.Path(exists=True), default=None,
+              help="前回の kpi_results.json、記入済みの様式、またはその返却フォルダ。前年度までの値を記入します。")
+@click.option("--deadline", "deadline_text", default=None,
+              help="提出期限 (2024-05-17、令和6年5月17日 など)。記入要領に印刷します。")
+@click.option("--contact", default="", help="問い合わせ先の担当・内線 (例: 担当 岡田 内線 102)。")
+@plan_option
+def distribute(year_text: str, output_dir: str, prefill_path: str | None,
+               deadline_text: str | None, contact: str, plan_path: str | None) -> None:
+    """担当課ごとに様式を作り、配布記録 (配布記録.json・配布記録.txt) を書き出します。"""
+    from pathlib import Path
+
+    from mine_report.collection import distribute as distributing
+    from mine_report.messages import text
+    from mine_report.template import parse_year_option
+
+    plan = load_plan(plan_path)
+    year = parse_year_option(year_text, plan)
+    deadline = _date_option(deadline_text, "D004")
+    manifest = distributing(plan, year, Path(output_dir),
+                            prefill_path=Path(prefill_path) if prefill_path else None,
+                            deadline=deadline, contact=contact.strip())
+    for a in manifest.assignments:
+        goals = f"、目標指標 {len(a.goal_ids)}" if a.goal_ids else ""
+        click.echo(f"{a.file}\t施策 {len(a.measure_ids)}{goals}")
+    click.echo(text("D010", count=len(manifest.assignments), path=output_dir))
+    if manifest.unassigned:
+        click.echo(text("D011", measures="、".join(manifest.unassigned)), err=True)
+    if manifest.assignment_is_example:
+        click.echo(text("D012"), err=True)
+
+
+@cli.command()
+@click.argument("returns_dir", type=click.Path(file_okay=False))
+@click.option("--json", "as_json", is_flag=True, help="状況を JSON で出力します。")
+@click.option("--manifest", "manifest_path", type=click.Path(exists=True), default=None,
+              help="distribute の配布記録 (配布記録.json、またはそのフォルダ)。")
+@click.option("--reminders", "reminders_dir", type=click.Path(file_okay=False), default=None,
+              help="期限を過ぎて未提出の課ごとの督促文 (.txt) を書き出すフォルダ。")
+@click.option("--sheet", "sheet_dir", type=click.Path(file_okay=False), default=None,
+              help="状況表 (提出状況.xlsx・提出状況.html) を書き出すフォルダ。")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
+              help="build が出力した round_history.jsonl (提出の経過を表示します)。")
+@click.option("--today", "today_text", default=None,
+              help="この日付の時点として判定します (既定: 今日)。")
+@plan_option
+@click.option("--jobs", type=click.IntRange(min=1), default=None,
+              help="様式の読み込みに使う CPU の数。省略時は使えるすべての CPU。")
+def status(returns_dir: str, as_json: bool, manifest_path: str | None,
+           reminders_dir: str | None, sheet_dir: str | None, history_path: str | None,
+           today_text: str | None, plan_path: str | None, jobs: int | None) -> None:
+    """返却フォルダ (RETURNS_DIR) を点検し、課・施策ごとの提出状況を表示します。"""
+    import json
+    from pathlib import Path
+
+    from mine_report import status as round_status
+    from mine_report.collection import load_manifest
+    from mine_report.errors import UsageError
+    from mine_report.history import load_history
+    from mine_report.messages import text
+
+    plan = load_plan(plan_path)
+    today = _date_option(today_text, "S004")
+    manifest = load_manifest(Path(manifest_path)) if manifest_path else None
+    if manifest and manifest.plan_digest != plan.digest:
+        raise UsageError(text("S003", path=manifest_path, title=manifest.plan_title))
+    if not Path(returns_dir).is_dir():
+        raise UsageError(text("V001", path=returns_dir))
+    if reminders_dir and Path(reminders_dir).resolve() == Path(returns_dir).resolve():
+        raise UsageError(text("S006", path=reminders_dir))
+    records = load_history(Path(history_path))[1] if history_path else []
+    state = round_status.collect_status(plan, Path(returns_dir), manifest=manifest,
+                                        today=today, history=records, jobs=jobs)
+    notices = []
+    if sheet_dir:
+        from mine_report.status_sheet import write_status_sheet
+
+        written = write_status_sheet(state, Path(sheet_dir))
+        notices.append(text("S019", files="、".join(str(p) for p in written)))
+    if reminders_dir:
+        from mine_report.status_sheet import write_reminders
+
+        written = write_reminders(state, Path(reminders_dir))
+        notices.append(text("S018", count=len(written), path=reminders_dir))
+    if as_json:
+        click.echo(json.dumps(state.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(round_status.status_text(state), nl=False)
+    for notice in notices:
+        click.echo(notice, err=as_json)
+
+
 def main() -> None:
     cli(prog_name="mine-report")

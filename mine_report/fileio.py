@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+import shutil
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -60,6 +61,25 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+@contextmanager
+def staging_folder(out_dir: Path) -> Iterator[Path]:
+    """A fresh hidden folder inside out_dir for outputs that must appear together: write
+    them into it, then `publish` them; the folder is removed whatever happens."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out_dir))
+    try:
+        yield staging
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish(staging: Path, out_dir: Path, names: list[str]) -> list[Path]:
+    """Move finished files from a staging folder into out_dir (renames on one file system)."""
+    for name in names:
+        (staging / name).replace(out_dir / name)
+    return [out_dir / name for name in names]
 
 
 def commit_all(pairs: list[tuple[Path, Path]]) -> None:

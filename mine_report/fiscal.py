@@ -6,6 +6,7 @@ A fiscal year runs April to March and is named by the calendar year it starts in
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 
@@ -73,3 +74,39 @@ def short_fiscal_year(year: int) -> str:
     if year > REIWA_OFFSET:
         return f"R{year - REIWA_OFFSET}"
     return f"H{year - HEISEI_OFFSET}"
+
+
+_WEEKDAYS = "月火水木金土日"
+REIWA_START = dt.date(2019, 5, 1)
+_DATE = re.compile(r"^(?P<y>\d{4})[-/.](?P<m>\d{1,2})[-/.](?P<d>\d{1,2})$")
+_ERA_DATE = re.compile(r"^(?P<era>R|令和)(?P<n>元|\d{1,2})[年.](?P<m>\d{1,2})[月.](?P<d>\d{1,2})日?$",
+                       re.IGNORECASE)
+
+
+def parse_date(text: str) -> dt.date:
+    """A calendar date as people type it: 2024-05-17, 2024/5/17, 令和6年5月17日, R6.5.17
+    (full-width digits too); raise FiscalYearError for anything else."""
+    norm = unicodedata.normalize("NFKC", str(text)).strip().replace(" ", "")
+    m = _DATE.match(norm)
+    year = int(m["y"]) if m else 0
+    if not m:
+        m = _ERA_DATE.match(norm)
+        if m:
+            year = REIWA_OFFSET + (1 if m["n"] == "元" else int(m["n"]))
+    if m:
+        try:
+            return dt.date(year, int(m["m"]), int(m["d"]))
+        except ValueError:
+            pass
+    raise FiscalYearError(f"日付として読めません: 「{text}」(例: 2024-05-17、令和6年5月17日)")
+
+
+def format_date(day: dt.date) -> str:
+    """令和6年5月17日（金） for 2024-05-17: a date as letters and notices print it
+    (dates before 令和 in 西暦)."""
+    if day >= REIWA_START:
+        n = day.year - REIWA_OFFSET
+        era = f"令和{'元' if n == 1 else n}年"
+    else:
+        era = f"{day.year}年"
+    return f"{era}{day.month}月{day.day}日（{_WEEKDAYS[day.weekday()]}）"

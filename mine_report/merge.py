@@ -50,6 +50,8 @@ class Merged:
     left_out: list[tuple[str, str]] = field(default_factory=list)  # (file or item, why) in --draft
     draft: bool = False
     sample: bool = False
+    #: The round's builds so far, this one included (history.BuildRecord), for the appendix.
+    history: list = field(default_factory=list)
 
     @property
     def unsubmitted(self) -> list[str]:

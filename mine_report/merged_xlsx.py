@@ -293,7 +293,8 @@ def _submissions(book: _Book) -> None:
         book.string(ws, row, 0, mid, book.center)
         book.string(ws, row, 1, mm.measure.title)
         book.string(ws, row, 2, "提出済" if mm.submitted else "未提出", book.center)
-        book.string(ws, row, 3, mm.department)
+        # A missing measure shows who owes it (the plan's 担当課), so it can be chased.
+        book.string(ws, row, 3, mm.department or mm.measure.department)
         book.string(ws, row, 4, mm.file)
         ws.write_number(row, 5, len(mm.measure.kpis), book.int)
         row += 1

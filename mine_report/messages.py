@@ -1,7 +1,8 @@
 """Every Japanese message shown to users, keyed by its stable code.
 
 Codes: P = plan file, C = grading config, E/W = workbook checks (E errors, W warnings),
-G = general command errors. The README lists every code.
+G = general command errors, D = distribute, S = status, H = the round's history.
+The README lists every code.
 """
 
 from __future__ import annotations
@@ -207,6 +208,69 @@ MESSAGES: dict[str, str] = {
     "R031": "PDF を組版しています",
     "R032": "報告書を書き出しました: {files}",
     "R033": "{parts} 部分の組版が終わりました。目次とページ番号を入れています",
+    # the collection round: distribute (D), status (S), the round's history (H)
+    "D001": "計画に担当課がありません。計画ファイルの施策ごとに department = \"観光振興課\" のように担当課を書いてください",
+    "D002": "配布用の様式を書き込めません: {path} ({reason})",
+    "D003": "ファイル名が同じになる担当課があります: {departments}。計画の担当課名を区別できるように直してください",
+    "D004": "--deadline の指定が正しくありません: {reason}",
+    "D005": "--output のフォルダに --prefill の前回のファイルがあります。前回のファイルを上書きしないよう、別のフォルダを指定してください",
+    "D010": "{count} 課分の様式と配布記録を書き出しました: {path}",
+    "D011": "注意: 担当課が決まっていない施策があり、どの様式にも入れていません: {measures}",
+    "D012": "注意: 計画の担当課は例示です (assignment_is_example = true)。実際の担当課に直してから配布してください",
+    "D020": "配布記録: {title} {year}",
+    "D021": "提出期限: {deadline}",
+    "D022": "問い合わせ先: {contact}",
+    "D023": "前回の値: {source}",
+    "S001": "配布記録を読めません: {path} ({reason})",
+    "S002": "配布記録の形式が正しくありません: {path} ({reason})",
+    "S003": "配布記録 {path} は現在の計画とは異なる計画から作られています (配布記録の計画: {title})。--plan を確認してください",
+    "S004": "--today の指定が正しくありません: {reason}",
+    "S005": "出力先 {path} に書き込めません: {reason}",
+    "S006": "督促文のフォルダ {path} は返却フォルダと同じです。別のフォルダを指定してください",
+    "S010": "{year}の提出状況（{today}現在）: 施策 {total} 件中 提出済み {submitted}、誤りあり {errors}、未提出 {missing}",
+    "S011": "提出期限: {deadline}{passed}",
+    "S012": "（期限を過ぎています）",
+    "S013": "期限を過ぎて未提出の課: {departments}",
+    "S014": "どのファイルにもない施策: {measures}",
+    "S015": "未把握・集計中・未入力の KPI（確認が必要）: {count} 件",
+    "S016": "過去の年度の値の修正（受け入れるか確認してください）: {count} 件",
+    "S017": "担当課を特定できないファイル: {files}",
+    "S018": "督促文を {count} 件書き出しました: {path}",
+    "S019": "状況表を書き出しました: {files}",
+    "S020": "提出済み",
+    "S021": "誤りあり",
+    "S022": "未提出",
+    "S024": "どのファイルにもない施策（{count} 件）",
+    "S025": "提出の経過（初回・修正・最終）",
+    "S026": "前回の集計の後に届いた・差し替えられたファイル: {files}",
+    "S040": "誤り {count} 件",
+    "S041": "期限超過",
+    "S042": "空欄",
+    "S043": "未入力",
+    "S044": "担当課なし",
+    "S045": "{plan}　{year} 実績報告の提出状況",
+    "S046": "{department}: 初回 {first}、修正 {corrections}、最終 {final}",
+    "S047": "{kpi} {name} {year}: {before} → {after}（{department}、{file} {cell}）",
+    "S048": "担当課,状況,提出済み,誤りあり,未提出,未提出・誤りのある項目,返却されたファイル,期限超過",
+    "S049": "合計",
+    "S050": "{as_of}現在　提出期限: {deadline}　問い合わせ先: {contact}",
+    "S051": "（なし）",
+    "S030": "{department} ご担当者様\n\n"
+            "いつもお世話になっております。{issuer}です。\n"
+            "{title}の{year}実績報告（KPI 実績報告シート）につきまして、"
+            "提出期限の{deadline}を過ぎましたが、次の項目のご報告をまだいただいておりません。\n\n"
+            "{items}\n\n"
+            "お忙しいところ誠に恐れ入りますが、お送りした様式（{file}）にご記入のうえ、"
+            "至急ご提出くださいますようお願いいたします。\n"
+            "既にご提出いただいている場合は、行き違いのほどご容赦ください。\n\n"
+            "問い合わせ先: {contact}\n",
+    "S031": "・施策 {id}　{title}",
+    "S032": "・目標指標 {id}　{title}",
+    "H001": "集計の履歴 {path} を読めません ({line} 行目: {reason})。ファイルを直すか、別の出力先を指定してください",
+    "H010": "第{build}回集計（{name}）",
+    "H011": "{count}回（{builds}）",
+    "H012": "なし",
+    "H013": "第{build}回集計",
 }
 
 

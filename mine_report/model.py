@@ -17,6 +17,9 @@ Direction = Literal["increase", "decrease", "maintain"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "maintain")
 DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維持"}
 
+#: Who fills the goal indicators (目標指標) unless the plan names another owner.
+PLANNING_DIVISION = "企画政策課"
+
 Severity = Literal["error", "warning"]
 
 
@@ -36,6 +39,9 @@ class Kpi:
     target_year: int
     direction: Direction
     cumulative: bool = False
+    #: The owner of a goal indicator as the plan names it ("" = the planning division).
+    #: Not part of Plan.digest: reassigning work must not invalidate sent workbooks.
+    department: str = ""
 
     @property
     def is_goal_indicator(self) -> bool:
@@ -73,6 +79,9 @@ class Measure:
     description: str
     kpis: tuple[Kpi, ...]
     initiatives: tuple[Initiative, ...]
+    #: 担当課: the department that reports this measure ("" = not assigned in the plan).
+    #: Not part of Plan.digest: reassigning work must not invalidate sent workbooks.
+    department: str = ""
 
 
 @dataclass(frozen=True)
@@ -111,6 +120,8 @@ class Plan:
     period_start: int
     period_end: int
     strategies: tuple[Strategy, ...]
+    #: The departments named in the plan are an example to adapt (the shipped Mine plan).
+    assignment_is_example: bool = False
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -177,8 +188,29 @@ class Plan:
                     return s, p
         raise KeyError(measure_id)
 
-    def to_dict(self) -> dict:
-        """The plan as plain JSON-able data (the shape of `mine-report plan --json`)."""
+    def goal_owner(self, goal: Kpi) -> str:
+        """The department that fills a goal indicator (the planning division by default)."""
+        return goal.department or PLANNING_DIVISION
+
+    def departments(self) -> list[str]:
+        """Every department the plan assigns work to, in plan order (measures first,
+        then the owners of goal indicators)."""
+        names = [m.department for m in self.measures if m.department]
+        names += [self.goal_owner(g) for g in self.goal_indicators]
+        return list(dict.fromkeys(names))
+
+    def to_dict(self, *, assignment: bool = True) -> dict:
+        """The plan as plain JSON-able data (the shape of `mine-report plan --json`).
+
+        assignment=False leaves out who reports what (担当課), as the digest does."""
+        def owner(item: Measure | Kpi) -> dict:
+            return {"department": item.department} if assignment and item.department else {}
+
+        def kpis(items: tuple[Kpi, ...]) -> list[dict]:
+            return [{**kpi_to_dict(k), **owner(k)} for k in items]
+
+        extra = ({"assignment_is_example": True}
+                 if assignment and self.assignment_is_example else {})
         return {
             "title": self.title,
             "municipality": self.municipality,
@@ -190,7 +222,7 @@ class Plan:
                     "id": s.id,
                     "title": s.title,
                     "description": s.description,
-                    "goal_indicators": [kpi_to_dict(g) for g in s.goal_indicators],
+                    "goal_indicators": kpis(s.goal_indicators),
                     "policies": [
                         {
                             "id": p.id,
@@ -201,7 +233,8 @@ class Plan:
                                     "id": m.id,
                                     "title": m.title,
                                     "description": m.description,
-                                    "kpis": [kpi_to_dict(k) for k in m.kpis],
+                                    **owner(m),
+                                    "kpis": kpis(m.kpis),
                                     "initiatives": [
                                         {"id": i.id, "title": i.title, "schedule": i.schedule}
                                         for i in m.initiatives
@@ -215,14 +248,17 @@ class Plan:
                 }
                 for s in self.strategies
             ],
+            **extra,
         }
 
     @cached_property
     def digest(self) -> str:
         """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes.
 
-        Cached: every workbook read compares against it, and it costs a full JSON dump."""
-        canonical = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True,
+        Who reports what (担当課) is left out, so assigning or moving a measure does not
+        turn workbooks already sent out into E113. Cached: every workbook read compares
+        against it, and it costs a full JSON dump."""
+        canonical = json.dumps(self.to_dict(assignment=False), ensure_ascii=False, sort_keys=True,
                                separators=(",", ":"), default=json_number)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

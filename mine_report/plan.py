@@ -137,7 +137,12 @@ class _Checker:
 
     # -- levels --
     def plan(self, d: dict) -> Plan:
-        self.unknown(d, {"title", "municipality", "issuer", "adopted", "period", "strategies"}, "")
+        self.unknown(d, {"title", "municipality", "issuer", "adopted", "period", "strategies",
+                         "assignment_is_example"}, "")
+        example = d.get("assignment_is_example", False)
+        if not isinstance(example, bool):
+            self.add("P112", "assignment_is_example", value=example)
+            example = False
         period = d.get("period")
         start = end = 0
         if not isinstance(period, dict):
@@ -158,12 +163,13 @@ class _Checker:
             period_start=start,
             period_end=end,
             strategies=strategies,
+            assignment_is_example=example,
         )
 
     def strategy(self, d: dict, path: str) -> Strategy:
         self.unknown(d, {"id", "title", "description", "goal_indicators", "policies"}, path)
         sid = self.ident(d, path, None)
-        goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-")
+        goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-", owned=True)
                       for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
         policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
                          for i, p in enumerate(self.items(d, "policies", path)))
@@ -179,22 +185,24 @@ class _Checker:
                       self.string(d, "description", path, required=False), measures)
 
     def measure(self, d: dict, path: str, parent: str) -> Measure:
-        self.unknown(d, {"id", "title", "description", "kpis", "initiatives"}, path)
+        self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives"}, path)
         mid = self.ident(d, path, parent)
         kpis = tuple(self.kpi(k, f"{path}.kpis[{i}]", f"{mid}-")
                      for i, k in enumerate(self.items(d, "kpis", path, required=False)))
         initiatives = tuple(self.initiative(x, f"{path}.initiatives[{i}]", f"{mid}-")
                             for i, x in enumerate(self.items(d, "initiatives", path, required=False)))
         return Measure(mid, self.string(d, "title", path),
-                       self.string(d, "description", path, required=False), kpis, initiatives)
+                       self.string(d, "description", path, required=False), kpis, initiatives,
+                       department=self.string(d, "department", path, required=False))
 
     def initiative(self, d: dict, path: str, parent: str) -> Initiative:
         self.unknown(d, {"id", "title", "schedule"}, path)
         return Initiative(self.ident(d, path, parent), self.string(d, "title", path),
                           self.string(d, "schedule", path, required=False))
 
-    def kpi(self, d: dict, path: str, parent: str) -> Kpi:
-        self.unknown(d, _KPI_KEYS, path)
+    def kpi(self, d: dict, path: str, parent: str, owned: bool = False) -> Kpi:
+        """A KPI, or with owned=True a goal indicator (which may name its department)."""
+        self.unknown(d, _KPI_KEYS | ({"department"} if owned else set()), path)
         kid = self.ident(d, path, parent)
         direction = d.get("direction")
         if direction is None:
@@ -220,4 +228,5 @@ class _Checker:
             target_year=target_year or 0,
             direction=direction if direction in DIRECTIONS else "increase",
             cumulative=cumulative,
+            department=self.string(d, "department", path, required=False) if owned else "",
         )

@@ -177,6 +177,12 @@ def render_html(context: ReportContext, dirs: Sequence[Path], *,
                    sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css))
 
 
+def render_page(name: str, **values: object) -> str:
+    """A stand-alone page of the packaged templates (e.g. status.html), through the same
+    environment and error handling as the report."""
+    return _render(make_environment([default_templates_dir()]), name, **values)
+
+
 def _render(env: jinja2.Environment, name: str, **values: object) -> str:
     with _template_errors(name):
         return env.get_template(name).render(**values)

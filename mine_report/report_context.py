@@ -32,6 +32,7 @@ from mine_report.grading import (
     format_points,
     format_rate,
 )
+from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
 from mine_report.model import Kpi
 
@@ -250,6 +251,8 @@ class ReportContext:
     left_out: tuple[tuple[str, str], ...]
     goal_department: str
     kpi_count: int
+    history: tuple[HistoryRow, ...] = ()
+    builds: int = 0  # builds of this round so far (round_history.jsonl)
 
 
 # --- building it ---------------------------------------------------------------------------
@@ -451,4 +454,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         left_out=tuple(merged.left_out),
         goal_department=merged.goal_department,
         kpi_count=len(evaluation.kpis),
+        history=tuple(history_rows(merged.history, merged.year)),
+        builds=sum(r.year == merged.year for r in merged.history),
     )
+

@@ -7,6 +7,7 @@ cell carries Excel data validation, and a hidden `_meta` sheet records the layou
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -20,7 +21,7 @@ from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
 from mine_report.messages import text
-from mine_report.model import Measure, Plan
+from mine_report.model import Kpi, Measure, Plan
 from mine_report.template_guide import write_guide_sheet, write_submitter_sheet
 from mine_report.template_sheets import YearRules, write_goals_sheet, write_measure_sheet
 from mine_report.template_styles import FONT, Styles
@@ -42,7 +43,9 @@ class PrefillError(ProblemsError):
 
 def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
                    measure_ids: Sequence[str] | None = None, department: str = "",
-                   prefill: PrefillValues | None = None, sample: bool = False) -> None:
+                   prefill: PrefillValues | None = None, sample: bool = False,
+                   deadline: dt.date | None = None, contact: str = "",
+                   goal_ids: Sequence[str] | None = None) -> None:
     """Write the standard workbook for `plan` to `path`, atomically.
 
     year: the evaluation year (its column highlighted, later years greyed and locked).
@@ -50,6 +53,8 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
     department: pre-filled as 担当課 on 提出者情報.
     prefill: earlier years' actuals (only years before `year` are used; requires year).
     sample: mark the workbook as invented sample data.
+    deadline, contact: printed on 記入要領 (提出期限; 担当・内線 after the issuer).
+    goal_ids: the goal indicators on 目標指標 (None: all; empty: no 目標指標 sheet).
     The same arguments always give the same bytes.
     """
     if year is not None:
@@ -63,15 +68,22 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
 
     try:
         _write(Path(path), plan, measures, rules, year=year, department=department,
-               sample=sample)
+               sample=sample, deadline=deadline, contact=contact,
+               goals=None if goal_ids is None
+               else [g for g in plan.goal_indicators if g.id in set(goal_ids)])
     except (OSError, FileCreateError) as exc:
         raise MineReportError(text("T005", path=path, reason=exc.strerror or exc)) from None
 
 
 def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | None,
-           department: str, sample: bool) -> None:
+           department: str, sample: bool, deadline: dt.date | None, contact: str,
+           goals: Sequence[Kpi] | None) -> None:
+    """goals: the goal indicators to include (None: the plan's, with the sheet even when
+    there are none; empty: no 目標指標 sheet)."""
     stamp = build_timestamp()
-    contact = f"{plan.municipality} {plan.issuer}".strip()
+    with_goals = goals is None or bool(goals)
+    goals = plan.goal_indicators if goals is None else goals
+    issuer = f"{plan.municipality} {plan.issuer}".strip()
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(str(tmp), {
             "strings_to_numbers": False,
@@ -83,15 +95,17 @@ def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | No
             wb.set_properties({
                 "title": f"{plan.title} 実績報告シート",
                 "subject": "KPI 実績報告" + ("（サンプルデータ・架空の値）" if sample else ""),
-                "author": contact,
+                "author": issuer,
                 "company": plan.municipality,
                 "created": stamp.replace(tzinfo=None),
             })
             st = Styles(wb)
-            write_guide_sheet(wb, st, plan, measures, year=year, contact=contact, sample=sample)
+            write_guide_sheet(wb, st, plan, measures, year=year, sample=sample,
+                              contact=f"{issuer}　{contact}" if contact else issuer,
+                              deadline=deadline, goals=with_goals)
             submitter_cells = write_submitter_sheet(wb, st, plan, department=department,
                                                     year=year, sample=sample)
-            goals = write_goals_sheet(wb, st, plan, rules, contact)
+            goal_map = write_goals_sheet(wb, st, goals, rules, issuer) if with_goals else None
             sheets = [write_measure_sheet(wb, st, plan, m, rules) for m in measures]
             meta = WorkbookMeta(
                 format_version=FORMAT_VERSION,
@@ -102,7 +116,7 @@ def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | No
                 sample=sample,
                 department=department,
                 submitter_cells=submitter_cells,
-                goals=goals,
+                goals=goal_map,
                 sheets=sheets,
             )
             write_meta_sheet(wb, meta)

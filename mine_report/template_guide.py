@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from mine_report.fiscal import format_fiscal_year
+from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.layout import (
     GOALS_SHEET,
     GUIDE_SHEET,
@@ -98,8 +99,10 @@ def write_notice(ws: Worksheet, st: Styles, row: int, last_col: int) -> None:
 
 
 def write_guide_sheet(wb: Workbook, st: Styles, plan: Plan, measures: Sequence[Measure], *,
-                      year: int | None, contact: str, sample: bool) -> None:
-    """記入要領: instructions, colour legend, deadline (an input cell), contact, sheet list."""
+                      year: int | None, contact: str, sample: bool,
+                      deadline: dt.date | None = None, goals: bool = True) -> None:
+    """記入要領: instructions, colour legend, deadline (printed when given, else an input
+    cell), contact, sheet list (with 目標指標 when the workbook has that sheet)."""
     ws = wb.add_worksheet(GUIDE_SHEET)
     for col, width in enumerate(GUIDE_WIDTHS):
         ws.set_column(col, col, width)
@@ -114,7 +117,8 @@ def write_guide_sheet(wb: Workbook, st: Styles, plan: Plan, measures: Sequence[M
         target = f"{format_fiscal_year(year)}（{year}年4月〜{year + 1}年3月）の実績"
     else:
         target = "各年度の実績（年度の指定なし）"
-    info = (("対象年度", target), ("提出期限", None), ("問い合わせ先", contact))
+    info = (("対象年度", target), ("提出期限", format_date(deadline) if deadline else None),
+            ("問い合わせ先", contact))
     for label, value in info:
         ws.write_string(row, 1, label, st.label)
         if value is None:
@@ -153,9 +157,10 @@ def write_guide_sheet(wb: Workbook, st: Styles, plan: Plan, measures: Sequence[M
     row += 1
     ws.merge_range(row, 1, row, 2, "このファイルのシート", st.section)
     row += 1
-    ws.write_url(row, 1, f"internal:'{GOALS_SHEET}'!A1", string=GOALS_SHEET)
-    ws.write_string(row, 2, "目標指標（基本目標の数値目標）: 企画政策課が記入", st.plan_text)
-    row += 1
+    if goals:
+        ws.write_url(row, 1, f"internal:'{GOALS_SHEET}'!A1", string=GOALS_SHEET)
+        ws.write_string(row, 2, "目標指標（基本目標の数値目標）: 企画政策課が記入", st.plan_text)
+        row += 1
     for measure in measures:
         ws.write_url(row, 1, f"internal:'{measure.id}'!A1", string=measure.id)
         ws.write_string(row, 2, measure.title, st.plan_text)

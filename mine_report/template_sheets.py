@@ -311,16 +311,17 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     )
 
 
-def write_goals_sheet(wb: Workbook, st: Styles, plan: Plan, rules: YearRules,
+def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: YearRules,
                       contact: str) -> SheetMap:
-    """The 目標指標 sheet: the strategy goal indicators, filled by the planning division."""
+    """The 目標指標 sheet: the strategy goal indicators (all of the plan's, or those one
+    department owns), filled by the planning division."""
     ws = wb.add_worksheet(GOALS_SHEET)
     note_col = set_kpi_columns(ws, rules.years)
     write_title_rows(ws, st, "goals", "目標指標（基本目標の数値目標）", note_col)
     ws.merge_range(1, 0, 1, note_col,
                    f"このシートは {contact} が統計資料等をもとに記入します。各課での記入は不要です。",
                    st.hint)
-    header, rows = write_kpi_table(ws, st, plan.goal_indicators, 3, rules, note_col)
+    header, rows = write_kpi_table(ws, st, goals, 3, rules, note_col)
     ws.freeze_panes(header, 1)
     set_print(ws)
     protect(ws)

@@ -43,7 +43,7 @@ def test_summary_line_and_outputs(built):
     out, output = built
     assert "令和5年度の評価" in output and "KPI 78 件中" in output
     assert sorted(p.name for p in out.iterdir()) == [
-        "kpi_merged.xlsx", "kpi_results.csv", "kpi_results.json"]
+        "kpi_merged.xlsx", "kpi_results.csv", "kpi_results.json", "round_history.jsonl"]
 
 
 def test_every_kpi_once_with_the_same_grade_everywhere(built):

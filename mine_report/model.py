@@ -36,6 +36,8 @@ class Kpi:
     target_year: int
     direction: Direction
     cumulative: bool = False
+    #: The name of the grading scheme this KPI uses ("" = the scheme in force).
+    grading: str = ""
 
     @property
     def is_goal_indicator(self) -> bool:
@@ -247,6 +249,8 @@ def kpi_to_dict(k: Kpi) -> dict:
         "target_year": k.target_year,
         "direction": k.direction,
         "cumulative": k.cumulative,
+        # only when set, so plans without it keep their exact JSON
+        **({"grading": k.grading} if k.grading else {}),
     }
 
 

@@ -115,9 +115,11 @@ class Rules:
         """The rules in force as plain Japanese sentences (for `config --show` and the report)."""
         lines = self.scheme.describe()
         for rule in self.kpi_rules:
-            ids = "・".join((*rule.ids, *([f"単位 {rule.unit}"] if rule.unit else [])))
-            lines.append(text("C563", ids=ids, name=rule.label))
-            lines += [f"　{line}" for line in _differences(self.scheme, rule.scheme)]
+            ids = "・".join(rule.ids)
+            which = (text("C566", ids=ids, unit=rule.unit) if ids and rule.unit
+                     else text("C565", ids=ids) if ids else text("C564", unit=rule.unit))
+            lines.append(text("C563", which=which, name=rule.label,
+                              changes="".join(_differences(self.scheme, rule.scheme))))
         return lines
 
     def to_toml(self) -> str:

@@ -195,6 +195,9 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
     plan, ev = book.merged.plan, book.evaluation
     years = [y for y in plan.years if y <= ev.year]
     row = 3
+    # The grade columns follow the year columns (known even when there are no rows,
+    # e.g. a plan without goal indicators).
+    grade_col = 13 + len(years) + 3
     for r in results:
         k, g = r.kpi, r.current
         if with_parents:
@@ -233,8 +236,8 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
         book.string(ws, row, col + 8, src.sheet if src else "", book.center)
         book.string(ws, row, col + 9, src.cell if src else "", book.center)
         row += 1
-    book.grades(ws, 3, row - 1, col + 3)
-    book.grades(ws, 3, row - 1, col + 4)
+    book.grades(ws, 3, row - 1, grade_col)
+    book.grades(ws, 3, row - 1, grade_col + 1)
     return row - 1
 
 

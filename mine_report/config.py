@@ -370,7 +370,7 @@ class _Checker:
             if bound is not None:
                 found[grade] = Band(grade, bound, strict, own_rate)
         result = tuple(found[k] for k in keys if k in found)
-        for rate_key in {b.rate or rate for b in result}:
+        for rate_key in dict.fromkeys(b.rate or rate for b in result):
             self.ordered(where, [(b.grade, b.bound) for b in result if (b.rate or rate) == rate_key],
                          1 / _HUNDRED)
         return result
@@ -388,9 +388,11 @@ class _Checker:
             return None
         return builtin(name)
 
-    def judging(self, data: dict, path: str, start: Scheme) -> Scheme:
-        """`start` with the judging keys of data laid over it (rates, basis, bands)."""
-        keys = start.keys
+    def judging(self, data: dict, path: str, start: Scheme,
+                keys: tuple[str, ...] | None = None) -> Scheme:
+        """`start` with the judging keys of data laid over it (rates, basis, bands);
+        keys are the grades the bands may name (start's own by default)."""
+        keys = keys or start.keys
         formula = self.choice(data, "formula", path, RATES, "C104", start.main.rate)
         basis = self.choice(data, "basis", path, BASES, "C105", start.basis)
         shares = start.shares
@@ -523,9 +525,7 @@ class _Checker:
             # A new grade list: the base's bands do not carry over.
             empty = BandSet(base.main.rate, ())
             start = replace(base, main=empty, maintain=replace(empty, rate=base.maintain.rate))
-            start = replace(start, grades=tuple(Grade(k, k, Fraction(0), "#FFFFFF", "#000000")
-                                                for k in keys))
-        judged = self.judging(data, "", start)
+        judged = self.judging(data, "", start, keys)
         grades, ungraded = self.grades(data, base, keys, replaced)
         rollup = self.rollup(data, base, keys, replaced, grades)
         scheme = replace(judged, grades=grades, ungraded=ungraded, rollup=rollup)

@@ -9,9 +9,11 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from mine_report.cli import cli
 from mine_report.config import Rules, load_rules, rules_from_dict
 from mine_report.errors import ConfigError
 from mine_report.grading import evaluate, grade_kpi
@@ -251,3 +253,12 @@ def test_the_plan_can_name_a_scheme_for_a_kpi():
     with pytest.raises(ConfigError) as exc:
         evaluate(bad, {}, 2021, rules)
     assert codes(exc) == [("C119", "G1-1.grading")]
+
+
+def test_config_show_prints_an_example_scheme():
+    result = CliRunner().invoke(cli, ["config", "--show", "--config",
+                                      str(EXAMPLES / "nagayo.toml")])
+    assert result.exit_code == 0, result.output
+    assert "・評価の方式: 長与町方式（基準値・目標値との比較）" in result.output
+    assert "  S  目標を上回った: 達成率が100%超" in result.output
+    assert "  −  評価不能:" in result.output

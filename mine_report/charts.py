@@ -17,20 +17,6 @@ from markupsafe import Markup, escape
 from mine_report.fiscal import short_fiscal_year
 
 FONT = "BIZ UDPGothic"
-#: Fill and text colour per grade: colour-blind safe (Okabe–Ito); the letter is always
-#: printed as well, so nothing depends on telling colours apart.
-GRADE_COLOURS: dict[str, tuple[str, str]] = {
-    "A": ("#0072B2", "#FFFFFF"),
-    "B": ("#56B4E9", "#000000"),
-    "C": ("#F0E442", "#000000"),
-    "D": ("#D55E00", "#FFFFFF"),
-}
-NOT_GRADED_COLOURS = ("#DDDDDD", "#000000")
-
-
-def grade_colours(grade: str) -> tuple[str, str]:
-    """(fill, text) colours for a grade letter; unknown letters and 「－」 are grey."""
-    return GRADE_COLOURS.get(grade, NOT_GRADED_COLOURS)
 
 
 def _n(value: float) -> str:
@@ -57,13 +43,15 @@ class GradeBar:
     counts: Mapping[str, int]
 
 
-def grade_bar_chart(bars: Sequence[GradeBar], grades: Sequence[str], *,
+def grade_bar_chart(bars: Sequence[GradeBar], colours: Mapping[str, tuple[str, str]], *,
                     title: str = "評価の内訳") -> Markup:
     """A horizontal stacked bar per row, each bar the row's KPIs split by grade (100 %).
 
+    colours maps each grade, in order, to its (fill, text) colours (the scheme's).
     Each segment is labelled with its letter and count when wide enough; the legend
     below lists every grade, so black-and-white prints stay readable.
     """
+    grades = list(colours)
     label_w, bar_w, row_h, bar_h = 92.0, 380.0, 24.0, 16.0
     width = label_w + bar_w + 8
     legend_y = len(bars) * row_h + 14
@@ -82,13 +70,13 @@ def grade_bar_chart(bars: Sequence[GradeBar], grades: Sequence[str], *,
                 continue
             w = bar_w * count / total
             fills[g].append(f"M{_n(x)} {_n(y)}h{_n(w)}v{_n(bar_h)}h{_n(-w)}z")
-            fg = grade_colours(g)[1]
+            fg = colours[g][1]
             caption = f"{g} {count}" if w >= 30 else (f"{g}{count}" if w >= 17 else "")
             if caption:
                 texts.append(f'<text x="{_n(x + w / 2)}" y="{_n(y + bar_h - 4)}" font-size="10" '
                              f'text-anchor="middle" fill="{fg}">{escape(caption)}</text>')
             x += w
-    body = [f'<path d="{"".join(d)}" fill="{grade_colours(g)[0]}" stroke="#000000" '
+    body = [f'<path d="{"".join(d)}" fill="{colours[g][0]}" stroke="#000000" '
             f'stroke-width="0.5"/>' for g, d in fills.items() if d]
     legend_x = label_w
     legend: list[str] = []
@@ -98,7 +86,7 @@ def grade_bar_chart(bars: Sequence[GradeBar], grades: Sequence[str], *,
         legend.append(f'<text x="{_n(legend_x + 14)}" y="{_n(legend_y)}" font-size="10">'
                       f'{escape(g)}</text>')
         legend_x += 40
-    body += [f'<path d="{d}" fill="{grade_colours(g)[0]}" stroke="#000000" stroke-width="0.5"/>'
+    body += [f'<path d="{d}" fill="{colours[g][0]}" stroke="#000000" stroke-width="0.5"/>'
              for g, d in swatches.items()]
     return _svg(width, height, title, body + texts + legend)
 

@@ -1,5 +1,6 @@
-"""The grading engine: every KPI and goal indicator graded A–D (or 「－」) for each plan
-year up to the evaluation year, and the roll-ups per measure, policy, strategy and plan.
+"""The grading engine: every KPI and goal indicator graded by the scheme in force (A–D by
+default, see mine_report.schemes) for each plan year up to the evaluation year, and the
+roll-ups per measure, policy, strategy and plan.
 
 Pure: no I/O. Every number is taken as the decimal a person typed and computed with
 Fractions, so a rate exactly on a boundary gets the grade the rules say. The outputs
@@ -17,11 +18,10 @@ from mine_report.config import Rules, default_rules
 from mine_report.errors import UsageError
 from mine_report.messages import text
 from mine_report.model import Actual, Kpi, Plan, Source
+from mine_report.schemes import UNGRADED_MARK, Scheme
 
-UNGRADED = "－"
-GRADES = ("A", "B", "C", "D")
-#: Key order of every Rollup.counts.
-COUNT_KEYS = (*GRADES, UNGRADED)
+#: What the report prints for a number that is not there (no value, no rate).
+UNGRADED = UNGRADED_MARK
 
 
 @dataclass(frozen=True)
@@ -30,8 +30,9 @@ class KpiGrade:
 
     Rates are exact fractions of 1 (0.768…, not 76.8). expected is the value the actual is
     compared with (the prorated or final target; the target for maintain KPIs); it is
-    None when the year is not after the baseline year. reason says in Japanese why a KPI
-    is ungraded, and is "" when it is graded.
+    None when the year is not after the baseline year. grade is the key the scheme names
+    ("A", "S", "①" …) or its ungraded mark; reason says in Japanese why a KPI is
+    ungraded, and is "" when it is graded.
     """
 
     kpi: Kpi
@@ -46,7 +47,7 @@ class KpiGrade:
 
     @property
     def graded(self) -> bool:
-        return self.grade != UNGRADED
+        return not self.reason
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class KpiResult:
     kpi: Kpi
     measure_id: str | None  # None for goal indicators
     by_year: dict[int, KpiGrade]
+    scheme: Scheme  # the scheme the KPI was graded by
 
     @property
     def current(self) -> KpiGrade:
@@ -73,7 +75,7 @@ class KpiResult:
         prev = self.previous
         if prev is None or not prev.graded or not self.current.graded:
             return None
-        now, before = GRADES.index(self.current.grade), GRADES.index(prev.grade)
+        now, before = self.scheme.rank(self.current.grade), self.scheme.rank(prev.grade)
         return "same" if now == before else ("up" if now < before else "down")
 
 
@@ -81,13 +83,10 @@ class KpiResult:
 class Rollup:
     """Grade counts and mean points over a group of KPIs (a measure, policy, strategy …)."""
 
-    counts: dict[str, int]  # keys "A", "B", "C", "D", "－", always all present, in that order
+    counts: dict[str, int]  # every grade of the scheme, then its ungraded mark, in that order
     mean_points: Fraction | None  # None when nothing is graded
-    grade: str  # from the measure-grade bands of the rules
-
-    @property
-    def graded(self) -> int:
-        return sum(self.counts[g] for g in GRADES)
+    grade: str  # from the scheme's roll-up rule
+    graded: int  # how many KPIs were graded (the denominator of every mean and share)
 
     @property
     def total(self) -> int:
@@ -123,6 +122,11 @@ class Evaluation:
     rollups_by_year: dict[int, Rollups]
 
     @property
+    def scheme(self) -> Scheme:
+        """The scheme in force: its grades, colours and words are what the outputs show."""
+        return self.rules.scheme
+
+    @property
     def years(self) -> list[int]:
         """The fiscal years graded, from the plan's start to the evaluation year."""
         return list(self.rollups_by_year)
@@ -156,131 +160,83 @@ def _as_decimal(value: object) -> Decimal:
     return Decimal(value)
 
 
-def expected_value(kpi: Kpi, year: int, rules: Rules) -> Fraction:
-    """The value the actual of `year` is compared with.
+def expected_value(kpi: Kpi, year: int, scheme: Scheme, plan_start: int | None = None) -> Fraction:
+    """The value the actual of `year` is compared with under the scheme (see schemes.BASES).
 
-    Maintain KPIs and the `final` basis: the target. Otherwise the target spread evenly
-    from the baseline year to the target year (the target itself from the target year on).
+    plan_start is the plan's first year (for shares per plan year); by default the year
+    after the KPI's baseline year.
     """
     b = to_fraction(kpi.baseline) if kpi.baseline is not None else Fraction(0)
-    t = to_fraction(kpi.target)
-    if kpi.direction == "maintain" or rules.basis == "final" or year >= kpi.target_year:
-        return t
-    return b + (t - b) * Fraction(year - kpi.baseline_year, kpi.target_year - kpi.baseline_year)
+    return scheme.expected(b, to_fraction(kpi.target), year, kpi.direction,
+                           (kpi.baseline_year, kpi.target_year),
+                           plan_start if plan_start is not None else kpi.baseline_year + 1)
 
 
-def _rate(kpi: Kpi, a: Fraction, goal: Fraction, rules: Rules) -> tuple[Fraction | None, str]:
-    """The rate of actual a against goal (expected or final target), or None and why not."""
-    b = to_fraction(kpi.baseline) if kpi.baseline is not None else Fraction(0)
-    if kpi.direction == "maintain":
-        if goal == 0:
-            return None, text("C307")
-        return a / goal, ""
-    if rules.formula == "progress":
-        if goal == b:
-            return None, text("C306")
-        return (a - b) / (goal - b), ""
-    if kpi.direction == "increase":
-        if goal == 0:
-            return None, text("C308")
-        return a / goal, ""
-    # decrease under the simple ratio: lower is better, so the ratio is turned over
-    if a <= 0:
-        return None, text("C309")
-    return goal / a, ""
-
-
-def grade_for_rate(rate: Fraction, direction: str, rules: Rules) -> str:
-    """The grade A–D a rate earns under the rules (maintain KPIs have their own bands)."""
-    if direction == "maintain":
-        bands = (rules.maintain_a_min, rules.maintain_b_min, rules.maintain_c_min)
-        for grade, low in zip(GRADES, bands, strict=False):
-            if rate >= low:
-                return grade
-        return "D"
-    if rate >= rules.a_min:
-        return "A"
-    if rate >= rules.b_min:
-        return "B"
-    # "no better than the baseline" is D, so the C band starts just above c_above
-    if rate > rules.c_above:
-        return "C"
-    return "D"
-
-
-def grade_kpi(kpi: Kpi, year: int, actual: Actual | None, rules: Rules, *,
-              unsubmitted: bool = False) -> KpiGrade:
+def grade_kpi(kpi: Kpi, year: int, actual: Actual | None, rules: Rules | Scheme, *,
+              unsubmitted: bool = False, plan_start: int | None = None) -> KpiGrade:
     """Grade one KPI (or goal indicator) for one fiscal year.
 
-    Ungraded (「－」 with a reason) when the measure was not submitted, the year is not
-    after the baseline year, the actual is missing or marked not measured, or the rate
-    cannot be computed (target equal to baseline, zero target …).
+    Ungraded (the scheme's mark with a reason) when the measure was not submitted, the
+    year is not after the baseline year, the actual is missing or marked not measured,
+    or a rate the bands need cannot be computed (target equal to baseline, zero target …).
+    A cumulative KPI is graded on the year's reported (cumulative) value, never a sum.
     """
+    scheme = rules.scheme_for(kpi) if isinstance(rules, Rules) else rules
     value = actual.value if actual is not None else None
     source = actual.source if actual is not None else None
     decimal_value = _as_decimal(value) if value is not None else None
 
-    def ungraded(reason: str, expected: Fraction | None = None) -> KpiGrade:
-        return KpiGrade(kpi, year, decimal_value, expected, None, None, UNGRADED, reason, source)
+    def ungraded(reason: str, expected: Fraction | None = None,
+                 final_rate: Fraction | None = None) -> KpiGrade:
+        return KpiGrade(kpi, year, decimal_value, expected, None, final_rate,
+                        scheme.ungraded.key, reason, source)
 
     if unsubmitted:
         return ungraded(text("C301"))
     if year <= kpi.baseline_year:
         return ungraded(text("C305", year=kpi.baseline_year))
-    expected = expected_value(kpi, year, rules)
+    expected = expected_value(kpi, year, scheme, plan_start)
     if actual is not None and actual.not_measured:
         reason = actual.reason.strip()
         return ungraded(text("C303", reason=reason) if reason else text("C304"), expected)
     if value is None:
         return ungraded(text("C302"), expected)
-    a = to_fraction(value)
-    progress_rate, why = _rate(kpi, a, expected, rules)
-    final_rate, _ = _rate(kpi, a, to_fraction(kpi.target), rules)
-    if progress_rate is None:
-        return KpiGrade(kpi, year, decimal_value, expected, None, final_rate, UNGRADED, why,
-                        source)
-    return KpiGrade(kpi, year, decimal_value, expected, progress_rate, final_rate,
-                    grade_for_rate(progress_rate, kpi.direction, rules), "", source)
+    baseline = to_fraction(kpi.baseline) if kpi.baseline is not None else None
+    grade, (rate, why), (final_rate, _) = scheme.judge(
+        to_fraction(value), baseline, expected, to_fraction(kpi.target), kpi.direction)
+    if grade is None:
+        return ungraded(why, expected, final_rate)
+    return KpiGrade(kpi, year, decimal_value, expected, rate, final_rate, grade, "", source)
 
 
 # --- roll-ups -------------------------------------------------------------------------------
 
 
-def measure_grade(mean_points: Fraction | None, rules: Rules) -> str:
-    """A measure's grade from its mean points (「－」 when nothing is graded)."""
-    if mean_points is None:
-        return UNGRADED
-    for grade, low in zip(GRADES, (rules.measure_a_min, rules.measure_b_min,
-                                   rules.measure_c_min), strict=False):
-        if mean_points >= low:
-            return grade
-    return "D"
-
-
-def rollup(grades: Iterable[str], rules: Rules) -> Rollup:
-    """Counts, mean points (「－」 left out) and the measure-band grade of some KPI grades."""
-    counts = dict.fromkeys(COUNT_KEYS, 0)
+def rollup(grades: Iterable[str], scheme: Scheme) -> Rollup:
+    """Counts, mean points and the roll-up grade of some KPI grades. Ungraded KPIs are
+    counted under the mark only: never given points, never in a denominator."""
+    counts = dict.fromkeys(scheme.count_keys, 0)
     for grade in grades:
         counts[grade] += 1
-    graded = sum(counts[g] for g in GRADES)
-    mean = (sum((rules.points[g] * counts[g] for g in GRADES), Fraction(0)) / graded
+    graded = sum(counts[k] for k in scheme.keys)
+    mean = (sum((g.points * counts[g.key] for g in scheme.grades), Fraction(0)) / graded
             if graded else None)
-    return Rollup(counts, mean, measure_grade(mean, rules))
+    return Rollup(counts, mean, scheme.rollup_grade(counts, mean), graded)
 
 
 def _rollups(plan: Plan, kpis: Mapping[str, KpiResult], goals: Mapping[str, KpiResult],
-             year: int, rules: Rules) -> Rollups:
+             year: int, scheme: Scheme) -> Rollups:
     def grades(items: Iterable[Kpi], results: Mapping[str, KpiResult]) -> list[str]:
         return [results[k.id].by_year[year].grade for k in items]
 
-    measures = {m.id: rollup(grades(m.kpis, kpis), rules) for m in plan.measures}
-    policies = {p.id: rollup(grades((k for m in p.measures for k in m.kpis), kpis), rules)
+    measures = {m.id: rollup(grades(m.kpis, kpis), scheme) for m in plan.measures}
+    policies = {p.id: rollup(grades((k for m in p.measures for k in m.kpis), kpis), scheme)
                 for p in plan.policies}
-    strategies = {s.id: rollup(grades((k for m in s.measures for k in m.kpis), kpis), rules)
+    strategies = {s.id: rollup(grades((k for m in s.measures for k in m.kpis), kpis), scheme)
                   for s in plan.strategies}
     return Rollups(measures, policies, strategies,
-                   total=rollup(grades(plan.kpis, kpis), rules),
-                   goal_total=rollup(grades(plan.goal_indicators, goals), rules))
+                   total=rollup(grades(plan.kpis, kpis), scheme),
+                   goal_total=rollup(grades(plan.goal_indicators, goals), scheme))
 
 
 # --- the whole plan ---------------------------------------------------------------------------
@@ -293,23 +249,27 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
 
     actuals are keyed by (KPI or goal-indicator id, fiscal year); unsubmitted holds the
     ids of measures no workbook filled, whose KPIs are ungraded (未提出) in every year.
-    Raises UsageError when `year` is outside the plan period.
+    Raises UsageError when `year` is outside the plan period, ConfigError when a plan
+    KPI names a scheme the rules do not know.
     """
     if not plan.period_start <= year <= plan.period_end:
         raise UsageError(text("C201", year=year, start=plan.period_start, end=plan.period_end))
     rules = rules or default_rules()
+    rules.check_plan(plan)
     missing = set(unsubmitted)
     years = range(plan.period_start, year + 1)
 
     def result(kpi: Kpi, measure_id: str | None) -> KpiResult:
         blocked = measure_id in missing
+        scheme = rules.scheme_for(kpi)
         return KpiResult(kpi, measure_id, {
-            y: grade_kpi(kpi, y, actuals.get((kpi.id, y)), rules, unsubmitted=blocked)
-            for y in years})
+            y: grade_kpi(kpi, y, actuals.get((kpi.id, y)), scheme, unsubmitted=blocked,
+                         plan_start=plan.period_start)
+            for y in years}, scheme)
 
     kpis = {k.id: result(k, m.id) for m in plan.measures for k in m.kpis}
     goals = {g.id: result(g, None) for g in plan.goal_indicators}
-    by_year = {y: _rollups(plan, kpis, goals, y, rules) for y in years}
+    by_year = {y: _rollups(plan, kpis, goals, y, rules.scheme) for y in years}
     now = by_year[year]
     return Evaluation(plan, year, rules, kpis, goals, now.measures, now.policies,
                       now.strategies, now.total, now.goal_total, by_year)

@@ -14,16 +14,18 @@ import xlsxwriter
 
 from mine_report.fileio import build_timestamp
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import GRADES, UNGRADED, Evaluation, KpiResult, Rollup
+from mine_report.grading import Evaluation, KpiResult, Rollup
 from mine_report.merge import Merged
 from mine_report.model import DIRECTION_LABELS
+from mine_report.schemes import tint
 
 XLSX_NAME = "kpi_merged.xlsx"
 
-#: Light fills that stay distinguishable in grey print and for colour-blind readers;
-#: the letter is always printed, the colour only adds.
-GRADE_FILLS = {"A": "#CFE2F3", "B": "#D9EAD3", "C": "#FFF2CC", "D": "#F4CCCC", UNGRADED: "#EEEEEE"}
-GRADE_KEYS = (*GRADES, UNGRADED)
+#: Chart patterns for the second grade on (the best grade is solid) and for the ungraded
+#: mark, so the bars can be told apart in black-and-white print.
+_PATTERNS = ("light_upward_diagonal", "light_vertical", "percent_20", "dark_downward_diagonal",
+             "light_grid", "wide_upward_diagonal")
+_UNGRADED_PATTERN = "light_horizontal"
 
 
 class _Book:
@@ -52,7 +54,10 @@ class _Book:
                     for n in (1, 2, 3)}
         self.pct = f({"num_format": "0.0%", "valign": "top", "border": 1})
         self.points = f({"num_format": "0.00", "valign": "top", "border": 1})
-        self.grade_fmt = {g: f({"bg_color": c, "bold": True}) for g, c in GRADE_FILLS.items()}
+        scheme = evaluation.scheme
+        #: Light tints of the scheme's colours: the letter is always printed, colour only adds.
+        self.fills = {g.key: tint(g.colour) for g in (*scheme.grades, scheme.ungraded)}
+        self.grade_fmt = {g: f({"bg_color": c, "bold": True}) for g, c in self.fills.items()}
         suffix = "【暫定版】" if merged.draft else ""
         suffix += "（サンプルデータ：架空の値）" if merged.sample else ""
         self.suffix = suffix
@@ -99,7 +104,7 @@ class _Book:
     def grades(self, ws, first_row: int, last_row: int, col: int) -> None:
         if last_row < first_row:
             return
-        for g in GRADE_KEYS:
+        for g in self.fills:
             ws.conditional_format(first_row, col, last_row, col, {
                 "type": "cell", "criteria": "==", "value": f'"{g}"', "format": self.grade_fmt[g]})
 
@@ -124,7 +129,8 @@ def write_merged_xlsx(path: Path, merged: Merged, evaluation: Evaluation) -> Non
 
 def _summary(book: _Book) -> None:
     plan, ev = book.merged.plan, book.evaluation
-    headers = [("重点戦略", 8), ("名称", 50), *[(g, 7) for g in GRADE_KEYS], ("評価数", 8),
+    keys = ev.scheme.count_keys
+    headers = [("重点戦略", 8), ("名称", 50), *[(g, 7) for g in keys], ("評価数", 8),
                ("平均点", 8), ("総合評価", 9)]
     ws = book.sheet("総括", "KPI評価の総括", headers)
     rows: list[tuple[str, str, Rollup]] = [
@@ -134,25 +140,26 @@ def _summary(book: _Book) -> None:
         row = 3 + i
         book.string(ws, row, 0, sid, book.center)
         book.string(ws, row, 1, title)
-        for j, g in enumerate(GRADE_KEYS):
+        for j, g in enumerate(keys):
             ws.write_number(row, 2 + j, r.counts[g], book.int)
-        ws.write_number(row, 7, r.graded, book.int)
+        after = 2 + len(keys)
+        ws.write_number(row, after, r.graded, book.int)
         if r.mean_points is None:
-            ws.write_blank(row, 8, None, book.points)
+            ws.write_blank(row, after + 1, None, book.points)
         else:
-            ws.write_number(row, 8, float(r.mean_points), book.points)
-        book.string(ws, row, 9, r.grade, book.center)
+            ws.write_number(row, after + 1, float(r.mean_points), book.points)
+        book.string(ws, row, after + 2, r.grade, book.center)
     last = 3 + len(rows) - 1
-    book.grades(ws, 3, last, 9)
+    book.grades(ws, 3, last, 2 + len(keys) + 2)
     note = last + 2
     ws.write_string(note, 0, "評価の基準", book.title)
     for k, line in enumerate(ev.rules.describe()):
         ws.write_string(note + 1 + k, 0, line)
     chart = book.wb.add_chart({"type": "bar", "subtype": "stacked"})
     # Patterns as well as colours, so the bars can be told apart in black-and-white print.
-    patterns = {"B": "light_upward_diagonal", "C": "light_vertical", "D": "percent_20",
-                UNGRADED: "light_horizontal"}
-    for j, g in enumerate(GRADE_KEYS):
+    patterns = dict(zip(ev.scheme.keys[1:], _PATTERNS, strict=False))
+    patterns[ev.scheme.ungraded.key] = _UNGRADED_PATTERN
+    for j, g in enumerate(keys):
         series = {
             "name": g,
             # strategies only: the total's bar would dwarf them
@@ -163,9 +170,9 @@ def _summary(book: _Book) -> None:
         }
         if g in patterns:
             series["pattern"] = {"pattern": patterns[g], "fg_color": "#404040",
-                                 "bg_color": GRADE_FILLS[g]}
+                                 "bg_color": book.fills[g]}
         else:
-            series["fill"] = {"color": GRADE_FILLS[g]}
+            series["fill"] = {"color": book.fills[g]}
         chart.add_series(series)
     chart.set_title({"name": "重点戦略別の評価の内訳（KPI数）"})
     chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
@@ -188,6 +195,9 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
     plan, ev = book.merged.plan, book.evaluation
     years = [y for y in plan.years if y <= ev.year]
     row = 3
+    # The grade columns follow the year columns (known even when there are no rows,
+    # e.g. a plan without goal indicators).
+    grade_col = 13 + len(years) + 3
     for r in results:
         k, g = r.kpi, r.current
         if with_parents:
@@ -226,8 +236,8 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
         book.string(ws, row, col + 8, src.sheet if src else "", book.center)
         book.string(ws, row, col + 9, src.cell if src else "", book.center)
         row += 1
-    book.grades(ws, 3, row - 1, col + 3)
-    book.grades(ws, 3, row - 1, col + 4)
+    book.grades(ws, 3, row - 1, grade_col)
+    book.grades(ws, 3, row - 1, grade_col + 1)
     return row - 1
 
 

@@ -42,6 +42,8 @@ class Kpi:
     #: The owner of a goal indicator as the plan names it ("" = the planning division).
     #: Not part of Plan.digest: reassigning work must not invalidate sent workbooks.
     department: str = ""
+    #: The name of the grading scheme this KPI uses ("" = the scheme in force).
+    grading: str = ""
 
     @property
     def is_goal_indicator(self) -> bool:
@@ -283,6 +285,8 @@ def kpi_to_dict(k: Kpi) -> dict:
         "target_year": k.target_year,
         "direction": k.direction,
         "cumulative": k.cumulative,
+        # only when set, so plans without it keep their exact JSON
+        **({"grading": k.grading} if k.grading else {}),
     }
 
 

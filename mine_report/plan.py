@@ -25,7 +25,7 @@ from mine_report.model import (
 DEFAULT_PLAN = "mine-2nd-period.toml"
 
 _KPI_KEYS = {"id", "name", "unit", "baseline", "baseline_year", "target", "target_year",
-             "direction", "cumulative"}
+             "direction", "cumulative", "grading"}
 
 
 def default_plan_path() -> Path:
@@ -229,4 +229,5 @@ class _Checker:
             direction=direction if direction in DIRECTIONS else "increase",
             cumulative=cumulative,
             department=self.string(d, "department", path, required=False) if owned else "",
+            grading=self.string(d, "grading", path, required=False) or "",
         )

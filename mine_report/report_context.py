@@ -22,8 +22,6 @@ from mine_report import __version__
 from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
 from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
 from mine_report.grading import (
-    COUNT_KEYS,
-    GRADES,
     UNGRADED,
     Evaluation,
     KpiResult,
@@ -35,8 +33,9 @@ from mine_report.grading import (
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
 from mine_report.model import Kpi
+from mine_report.schemes import RATES, Scheme
 
-NOT_GRADED = NO_VALUE = UNGRADED
+NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
 ARROWS = {"up": "↑", "down": "↓"}
 
@@ -86,13 +85,10 @@ def report_datetime() -> dt.datetime:
 
 @dataclass(frozen=True)
 class GradeCell:
-    """A grade as printed: the letter always, the CSS class adds colour only."""
+    """A grade as printed: the scheme's key always, the CSS class adds colour only."""
 
     letter: str
-
-    @property
-    def css(self) -> str:
-        return f"grade-{self.letter}" if self.letter in ("A", "B", "C", "D") else "grade-none"
+    css: str
 
 
 @dataclass(frozen=True)
@@ -232,7 +228,10 @@ class ReportContext:
     draft: bool
     sample: bool
     report_years: tuple[str, ...]  # column headers for each year's actual: R2 … R5
-    grade_letters: tuple[str, ...]  # A … D
+    grade_letters: tuple[str, ...]  # the scheme's grades, best first (A … D by default)
+    ungraded_mark: str  # 「－」 or the scheme's own mark
+    count_keys: tuple[str, ...]  # grade_letters, then ungraded_mark: the count columns
+    grade_css: Markup  # the badge colours of the scheme (CSS rules)
     rate_name: str  # 進捗率 or 達成率, as the rules in force call it
     rules_text: tuple[str, ...]
     grade_definitions: tuple[GradeDefinition, ...]
@@ -258,15 +257,16 @@ class ReportContext:
 # --- building it ---------------------------------------------------------------------------
 
 
-def _grade(letter: str | None) -> GradeCell:
-    return GradeCell(letter or NOT_GRADED)
+def _grade(scheme: Scheme, key: str) -> GradeCell:
+    return GradeCell(key, scheme.css_class(key))
 
 
 def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> KpiRow:
+def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
+             scheme: Scheme) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
@@ -294,8 +294,8 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
         target_year=short_fiscal_year(kpi.target_year),
         expected=format_number(current.expected, places),
         progress_rate=format_rate(current.progress_rate),
-        grade=_grade(current.grade),
-        previous_grade=_grade(previous.grade) if previous else None,
+        grade=_grade(scheme, current.grade),
+        previous_grade=_grade(scheme, previous.grade) if previous else None,
         arrow=ARROWS.get(result.trend or "", ""),
         reason=current.reason,
         # The engine's reason often quotes the 備考 already; print it once.
@@ -306,21 +306,22 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
     )
 
 
-def _count_row(label: str, title: str, rollup: Rollup) -> CountRow:
-    counts = tuple(rollup.counts[g] for g in COUNT_KEYS)
+def _count_row(label: str, title: str, rollup: Rollup, scheme: Scheme) -> CountRow:
+    counts = tuple(rollup.counts[g] for g in scheme.count_keys)
     return CountRow(label, title, counts, rollup.total, format_points(rollup.mean_points),
-                    _grade(rollup.grade))
+                    _grade(scheme, rollup.grade))
 
 
 def _example(evaluation: Evaluation) -> tuple[str, ...]:
     """One worked example from a real KPI, in words: the engine's own numbers for it
     (expected value, rate, grade) put into the formula of the rules in force."""
-    rules = evaluation.rules
+    scheme = evaluation.scheme
     candidates = [r for r in evaluation.kpis.values()
-                  if r.current.graded and r.kpi.baseline is not None
+                  if r.current.graded and r.kpi.baseline is not None and r.scheme == scheme
                   and r.kpi.direction == "increase" and r.current.expected is not None]
     # A KPI between the bands shows the formula best; any graded one will do otherwise.
-    candidates.sort(key=lambda r: r.current.grade not in ("B", "C"))
+    middle = scheme.keys[1:-1]
+    candidates.sort(key=lambda r: r.current.grade not in middle)
     if not candidates:
         return ()
     k, g = candidates[0].kpi, candidates[0].current
@@ -330,18 +331,18 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     expected = format_number(g.expected, places + 1)
     actual = format_actual(g.actual, places)
     rate = format_rate(g.progress_rate)
-    if rules.formula == "progress":
-        formula = (f"{rules.rate_name} ＝（実績値 − 基準値）÷（見込み値 − 基準値）"
-                   f"＝（{actual} − {baseline}）÷（{expected} − {baseline}）≒ {rate}")
-    else:
-        formula = f"{rules.rate_name} ＝ 実績値 ÷ 見込み値 ＝ {actual} ÷ {expected} ≒ {rate}"
+    rate_key = scheme.main.rate
+    words = RATES[rate_key].formula("見込み値")
+    numbers = (words.replace("実績値", actual).replace("基準値", baseline)
+               .replace("見込み値", expected))
+    formula = f"{scheme.rate_name()} ＝ {words} ＝ {numbers} ≒ {rate}"
     return (
         f"例：「{k.name}」（{k.id}）は、基準値 {baseline}{unit}"
         f"（{format_fiscal_year(k.baseline_year)}）、目標値 {target}{unit}"
         f"（{format_fiscal_year(k.target_year)}）です。",
         f"{format_fiscal_year(g.year)}の見込み値は {expected}{unit}、実績値は {actual}{unit} でした。",
         formula,
-        f"したがって評価は「{g.grade}」（{rules.grade_rule(g.grade).label}）です。",
+        f"したがって評価は「{g.grade}」（{scheme.grade(g.grade).label}）です。",
     )
 
 
@@ -351,6 +352,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
     plan = merged.plan
     issued = issued or report_datetime()
     rules = evaluation.rules
+    scheme = evaluation.scheme
     years = [y for y in plan.years if y <= evaluation.year]
     notes: dict[str, list[str]] = {}
     for mm in merged.measures.values():
@@ -358,7 +360,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             for kpi_id, note in mm.report.notes:
                 if note.strip():
                     notes.setdefault(kpi_id, []).append(note)
-    rows = {kid: _kpi_row(r, years, notes.get(kid, ()))
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme)
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -374,7 +376,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 measures.append(MeasureSection(
                     id=m.id, title=m.title, description=m.description,
                     submitted=mm.submitted, department=mm.department, file=mm.file,
-                    grade=_grade(rollup.grade), mean_points=format_points(rollup.mean_points),
+                    grade=_grade(scheme, rollup.grade), mean_points=format_points(rollup.mean_points),
                     counts=dict(rollup.counts),
                     kpis=tuple(rows[k.id] for k in m.kpis),
                     initiatives=tuple(
@@ -389,10 +391,10 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 ))
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
-                grade=_grade(evaluation.policies[p.id].grade), measures=tuple(measures)))
+                grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures)))
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
-            description=s.description, grade=_grade(evaluation.strategies[s.id].grade),
+            description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),
             goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
 
     measure_title = {m.id: m.title for m in plan.measures}
@@ -403,7 +405,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         entry = dict(id=kid, name=result.kpi.name,
                      measure=f"{result.measure_id} {measure_title[result.measure_id]}",
                      department=mm.department or "（未提出）")
-        if g.grade == GRADES[-1]:
+        if g.grade == scheme.keys[-1]:
             graded_d.append(ListedKpi(**entry, detail=rows[kid].progress_rate))
         elif not g.graded:
             not_graded.append(ListedKpi(**entry, detail=g.reason))
@@ -427,20 +429,24 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         draft=merged.draft,
         sample=merged.sample,
         report_years=tuple(short_fiscal_year(y) for y in years),
-        grade_letters=GRADES,
+        grade_letters=scheme.keys,
+        ungraded_mark=scheme.ungraded.key,
+        count_keys=scheme.count_keys,
+        grade_css=Markup(scheme.css()),
         rules_text=tuple(rules.describe()),
         rate_name=rules.rate_name,
-        grade_definitions=tuple(GradeDefinition(_grade(g.grade), g.label, g.description)
-                                for g in (*rules.grades, rules.ungraded)),
+        grade_definitions=tuple(GradeDefinition(_grade(scheme, g.key), g.label,
+                                                scheme.description(g.key))
+                                for g in (*scheme.grades, scheme.ungraded)),
         example=_example(evaluation),
-        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id])
-                         for s in plan.strategies),
-        total_row=_count_row("KPI 全体", "", evaluation.total),
-        goal_total_row=_count_row("目標指標", "", evaluation.goal_total),
+        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id],
+                                    scheme) for s in plan.strategies),
+        total_row=_count_row("KPI 全体", "", evaluation.total, scheme),
+        goal_total_row=_count_row("目標指標", "", evaluation.goal_total, scheme),
         count_chart=grade_bar_chart(
             [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
              for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)],
-            COUNT_KEYS, title="重点戦略別の評価の内訳"),
+            scheme.colours, title="重点戦略別の評価の内訳"),
         goals=tuple(rows[g.id] for g in plan.goal_indicators),
         graded_d=tuple(graded_d),
         not_graded=tuple(not_graded),

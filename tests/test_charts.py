@@ -6,16 +6,17 @@ import re
 import xml.etree.ElementTree as ET
 
 from mine_report.charts import (
-    GRADE_COLOURS,
     GradeBar,
     TrendData,
     grade_bar_chart,
-    grade_colours,
     trend_chart,
 )
+from mine_report.schemes import builtin
 
 SVG = "{http://www.w3.org/2000/svg}"
-GRADES = ("A", "B", "C", "D", "－")
+#: The default scheme's colours per grade, 「－」 last: what the report passes the chart.
+GRADE_COLOURS = builtin("mine").colours
+GRADES = tuple(GRADE_COLOURS)
 
 
 def parse(svg: str) -> ET.Element:
@@ -43,7 +44,7 @@ def points(d: str) -> list[list[tuple[float, float]]]:
 def test_grade_bars_are_one_path_per_grade_and_proportional():
     bars = [GradeBar("重点戦略1", {"A": 6, "B": 3, "C": 0, "D": 2, "－": 1}),
             GradeBar("KPI 全体", {"A": 1, "B": 1, "C": 1, "D": 1, "－": 0})]
-    root = parse(grade_bar_chart(bars, GRADES))
+    root = parse(grade_bar_chart(bars, GRADE_COLOURS))
     paths = root.findall(f"{SVG}path")
     fills = [p.get("fill") for p in paths]
     # Bars: one path per grade that occurs (all five here); legend: one swatch per grade.
@@ -59,18 +60,22 @@ def test_grade_bars_are_one_path_per_grade_and_proportional():
 
 
 def test_grade_bars_print_letters_and_escape_labels():
-    svg = grade_bar_chart([GradeBar("<b>戦略</b>", {"A": 10, "D": 10})], GRADES)
+    svg = grade_bar_chart([GradeBar("<b>戦略</b>", {"A": 10, "D": 10})], GRADE_COLOURS)
     texts = [t.text for t in parse(svg).iter(f"{SVG}text")]
     assert "A 10" in texts and "D 10" in texts
     assert set(GRADES) <= set(texts)  # the legend names every grade
     assert "<b>" not in svg and "&lt;b&gt;戦略&lt;/b&gt;" in svg
 
 
-def test_grade_colours_differ_and_unknown_is_grey():
-    fills = {grade_colours(g)[0] for g in "ABCD"}
-    assert len(fills) == 4
-    assert grade_colours("－") == grade_colours("Z")
-    assert grade_colours("－")[0] not in fills
+def test_every_scheme_colours_its_grades_apart_from_ungraded():
+    for name in ("mine", "nagayo", "tama", "ino", "osaka-library"):
+        scheme = builtin(name)
+        fills = [fill for fill, _ in scheme.colours.values()]
+        assert len(set(fills)) == len(fills)  # every grade and the mark differ
+        svg = grade_bar_chart([GradeBar("計", dict.fromkeys(scheme.count_keys, 1))],
+                              scheme.colours)
+        texts = [t.text for t in parse(svg).iter(f"{SVG}text")]
+        assert set(scheme.count_keys) <= set(texts)
 
 
 def trend(**changes) -> TrendData:

@@ -24,6 +24,14 @@ def write(folder: Path, body: str, name: str = "rules.toml") -> Path:
     return path
 
 
+def bands(band_set) -> list[tuple[str, Fraction, bool]]:
+    return [(b.grade, b.bound, b.strict) for b in band_set.bands]
+
+
+def points(scheme) -> dict[str, Fraction]:
+    return {g.key: g.points for g in scheme.grades}
+
+
 def codes(exc: pytest.ExceptionInfo[ConfigError]) -> list[tuple[str, str]]:
     return [(p.code, p.path) for p in exc.value.problems]
 
@@ -34,12 +42,13 @@ def test_defaults_when_no_file_in_the_working_directory(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     rules = load_rules()
     assert rules == default_rules()
-    assert (rules.formula, rules.basis) == ("progress", "prorated")
-    assert (rules.a_min, rules.b_min, rules.c_above) == (1, Fraction(4, 5), 0)
-    assert (rules.maintain_a_min, rules.maintain_b_min, rules.maintain_c_min) == (
-        1, Fraction(9, 10), Fraction(4, 5))
-    assert rules.points == {"A": 4, "B": 3, "C": 2, "D": 1}
-    assert [g.grade for g in rules.grades] == ["A", "B", "C", "D"]
+    s = rules.scheme
+    assert (s.main.rate, s.basis) == ("progress", "prorated")
+    assert bands(s.main) == [("A", 1, False), ("B", Fraction(4, 5), False), ("C", 0, True)]
+    assert bands(s.maintain) == [("A", 1, False), ("B", Fraction(9, 10), False),
+                                 ("C", Fraction(4, 5), False)]
+    assert points(s) == {"A": 4, "B": 3, "C": 2, "D": 1}
+    assert s.keys == ("A", "B", "C", "D")
     assert rules.source == ""
 
 
@@ -47,7 +56,7 @@ def test_mine_report_toml_in_the_working_directory_is_used(tmp_path, monkeypatch
     write(tmp_path, 'formula = "ratio"\n', "mine-report.toml")
     monkeypatch.chdir(tmp_path)
     rules = load_rules()
-    assert rules.formula == "ratio"
+    assert rules.scheme.main.rate == "ratio"
     assert rules.source == "mine-report.toml"
 
 
@@ -79,16 +88,18 @@ description = "目標値に届いた"
 label = "判定不可"
 """)
     rules = load_rules(path)
-    assert (rules.formula, rules.basis) == ("ratio", "final")
-    assert (rules.b_min, rules.c_above) == (Fraction(705, 1000), Fraction(1, 2))
-    assert (rules.maintain_b_min, rules.maintain_c_min) == (Fraction(95, 100), Fraction(85, 100))
-    assert rules.points == {"A": 10, "B": 6, "C": 3, "D": 0}
-    assert (rules.measure_a_min, rules.measure_b_min, rules.measure_c_min) == (8, 5, 2)
-    assert rules.grade_rule("A").label == "達成"
-    assert rules.grade_rule("A").description == "目標値に届いた"
-    assert rules.grade_rule("－").label == "判定不可"
+    s = rules.scheme
+    assert (s.main.rate, s.basis) == ("ratio", "final")
+    assert bands(s.main)[1:] == [("B", Fraction(705, 1000), False), ("C", Fraction(1, 2), True)]
+    assert bands(s.maintain)[1:] == [("B", Fraction(95, 100), False),
+                                     ("C", Fraction(85, 100), False)]
+    assert points(s) == {"A": 10, "B": 6, "C": 3, "D": 0}
+    assert s.rollup.bands == (("A", 8), ("B", 5), ("C", 2))
+    assert s.grade("A").label == "達成"
+    assert s.description("A") == "目標値に届いた"
+    assert s.grade("－").label == "判定不可"
     # not configured: derived from the thresholds in force
-    assert rules.grade_rule("B").description.startswith("達成率が70.5%以上100%未満")
+    assert s.description("B").startswith("達成率が70.5%以上100%未満")
     text = "\n".join(rules.describe())
     assert "達成率が100%以上はA（達成）" in text
     assert "A＝10点" in text
@@ -105,13 +116,13 @@ def test_config_changes_a_grade(tmp_path):
 
 def test_equal_thresholds_are_allowed(tmp_path):
     rules = load_rules(write(tmp_path, "[thresholds]\nA = 80\nB = 80\n"))
-    assert rules.a_min == rules.b_min == Fraction(4, 5)
+    assert [b.bound for b in rules.scheme.main.bands[:2]] == [Fraction(4, 5)] * 2
 
 
 def test_utf8_bom_is_accepted(tmp_path):
     path = tmp_path / "bom.toml"
     path.write_bytes('\ufeff[grades.C]\nlabel = "要努力"\n'.encode())
-    assert load_rules(path).grade_rule("C").label == "要努力"
+    assert load_rules(path).scheme.grade("C").label == "要努力"
 
 
 # --- the effective TOML ------------------------------------------------------------------
@@ -128,7 +139,7 @@ description = "基準値を下回った \\"要確認\\""
 """, "b.toml"))
     again = load_rules(write(tmp_path, custom.to_toml(), "c.toml"))
     assert again == custom
-    assert again.grade_rule("D").description == '基準値を下回った "要確認"'
+    assert again.scheme.description("D") == '基準値を下回った "要確認"'
 
 
 def test_derived_descriptions_follow_later_threshold_edits(tmp_path):
@@ -136,7 +147,7 @@ def test_derived_descriptions_follow_later_threshold_edits(tmp_path):
     edited = effective.replace("[thresholds]", "[thresholds]\n# edited").replace(
         "B = 80", "B = 60")
     rules = load_rules(write(tmp_path, edited))
-    assert rules.grade_rule("B").description.startswith("進捗率が60%以上100%未満")
+    assert rules.scheme.description("B").startswith("進捗率が60%以上100%未満")
 
 
 # --- bad config files --------------------------------------------------------------------
@@ -178,12 +189,12 @@ def test_bad_config_reports_every_problem(tmp_path):
         ("C106", "thresholds"),
         ("C101", "maintain.D"),
         ("C107", "maintain.A"),
-        ("C106", "measure_grade"),
-        ("C103", "points.B"),
-        ("C103", "points.C"),
         ("C101", "grades.E"),
         ("C108", "grades.A.label"),
         ("C102", "grades.A.description"),
+        ("C103", "points.B"),
+        ("C103", "points.C"),
+        ("C106", "measure_grade"),
     ]
 
 

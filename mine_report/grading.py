@@ -296,7 +296,7 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     Raises UsageError when `year` is outside the plan period.
     """
     if not plan.period_start <= year <= plan.period_end:
-        raise UsageError(text("C201", year=year, start=plan.period_start, end=plan.period_end))
+        raise UsageError.of("C201", year=year, start=plan.period_start, end=plan.period_end)
     rules = rules or default_rules()
     missing = set(unsubmitted)
     years = range(plan.period_start, year + 1)

@@ -27,6 +27,7 @@ from markupsafe import Markup, escape
 
 from mine_report import parallel, pdfmerge
 from mine_report.errors import MineReportError
+from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
 from mine_report.messages import text
@@ -40,8 +41,6 @@ import weasyprint  # noqa: E402
 from weasyprint.text.ffi import ffi, fontconfig  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-PDF_NAME = "report.pdf"
-HTML_NAME = "report.html"
 MAIN_TEMPLATE = "report.html"
 #: The variant WeasyPrint writes: archival PDF/A-3b, which may carry the data file.
 PDF_VARIANT = "pdf/a-3b"
@@ -56,8 +55,7 @@ class ReportError(MineReportError):
     """The report cannot be rendered; the message carries a stable R… code."""
 
     def __init__(self, code: str, **values: object):
-        self.code = code
-        super().__init__(f"[{code}] {text(code, **values)}")
+        super().__init__(text(code, **values), code)
 
 
 class FontMissingError(ReportError):

@@ -17,6 +17,8 @@ _OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e"
             "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
 _CLOSERS = {"\u202c", "\u2069"}
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+#: Either kind: most text has neither, and is then returned as it is.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def balance_bidi(value: str) -> str:
@@ -43,8 +45,15 @@ def balance_bidi(value: str) -> str:
     return "".join(out)
 
 
+def is_safe(value: str) -> bool:
+    """Whether the text has no control or bidi character at all."""
+    return _UNSAFE.search(value) is None
+
+
 def for_document(value: str) -> str:
     """Text for HTML/PDF: control characters removed, bidi controls balanced."""
+    if is_safe(value):
+        return value
     return balance_bidi(_CONTROLS.sub("", value))
 
 

@@ -134,3 +134,13 @@ def test_console_never_carries_control_or_bidi_characters(tmp_path):
         assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]", out)
     assert "␛[2J<U+202E>evil" in outline.output
     assert "up<U+009B>31m" in error.output
+
+
+def test_every_code_a_command_error_can_carry_is_in_the_readme():
+    root = Path(__file__).resolve().parents[1]
+    source = "".join(p.read_text(encoding="utf-8") for p in (root / "mine_report").glob("*.py"))
+    raised = set(re.findall(r'(?:\.of|ReportError)\("([A-Z]\d{3})"', source))
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| ([A-Z]\d{3}) \|", readme, re.M))
+    assert len(raised) > 20
+    assert raised <= documented, sorted(raised - documented)

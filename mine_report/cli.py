@@ -32,6 +32,8 @@ class ReportedError(click.ClickException):
 
 #: Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
 INTERRUPTED_EXIT = 130
+#: Exit status when the reader of our output went away (128 + SIGPIPE), as shells report it.
+BROKEN_PIPE_EXIT = 141
 #: Set to show the Python traceback of an unexpected error instead of the G002 line.
 DEBUG_VARIABLE = "MINE_REPORT_DEBUG"
 
@@ -52,6 +54,9 @@ class MineReportGroup(click.Group):
             raise ReportedError(error) from None
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
+        except BrokenPipeError:  # `| head` stopped reading: not an error to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(BROKEN_PIPE_EXIT) from None
         except Exception as exc:
             if os.environ.get(DEBUG_VARIABLE):
                 raise

@@ -144,3 +144,20 @@ def test_every_code_a_command_error_can_carry_is_in_the_readme():
     documented = set(re.findall(r"^\| ([A-Z]\d{3}) \|", readme, re.M))
     assert len(raised) > 20
     assert raised <= documented, sorted(raised - documented)
+
+
+def test_a_reader_that_went_away_is_no_error(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head` that has already exited
+    try:
+        done = subprocess.run([sys.executable, "-m", "mine_report", "plan", "--json"],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    finally:
+        os.close(write_end)
+    assert done.returncode == 141
+    assert done.stderr == ""

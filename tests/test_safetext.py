@@ -23,9 +23,8 @@ def balanced(text: str) -> bool:
     for char in text:
         if char in OPENERS:
             stack.append("\u2069" if char in "\u2066\u2067\u2068" else "\u202c")
-        elif char in CLOSERS:
-            if not stack or stack.pop() != char:
-                return False
+        elif char in CLOSERS and (not stack or stack.pop() != char):
+            return False
     return not stack
 
 

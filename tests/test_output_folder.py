@@ -46,14 +46,8 @@ def previous(tmp_path_factory):
     return out
 
 
-@pytest.fixture
-def inputs(tmp_path):
-    folder = tmp_path / "in"
-    shutil.copytree(SAMPLES, folder)
-    return folder
-
-
-def test_output_overlapping_the_input_is_refused(inputs):
+def test_output_overlapping_the_input_is_refused(tmp_path):
+    inputs = Path(shutil.copytree(SAMPLES, tmp_path / "in"))
     before = state(inputs)
     for out in (inputs, inputs / "sub", inputs.parent, Path(os.path.relpath(inputs))):
         result = run_build(inputs, out)

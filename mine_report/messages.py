@@ -200,7 +200,7 @@ MESSAGES: dict[str, str] = {
     "B020": "{draft}{year}の評価: 入力 {files} ファイル、KPI {kpis} 件中 {graded} 件を評価"
             " ({counts})。出力: {outputs} ({folder}、{seconds} 秒)",
     # every command
-    "G001": "中断しました (Ctrl-C)。書きかけの出力は残さず、前回の出力はそのままです。",
+    "G001": "中断しました (Ctrl-C)。書きかけのファイルは残していません。",
     "G002": "予期しない内部エラーです ({reason})。入力ファイルとこの表示を添えて開発者に連絡してください"
             " (環境変数 MINE_REPORT_DEBUG=1 で詳細を表示します)。",
     # report (PDF / HTML)

@@ -161,3 +161,21 @@ def test_a_reader_that_went_away_is_no_error(tmp_path):
         os.close(write_end)
     assert done.returncode == 141
     assert done.stderr == ""
+
+
+def test_validate_shows_escape_sequences_from_cells_as_symbols(tmp_path):
+    import zipfile
+
+    from workbooks import cell_of, edit_workbook, replace_member
+
+    path = Path(shutil.copy(SAMPLES / "01-kanko-shinko.xlsx", tmp_path / "a.xlsx"))
+    sheet, cell = cell_of(path, "1-1-1-i1", "status")
+    edit_workbook(path, lambda wb: wb[sheet].__setitem__(cell, "MARKER"))
+    # Excel's own escape for characters XML cannot carry: ESC [2J clears a terminal.
+    with zipfile.ZipFile(path) as package:
+        member = next(n for n in package.namelist() if b"MARKER" in package.read(n))
+    replace_member(path, member, lambda data: data.replace(b"MARKER", b"_x001B_[2J_x202E_evil"))
+    result = invoke("validate", str(path))
+    assert result.exit_code == 1, result.output  # not a status from the list
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+    assert "[2J" in result.output and "evil" in result.output

@@ -26,7 +26,6 @@ from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
 from mine_report.errors import UsageError
 from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.layout import CHECK_SHEET
-from mine_report.messages import text
 from mine_report.model import Problem
 
 AUTHOR = "mine-report"
@@ -46,9 +45,9 @@ def check_out_dir(out_dir: Path, inputs: Sequence[Path]) -> None:
     target = out_dir.resolve()
     for path in inputs:
         if path.resolve().parent == target:
-            raise UsageError(text("V003", path=out_dir))
+            raise UsageError.of("V003", path=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
-        raise UsageError(text("V004", path=out_dir, reason="同じ名前のファイルがあります"))
+        raise UsageError.of("V004", path=out_dir, reason="同じ名前のファイルがあります")
 
 
 def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
@@ -60,7 +59,7 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise UsageError(text("V004", path=out_dir, reason=exc.strerror or exc)) from None
+        raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
     written: list[Path] = []
     used: set[str] = set()
     for f in report.files:
@@ -71,8 +70,11 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
         if data is None:
             continue
         target = out_dir / _unique_name(Path(f.path).name, used)
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(data)
+        try:
+            with atomic_path(target) as tmp:
+                tmp.write_bytes(data)
+        except OSError as exc:
+            raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
         written.append(target)
     return written
 

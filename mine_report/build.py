@@ -8,17 +8,17 @@ leaves the previous outputs untouched and no partial file behind.
 from __future__ import annotations
 
 import dataclasses
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from xlsxwriter.exceptions import FileCreateError
+
 from mine_report import checks, history
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
-from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
+from mine_report.export import CSV_NAME, HTML_NAME, JSON_NAME, PDF_NAME, write_csv, write_json
 from mine_report.fiscal import format_fiscal_year
 from mine_report.grading import Evaluation, evaluate
 from mine_report.layout import GOALS_SHEET
@@ -26,8 +26,13 @@ from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
 from mine_report.model import Plan, Submission
+from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
 
 Progress = Callable[[str, int, int], None]
+
+#: Every file a build may write into the output folder. Each build replaces the ones it
+#: writes and removes the others, so the folder always holds the outputs of one build.
+OWNED_NAMES = (XLSX_NAME, JSON_NAME, CSV_NAME, PDF_NAME, HTML_NAME)
 
 
 class InputErrors(MineReportError):
@@ -35,7 +40,7 @@ class InputErrors(MineReportError):
 
     def __init__(self, report: checks.ValidationReport):
         self.report = report
-        super().__init__(text("B001", errors=report.errors))
+        super().__init__(text("B001", errors=report.errors), "B001")
 
 
 class BuildError(MineReportError):
@@ -71,25 +76,32 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     step = progress or (lambda what, done, total: None)
     paths = checks.collect_paths(options.input_paths, plan)
     if not paths:
-        raise BuildError(text("B002", where="、".join(str(p) for p in options.input_paths)))
-    report = checks.validate_files(
-        paths, plan, progress=lambda done, total: step("read", done, total), jobs=options.jobs)
-    if report.errors and not options.draft:
-        raise InputErrors(report)
-    submissions, left_out = _usable(report, plan)
-    if not submissions:
-        raise BuildError(text("B003"))
-    year = _evaluation_year(options.year, submissions, plan)
-    warnings = [p for f in report.files for p in f.problems if not p.is_error]
-    warnings += [p for p in report.cross_problems if not p.is_error]
-    merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out,
-                   draft=options.draft)
-    history_text, merged.history = _record_build(options.output_dir / history.HISTORY_NAME,
-                                                 merged)
-    step("grade", 0, 1)
-    evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
-    step("grade", 1, 1)
-    outputs = write_outputs(merged, evaluation, options, step, history_text)
+        raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
+    check_not_overlapping(options.output_dir, options.input_paths)
+    if options.templates_dir is not None and not Path(options.templates_dir).is_dir():
+        raise BuildError.of("R002", path=options.templates_dir)
+    # The output folder is checked (and a staging folder made in it) before the inputs are
+    # read: an output that cannot be written is reported at once, not after the work.
+    with staging_folder(options.output_dir, OWNED_NAMES) as staging:
+        report = checks.validate_files(
+            paths, plan, progress=lambda done, total: step("read", done, total),
+            jobs=options.jobs)
+        if report.errors and not options.draft:
+            raise InputErrors(report)
+        submissions, left_out = _usable(report, plan)
+        if not submissions:
+            raise BuildError.of("B003")
+        year = _evaluation_year(options.year, submissions, plan)
+        warnings = [p for f in report.files for p in f.problems if not p.is_error]
+        warnings += [p for p in report.cross_problems if not p.is_error]
+        merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out,
+                       draft=options.draft)
+        history_text, merged.history = _record_build(
+            options.output_dir / history.HISTORY_NAME, merged)
+        step("grade", 0, 1)
+        evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
+        step("grade", 1, 1)
+        outputs = write_outputs(merged, evaluation, options, step, staging, history_text)
     return BuildResult(merged, evaluation, report, outputs, time.perf_counter() - started)
 
 
@@ -102,38 +114,36 @@ def _record_build(path: Path, merged: Merged) -> tuple[str, list[history.BuildRe
 
 
 def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
-                  step: Progress, history_text: str = "") -> list[Path]:
-    """Write every output into a staging folder, then move them all into place (with the
-    round's history, when given, as its last step)."""
+                  step: Progress, staging: Path, history_text: str = "") -> list[Path]:
+    """Write every output into the staging folder, then move them all into place (and
+    remove the owned files this build does not write), with the round's history, when
+    given, as the last file."""
     out = options.output_dir
-    out.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out))
     total = 3 + (1 if options.pdf else 0)
+    step("write", 0, total)
     try:
-        step("write", 0, total)
         write_merged_xlsx(staging / XLSX_NAME, merged, evaluation)
         step("write", 1, total)
         write_json(staging / JSON_NAME, merged, evaluation)
         step("write", 2, total)
         write_csv(staging / CSV_NAME, merged, evaluation)
-        step("write", 3, total)
-        names = [XLSX_NAME, JSON_NAME, CSV_NAME]
-        if options.pdf:
-            from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
+    except (OSError, FileCreateError) as exc:
+        raise unwritable(out, exc if isinstance(exc, OSError) else str(exc)) from None
+    step("write", 3, total)
+    names = [XLSX_NAME, JSON_NAME, CSV_NAME]
+    if options.pdf:
+        from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
 
-            written = render_report(merged, evaluation, staging,
-                                    templates_dir=options.templates_dir, html=options.html,
-                                    attachments=[staging / XLSX_NAME], jobs=options.jobs)
-            names += [p.name for p in written]
-            step("write", 4, total)
-        if history_text:
-            (staging / history.HISTORY_NAME).write_text(history_text, encoding="utf-8")
-            names.append(history.HISTORY_NAME)
-        for name in names:
-            (staging / name).replace(out / name)
-        return [out / name for name in names]
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        written = render_report(merged, evaluation, staging,
+                                templates_dir=options.templates_dir, html=options.html,
+                                attachments=[staging / XLSX_NAME], jobs=options.jobs)
+        names += [p.name for p in written]
+        step("write", 4, total)
+    if history_text:
+        (staging / history.HISTORY_NAME).write_text(history_text, encoding="utf-8")
+        names.append(history.HISTORY_NAME)
+    commit(staging, out, names, OWNED_NAMES)
+    return [out / name for name in names]
 
 
 def _usable(report: checks.ValidationReport, plan: Plan) -> tuple[list[Submission], list[tuple[str, str]]]:
@@ -173,21 +183,21 @@ def _evaluation_year(requested: int | None, submissions: Sequence[Submission], p
     with any actual value."""
     if requested is not None:
         if requested not in plan.years:
-            raise BuildError(text("B004", year=format_fiscal_year(requested),
+            raise BuildError.of("B004", year=format_fiscal_year(requested),
                                   start=format_fiscal_year(plan.period_start),
-                                  end=format_fiscal_year(plan.period_end)))
+                                  end=format_fiscal_year(plan.period_end))
         return requested
     recorded = {s.year for s in submissions if s.year is not None}
     if len(recorded) > 1:
         detail = "、".join(f"{s.name}: {format_fiscal_year(s.year)}"
                           for s in submissions if s.year is not None)
-        raise BuildError(text("B005", detail=detail))
+        raise BuildError.of("B005", detail=detail)
     if recorded:
         return recorded.pop()
     years = [a.year for s in submissions for m in s.measures for a in m.actuals
              if a.value is not None]
     if not years:
-        raise BuildError(text("B006"))
+        raise BuildError.of("B006")
     return max(years)
 
 

@@ -123,7 +123,7 @@ def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if not path.exists():
-            raise UsageError(text("V001", path=path))
+            raise UsageError.of("V001", path=path)
         if not path.is_dir():
             found.setdefault(str(path.resolve()), path)
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -10,10 +11,11 @@ from mine_report import __version__
 from mine_report.errors import MineReportError, ProblemsError
 from mine_report.outline import plan_outline
 from mine_report.plan import load_plan, plan_to_json
+from mine_report.safetext import for_terminal
 
 
 class ReportedError(click.ClickException):
-    """A core error, shown in Japanese without a traceback."""
+    """A core error, shown in Japanese with its code and without a traceback."""
 
     def __init__(self, error: MineReportError):
         super().__init__(str(error))
@@ -22,20 +24,44 @@ class ReportedError(click.ClickException):
 
     def show(self, file=None) -> None:
         out = file or sys.stderr
-        click.echo(f"エラー: {self.error}", file=out)
+        click.echo(for_terminal(f"エラー: {self.error}"), file=out)
         if isinstance(self.error, ProblemsError):
             for problem in self.error.problems:
-                click.echo(f"  {problem}", file=out)
+                click.echo(for_terminal(f"  {problem}"), file=out)
+
+
+#: Exit status of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
+INTERRUPTED_EXIT = 130
+#: Exit status when the reader of our output went away (128 + SIGPIPE), as shells report it.
+BROKEN_PIPE_EXIT = 141
+#: Set to show the Python traceback of an unexpected error instead of the G002 line.
+DEBUG_VARIABLE = "MINE_REPORT_DEBUG"
 
 
 class MineReportGroup(click.Group):
-    """Turns MineReportError from any command into a clean message and exit code."""
+    """The one place where errors become what the user sees: MineReportError as its coded
+    Japanese message and exit status; Ctrl-C as a Japanese line and 130; anything
+    unexpected as a coded line instead of a traceback (unless MINE_REPORT_DEBUG is set)."""
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except MineReportError as exc:
             raise ReportedError(exc) from None
+        except KeyboardInterrupt:
+            error = MineReportError.of("G001")
+            error.exit_code = INTERRUPTED_EXIT
+            raise ReportedError(error) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except BrokenPipeError:  # `| head` stopped reading: not an error to report
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise click.exceptions.Exit(BROKEN_PIPE_EXIT) from None
+        except Exception as exc:
+            if os.environ.get(DEBUG_VARIABLE):
+                raise
+            raise ReportedError(MineReportError.of(
+                "G002", reason=f"{type(exc).__name__}: {exc}"[:300])) from None
 
 
 plan_option = click.option(
@@ -55,7 +81,8 @@ def cli() -> None:
 def plan(plan_path: str | None, as_json: bool) -> None:
     """計画 (重点戦略・戦略方針・施策・KPI) の一覧を表示します。"""
     loaded = load_plan(plan_path)
-    click.echo(plan_to_json(loaded) if as_json else plan_outline(loaded), nl=not as_json)
+    click.echo(plan_to_json(loaded) if as_json else for_terminal(plan_outline(loaded)),
+               nl=not as_json)
 
 
 @cli.command("config")
@@ -68,12 +95,11 @@ def config_command(show: bool, as_toml: bool, config_path: str | None) -> None:
     """評価ルール (進捗率の式・区切り・点数・区分の名前) を確認します。"""
     from mine_report.config import load_rules, rules_text
     from mine_report.errors import UsageError
-    from mine_report.messages import text
 
     if not show:
-        raise UsageError(text("C202"))
+        raise UsageError.of("C202")
     rules = load_rules(config_path)
-    click.echo(rules.to_toml() if as_toml else rules_text(rules), nl=False)
+    click.echo(rules.to_toml() if as_toml else for_terminal(rules_text(rules)), nl=False)
 
 
 class TerminalProgress:
@@ -94,9 +120,9 @@ class TerminalProgress:
 
 
 @cli.command()
-@click.option("--input", "input_dir", type=click.Path(exists=True, file_okay=False),
+@click.option("--input", "input_dir", type=click.Path(),
               default="input", show_default=True, help="返却された様式のフォルダ。")
-@click.option("--output", "output_dir", type=click.Path(file_okay=False), default="output",
+@click.option("--output", "output_dir", type=click.Path(), default="output",
               show_default=True, help="出力先フォルダ。")
 @click.option("--year", "year_text", default=None,
               help="評価年度 (令和5年度、R5、2023 など)。省略時は様式に記録された年度。")
@@ -105,7 +131,7 @@ class TerminalProgress:
               help="評価基準の設定ファイル (TOML)。省略時は ./mine-report.toml があればそれを使用。")
 @click.option("--draft", is_flag=True, help="誤りのある部分を除いて暫定版を作ります。")
 @click.option("--html", "with_html", is_flag=True, help="report.html (ウェブ公開用) も出力します。")
-@click.option("--templates", "templates_dir", type=click.Path(exists=True, file_okay=False),
+@click.option("--templates", "templates_dir", type=click.Path(),
               default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みと報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
@@ -119,9 +145,8 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     from mine_report import build as building
     from mine_report.checks import format_report
     from mine_report.config import load_rules
-    from mine_report.fiscal import parse_fiscal_year
 
-    year = _year_option(year_text, parse_fiscal_year)
+    year = _year_option(year_text)
     plan = load_plan(plan_path)
     rules = load_rules(config_path)
     options = building.BuildOptions(
@@ -131,20 +156,21 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:
-        click.echo(format_report(exc.report))
+        click.echo(for_terminal(format_report(exc.report)))
         raise
-    click.echo(building.summary_line(result))
+    click.echo(for_terminal(building.summary_line(result)))
 
 
-def _year_option(year_text: str | None, parse) -> int | None:
+def _year_option(year_text: str | None) -> int | None:
     from mine_report.errors import FiscalYearError, UsageError
+    from mine_report.fiscal import parse_fiscal_year
 
     if year_text is None:
         return None
     try:
-        return parse(year_text)
+        return parse_fiscal_year(year_text)
     except FiscalYearError as exc:
-        raise UsageError(f"--year: {exc}") from None
+        raise UsageError.of("B007", reason=exc) from None
 
 
 @cli.command()
@@ -166,7 +192,7 @@ def template(output: str, year_text: str | None, plan_path: str | None, measures
     written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
                             department=department, prefill_path=prefill_path)
     kpis = sum(len(m.kpis) for m in written)
-    click.echo(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})")
+    click.echo(for_terminal(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})"))
 
 
 #: Fewer files than this are read too quickly for a progress line to help.
@@ -179,7 +205,7 @@ VALIDATE_PROGRESS_MIN = 10
 @click.option("--strict", is_flag=True, help="警告もエラーとして扱います (終了コード 1)。")
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text",
               show_default=True, help="出力形式。")
-@click.option("--annotate", "annotate_dir", type=click.Path(file_okay=False), default=None,
+@click.option("--annotate", "annotate_dir", type=click.Path(), default=None,
               help="問題のあるファイルごとに、問題のセルに色とメモを付けた写しをこのフォルダに作ります。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みに使う CPU の数。省略時は使えるすべての CPU。")
@@ -201,7 +227,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         from mine_report.errors import UsageError
         from mine_report.messages import text
 
-        raise UsageError(text("V002", where="、".join(paths or ("input",))))
+        raise UsageError.of("V002", where="、".join(paths or ("input",)))
     if annotate_dir:
         annotate.check_out_dir(Path(annotate_dir), targets)
     show = (output_format == "text" and len(targets) >= VALIDATE_PROGRESS_MIN
@@ -215,7 +241,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
-        click.echo(checks.format_report(report))
+        click.echo(for_terminal(checks.format_report(report)))
     if annotate_dir:
         from mine_report.messages import text
 
@@ -226,7 +252,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         missed = [Path(f.path).name for f in report.files
                   if report.problems_of(f) and Path(f.path).name not in names]
         if missed:
-            click.echo(text("V016", names="、".join(missed)), err=output_format == "json")
+            click.echo(for_terminal(text("V016", names="、".join(missed))), err=output_format == "json")
     if report.errors:
         sys.exit(1)
 
@@ -313,11 +339,11 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
     today = _date_option(today_text, "S004")
     manifest = load_manifest(Path(manifest_path)) if manifest_path else None
     if manifest and manifest.plan_digest != plan.digest:
-        raise UsageError(text("S003", path=manifest_path, title=manifest.plan_title))
+        raise UsageError.of("S003", path=manifest_path, title=manifest.plan_title)
     if not Path(returns_dir).is_dir():
-        raise UsageError(text("V001", path=returns_dir))
+        raise UsageError.of("V001", path=returns_dir)
     if reminders_dir and Path(reminders_dir).resolve() == Path(returns_dir).resolve():
-        raise UsageError(text("S006", path=reminders_dir))
+        raise UsageError.of("S006", path=reminders_dir)
     records = load_history(Path(history_path))[1] if history_path else []
     state = round_status.collect_status(plan, Path(returns_dir), manifest=manifest,
                                         today=today, history=records, jobs=jobs)

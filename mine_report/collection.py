@@ -16,10 +16,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from mine_report.errors import MineReportError, UsageError
-from mine_report.fileio import publish, sha256_file, staging_folder
+from mine_report.fileio import sha256_file
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
 from mine_report.model import Plan, json_number
+from mine_report.staging import commit, staging_folder
 from mine_report.template import PrefillValues, check_year, load_prefill, write_template
 
 MANIFEST_NAME = "配布記録.json"
@@ -137,7 +138,7 @@ def plan_assignments(plan: Plan) -> tuple[list[Assignment], list[str]]:
     names = [a.file.casefold() for a in assignments]
     clashes = sorted({a.department for a in assignments if names.count(a.file.casefold()) > 1})
     if clashes:
-        raise UsageError(text("D003", departments="、".join(clashes)))
+        raise UsageError.of("D003", departments="、".join(clashes))
     unassigned = [m.id for m in plan.measures if not m.department]
     return assignments, unassigned
 
@@ -170,18 +171,18 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
     check_year(year, plan)
     assignments, unassigned = plan_assignments(plan)
     if not assignments:
-        raise UsageError(text("D001"))
+        raise UsageError.of("D001")
     prefill: PrefillValues = {}
     source = digest = ""
     if prefill_path is not None:
         inside = prefill_path if prefill_path.is_dir() else prefill_path.parent
         if inside.resolve() == out_dir.resolve():
-            raise UsageError(text("D005"))
+            raise UsageError.of("D005")
         prefill = {k: v for k, v in load_prefill_source(prefill_path, plan).items() if k[1] < year}
         source = prefill_path.name
         digest = "" if prefill_path.is_dir() else sha256_file(prefill_path)
     try:
-        with staging_folder(out_dir) as staging:
+        with staging_folder(out_dir, ()) as staging:
             sent = []
             for a in assignments:
                 write_template(staging / a.file, plan, year=year, measure_ids=a.measure_ids,
@@ -195,10 +196,10 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
                 json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2,
                            default=json_number) + "\n", encoding="utf-8")
             (staging / MANIFEST_TEXT_NAME).write_text(manifest.to_text(), encoding="utf-8")
-            publish(staging, out_dir, [a.file for a in sent] + [MANIFEST_NAME, MANIFEST_TEXT_NAME])
+            commit(staging, out_dir, [a.file for a in sent] + [MANIFEST_NAME, MANIFEST_TEXT_NAME], ())
         return manifest
     except OSError as exc:
-        raise MineReportError(text("D002", path=out_dir, reason=exc.strerror or exc)) from None
+        raise MineReportError.of("D002", path=out_dir, reason=exc.strerror or exc) from None
 
 
 def load_manifest(path: Path) -> Manifest:
@@ -209,6 +210,6 @@ def load_manifest(path: Path) -> Manifest:
         return Manifest.from_dict(json.loads(path.read_text(encoding="utf-8"),
                                              parse_float=Decimal))
     except OSError as exc:
-        raise ManifestError(text("S001", path=path, reason=exc.strerror or exc)) from None
+        raise ManifestError.of("S001", path=path, reason=exc.strerror or exc) from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise ManifestError(text("S002", path=path, reason=f"{type(exc).__name__}: {exc}")) from None
+        raise ManifestError.of("S002", path=path, reason=f"{type(exc).__name__}: {exc}") from None

@@ -6,9 +6,28 @@ from dataclasses import dataclass
 
 
 class MineReportError(Exception):
-    """Base for every error the CLI reports without a traceback."""
+    """Base for every error the CLI reports without a traceback.
+
+    `code` is the stable message code (README's table); str() shows it first, so every
+    command error names its code wherever it is printed.
+    """
 
     exit_code = 1
+
+    def __init__(self, message: str = "", code: str = ""):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+    @classmethod
+    def of(cls, code: str, **values: object):
+        """The error for a message code, its placeholders filled."""
+        from mine_report.messages import text
+
+        return cls(text(code, **values), code)
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}" if self.code else self.message
 
 
 class UsageError(MineReportError):

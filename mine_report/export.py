@@ -17,6 +17,10 @@ from mine_report.model import DIRECTION_LABELS, json_number
 
 JSON_NAME = "kpi_results.json"
 CSV_NAME = "kpi_results.csv"
+#: The report's names are here with the others (not in report.py, which loads WeasyPrint)
+#: so that the build knows every name it owns without loading the renderer.
+PDF_NAME = "report.pdf"
+HTML_NAME = "report.html"
 
 
 def exact(value: Fraction | Decimal | None) -> float | int | None:

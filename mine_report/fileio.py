@@ -9,10 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import shutil
 import tempfile
 import tomllib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -63,36 +62,6 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
-@contextmanager
-def staging_folder(out_dir: Path) -> Iterator[Path]:
-    """A fresh hidden folder inside out_dir for outputs that must appear together: write
-    them into it, then `publish` them; the folder is removed whatever happens."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".mine-report-", dir=out_dir))
-    try:
-        yield staging
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-
-
-def publish(staging: Path, out_dir: Path, names: list[str]) -> list[Path]:
-    """Move finished files from a staging folder into out_dir (renames on one file system)."""
-    for name in names:
-        (staging / name).replace(out_dir / name)
-    return [out_dir / name for name in names]
-
-
-def commit_all(pairs: list[tuple[Path, Path]]) -> None:
-    """Rename every finished temporary file onto its target (used once all outputs are written)."""
-    for tmp, target in pairs:
-        os.replace(tmp, target)
-
-
-def discard(paths: list[Path]) -> None:
-    for p in paths:
-        p.unlink(missing_ok=True)
-
-
 def sha256_file(path: str | Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
@@ -102,10 +71,11 @@ def sha256_file(path: str | Path) -> str:
 
 
 def read_toml(path: Path, error: type[ProblemsError], *, unreadable: str, syntax: str,
-              missing: str | None = None) -> dict:
+              missing: str | None = None, parse: Callable[[str], object] | None = None) -> dict:
     """Parse a TOML data file (plan or config) with numbers as Decimal; raise `error` with
     the given message code when the file cannot be read (`missing` when it does not exist)
-    or is not valid TOML."""
+    or is not valid (syntax, nesting too deep to parse, not a table at the top). `parse`
+    reads another format instead (a JSON plan)."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError as exc:
@@ -114,7 +84,13 @@ def read_toml(path: Path, error: type[ProblemsError], *, unreadable: str, syntax
     except OSError as exc:
         raise error(str(path), [
             DataProblem(unreadable, "", text(unreadable, reason=exc.strerror or exc))]) from None
+    parse = parse or (lambda source: tomllib.loads(source, parse_float=Decimal))
     try:
-        return tomllib.loads(raw.decode("utf-8-sig"), parse_float=Decimal)
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        data = parse(raw.decode("utf-8-sig"))
+    except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError, JSONDecodeError
         raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=exc))]) from None
+    except RecursionError:
+        raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=text("P020")))]) from None
+    if not isinstance(data, dict):
+        raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=text("P021")))])
+    return data

@@ -253,7 +253,7 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     KPI names a scheme the rules do not know.
     """
     if not plan.period_start <= year <= plan.period_end:
-        raise UsageError(text("C201", year=year, start=plan.period_start, end=plan.period_end))
+        raise UsageError.of("C201", year=year, start=plan.period_start, end=plan.period_end)
     rules = rules or default_rules()
     rules.check_plan(plan)
     missing = set(unsubmitted)

@@ -97,7 +97,7 @@ def load_history(path: Path) -> tuple[str, list[BuildRecord]]:
     except FileNotFoundError:
         return "", []
     except (OSError, UnicodeDecodeError) as exc:
-        raise HistoryError(text("H001", path=path, line=0, reason=exc)) from None
+        raise HistoryError.of("H001", path=path, line=0, reason=exc) from None
     records = []
     for number, line in enumerate(raw.splitlines(), 1):
         if not line.strip():
@@ -105,8 +105,8 @@ def load_history(path: Path) -> tuple[str, list[BuildRecord]]:
         try:
             records.append(BuildRecord.from_json(line))
         except (ValueError, KeyError, TypeError) as exc:
-            raise HistoryError(text("H001", path=path, line=number,
-                                    reason=f"{type(exc).__name__}: {exc}")) from None
+            raise HistoryError.of("H001", path=path, line=number,
+                                  reason=f"{type(exc).__name__}: {exc}") from None
     return raw, records
 
 

@@ -1,7 +1,8 @@
 """Every Japanese message shown to users, keyed by its stable code.
 
 Codes: P = plan file, C = grading config, E/W = workbook checks (E errors, W warnings),
-G = general command errors, D = distribute, S = status, H = the round's history.
+V = validate, T = template, B = build, R = report, G = any command (interrupted,
+internal error), D = distribute, S = status, H = the round's history.
 The README lists every code.
 """
 
@@ -81,6 +82,9 @@ MESSAGES: dict[str, str] = {
     # plan file
     "P001": "計画ファイルを読めません: {reason}",
     "P002": "計画ファイルの書式 (TOML) が正しくありません: {reason}",
+    "P003": "計画ファイルの書式 (JSON) が正しくありません: {reason}",
+    "P020": "入れ子 (配列・表) が深すぎます",
+    "P021": "全体が表 (テーブル) になっていません",
     "P101": "必須の項目がありません",
     "P102": "文字列ではありません (値: {value})",
     "P103": "数値ではありません (値: {value})",
@@ -249,6 +253,11 @@ MESSAGES: dict[str, str] = {
     "B004": "評価年度 {year} は計画期間 ({start}〜{end}) の外です",
     "B005": "様式に記録された評価年度が一致しません ({detail})。--year で評価年度を指定してください",
     "B006": "実績値が一つも入力されていないため、評価年度を決められません。--year で指定してください",
+    "B007": "--year の指定が正しくありません: {reason}",
+    "B008": "出力先 {output} が入力 {input} と同じフォルダか、その内側または外側にあります。"
+            "出力が次回の入力として読まれないよう、入力と重ならないフォルダを指定してください",
+    "B009": "出力先に書き込めません: {path} ({reason})。フォルダーの場所・書き込みの権限・空き容量を確認してください。"
+            "前回の出力はそのまま残っています",
     "B010": "複数の様式で内容が食い違うため、両方とも除外しました (施策 {measure})",
     "B011": "読み込めないため除外しました: {reason}",
     "B012": "ファイル全体に関わる誤りが {count} 件あるため、ファイルごと除外しました",
@@ -256,6 +265,10 @@ MESSAGES: dict[str, str] = {
     "B014": "目標指標シートに誤りがあるため除外しました",
     "B020": "{draft}{year}の評価: 入力 {files} ファイル、KPI {kpis} 件中 {graded} 件を評価"
             " ({counts})。出力: {outputs} ({folder}、{seconds} 秒)",
+    # every command
+    "G001": "中断しました (Ctrl-C)。書きかけのファイルは残していません。",
+    "G002": "予期しない内部エラーです ({reason})。入力ファイルとこの表示を添えて開発者に連絡してください"
+            " (環境変数 MINE_REPORT_DEBUG=1 で詳細を表示します)。",
     # report (PDF / HTML)
     "R001": "報告書に使う日本語フォント「{font}」(BIZ UDPゴシック) がインストールされていません。"
             "Debian / Ubuntu では sudo apt-get install {packages} でインストールしてから、"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 
@@ -18,6 +19,38 @@ class InProcess(Executor):
         except BaseException as exc:  # handed over like a worker's error
             future.set_exception(exc)
         return future
+
+
+class _Pool(ProcessPoolExecutor):
+    """A process pool that, when left by an error or Ctrl-C, stops its workers at once
+    instead of waiting for the pieces they are working on."""
+
+    def submit(self, fn, /, *args, **kwargs):
+        # Workers are forked inside submit. A Ctrl-C arriving during a fork would be raised
+        # in Python's at-fork hooks, where it is printed and then ignored; blocked here, it
+        # waits until the fork is over and interrupts this process as usual.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            return super().submit(fn, *args, **kwargs)
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is None:
+            return super().__exit__(exc_type, exc, tb)
+        for process in list((self._processes or {}).values()):
+            process.terminate()
+        self.shutdown(wait=False, cancel_futures=True)
+        return False
+
+
+def _start_worker(initializer, initargs: tuple) -> None:
+    # Ctrl-C reaches every process of the terminal's group: only the main process
+    # answers it (and stops the workers), so no worker prints a KeyboardInterrupt.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked while forking
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def default_jobs() -> int:
@@ -41,5 +74,5 @@ def executor(jobs: int | None, pieces: int, initializer=None, initargs: tuple = 
         return InProcess()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer,
-                               initargs=initargs)
+    return _Pool(workers, mp_context=context, initializer=_start_worker,
+                 initargs=(initializer, initargs))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import reprlib
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -34,15 +35,27 @@ def default_plan_path() -> Path:
 
 
 def load_plan(path: str | Path | None = None) -> Plan:
-    """Read and check a plan file; raise PlanError listing every problem found."""
+    """Read and check a plan file (TOML, or the JSON of `plan --json` when its name ends
+    in .json); raise PlanError listing every problem found."""
     path = Path(path) if path is not None else default_plan_path()
-    data = read_toml(path, PlanError, unreadable="P001", syntax="P002")
+    if path.suffix.lower() == ".json":
+        data = read_toml(path, PlanError, unreadable="P001", syntax="P003", parse=_parse_json)
+    else:
+        data = read_toml(path, PlanError, unreadable="P001", syntax="P002")
     return plan_from_dict(data, source=str(path))
+
+
+def _parse_json(source: str) -> object:
+    return json.loads(source, parse_float=Decimal, parse_constant=_no_constant)
+
+
+def _no_constant(name: str) -> object:
+    raise ValueError(f"{name} は使えません")
 
 
 def plan_from_json(raw: str, source: str = "<json>") -> Plan:
     """Read a plan from `mine-report plan --json` output."""
-    return plan_from_dict(json.loads(raw, parse_float=Decimal), source=source)
+    return plan_from_dict(_parse_json(raw), source=source)
 
 
 def plan_to_json(plan: Plan) -> str:
@@ -58,6 +71,19 @@ def plan_from_dict(data: dict, source: str = "<plan>") -> Plan:
     return plan
 
 
+#: A wrong value is quoted in the message up to this many characters.
+SHOWN_LENGTH = 60
+
+
+def _shown(value: object) -> object:
+    """A value as quoted in a problem: a long one (a table pasted where a name belongs)
+    cut short, so one mistake cannot fill the screen."""
+    if isinstance(value, str | int | Decimal) and not isinstance(value, bool):
+        value = str(value)
+        return value if len(value) <= SHOWN_LENGTH else value[:SHOWN_LENGTH] + "…"
+    return reprlib.repr(value)
+
+
 def _join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
@@ -70,7 +96,8 @@ class _Checker:
         self.seen: dict[str, str] = {}
 
     def add(self, code: str, path: str, **values: object) -> None:
-        self.problems.append(DataProblem(code, path, text(code, **values)))
+        shown = {k: _shown(v) for k, v in values.items()}
+        self.problems.append(DataProblem(code, path, text(code, **shown)))
 
     # -- leaves --
     def string(self, d: dict, key: str, path: str, required: bool = True) -> str:

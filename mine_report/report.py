@@ -1,7 +1,7 @@
 """Render the evaluation report (効果検証報告書) as PDF/A-3b, and optionally as one HTML page.
 
-The jinja2 environment is made here and nowhere else (autoescape on, undefined names
-are errors). WeasyPrint gets a URL fetcher that serves only files inside the template
+The jinja2 environment is made here and nowhere else (sandboxed, autoescape on,
+undefined names are errors, templates read only from inside the template folders). WeasyPrint gets a URL fetcher that serves only files inside the template
 folders: text from departments cannot make it read local files or the network.
 Outputs are written to a temporary file in the output folder and renamed into place.
 """
@@ -23,14 +23,18 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 import jinja2.meta
+from jinja2.loaders import split_template_path
+from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from mine_report import parallel, pdfmerge
 from mine_report.errors import MineReportError
+from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.report_context import ReportContext, build_context, report_datetime
+from mine_report.safetext import for_document, is_safe
 
 # Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
 # slowly) but warns at import; users of the command should not see a Python warning.
@@ -40,8 +44,6 @@ import weasyprint  # noqa: E402
 from weasyprint.text.ffi import ffi, fontconfig  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
-PDF_NAME = "report.pdf"
-HTML_NAME = "report.html"
 MAIN_TEMPLATE = "report.html"
 #: The variant WeasyPrint writes: archival PDF/A-3b, which may carry the data file.
 PDF_VARIANT = "pdf/a-3b"
@@ -56,8 +58,7 @@ class ReportError(MineReportError):
     """The report cannot be rendered; the message carries a stable R… code."""
 
     def __init__(self, code: str, **values: object):
-        self.code = code
-        super().__init__(f"[{code}] {text(code, **values)}")
+        super().__init__(text(code, **values), code)
 
 
 class FontMissingError(ReportError):
@@ -112,13 +113,52 @@ def template_dirs(templates_dir: Path | None) -> list[Path]:
     return [templates_dir.resolve(), default]
 
 
+class ConfinedLoader(jinja2.BaseLoader):
+    """Loads templates only from real files inside the template folders: a name with `..`
+    is refused (jinja's own rule), and a symlink is followed only when it ends inside the
+    same folder, so neither `{% include '../x' %}` nor a link to /etc/passwd is read."""
+
+    def __init__(self, dirs: Sequence[Path]):
+        self.roots = [Path(d).resolve() for d in dirs]
+
+    def get_source(self, environment: jinja2.Environment, template: str):
+        pieces = split_template_path(template)  # raises TemplateNotFound on `..`
+        for root in self.roots:
+            try:
+                path = root.joinpath(*pieces).resolve(strict=True)
+            except (OSError, RuntimeError):  # missing, or a symlink loop
+                continue
+            if not path.is_relative_to(root) or not path.is_file():
+                continue
+            try:
+                source = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeError) as exc:
+                raise jinja2.TemplateError(f"{path}: {exc}") from None
+            mtime = path.stat().st_mtime
+            return source, str(path), lambda p=path, m=mtime: p.is_file() and p.stat().st_mtime == m
+        raise jinja2.TemplateNotFound(template)
+
+
+def _finalize(value: object) -> object:
+    """Every `{{ … }}` output, before escaping: no control characters, bidi controls
+    balanced (the reader cleans cell text already; this holds for any value)."""
+    if not isinstance(value, str) or is_safe(value):
+        return value
+    if isinstance(value, Markup):
+        return Markup(for_document(str(value)))
+    return for_document(value)
+
+
 def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
-    """The one jinja2 environment of the report: autoescaped, strict about unknown names."""
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8"),
+    """The one jinja2 environment of the report: sandboxed (a template may read the
+    report's values but not reach Python internals), autoescaped, strict about unknown
+    names, loading only real files inside the template folders."""
+    return SandboxedEnvironment(
+        loader=ConfinedLoader(dirs),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
+        finalize=_finalize,
     )
 
 
@@ -311,7 +351,7 @@ def _footers_job(env: jinja2.Environment, dirs: Sequence[Path], context: ReportC
         f'<div class="page page-{p.name}"></div>' if p.name in names else '<div class="page"></div>'
         for p in pages)
     html_text = (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
-                 f'<title>{escape(context.plan_title)}</title>'
+                 f'<title>{escape(for_document(context.plan_title))}</title>'
                  f'<style>{css}</style></head><body>{body}</body></html>')
     return _Job(html_text, tuple(dirs))
 

@@ -14,9 +14,10 @@ from pathlib import Path
 import xlsxwriter
 
 from mine_report.errors import MineReportError
-from mine_report.fileio import atomic_path, build_timestamp, publish, staging_folder
+from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
+from mine_report.staging import commit, staging_folder
 from mine_report.status import (
     STATES,
     RoundStatus,
@@ -164,12 +165,13 @@ def write_status_sheet(status: RoundStatus, out_dir: Path) -> list[Path]:
     """提出状況.xlsx and 提出状況.html in out_dir (both or neither)."""
     ctx = sheet_context(status)
     try:
-        with staging_folder(out_dir) as staging:
+        with staging_folder(out_dir, (XLSX_NAME, HTML_NAME)) as staging:
             write_status_xlsx(staging / XLSX_NAME, ctx)
             (staging / HTML_NAME).write_text(status_html(ctx), encoding="utf-8")
-            return publish(staging, out_dir, [XLSX_NAME, HTML_NAME])
+            commit(staging, out_dir, [XLSX_NAME, HTML_NAME], ())
+        return [out_dir / XLSX_NAME, out_dir / HTML_NAME]
     except OSError as exc:
-        raise MineReportError(text("S005", path=out_dir, reason=exc.strerror or exc)) from None
+        raise MineReportError.of("S005", path=out_dir, reason=exc.strerror or exc) from None
 
 
 def write_reminders(status: RoundStatus, out_dir: Path) -> list[Path]:
@@ -185,5 +187,5 @@ def write_reminders(status: RoundStatus, out_dir: Path) -> list[Path]:
                 tmp.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
             written.append(path)
     except OSError as exc:
-        raise MineReportError(text("S005", path=out_dir, reason=exc.strerror or exc)) from None
+        raise MineReportError.of("S005", path=out_dir, reason=exc.strerror or exc) from None
     return written

@@ -60,7 +60,7 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
     if year is not None:
         check_year(year, plan)
     if prefill and year is None:
-        raise UsageError(text("T006"))
+        raise UsageError.of("T006")
     measures = select_measures(plan, measure_ids)
     if year is not None and prefill:
         prefill = {key: value for key, value in prefill.items() if key[1] < year}
@@ -72,7 +72,7 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
                goals=None if goal_ids is None
                else [g for g in plan.goal_indicators if g.id in set(goal_ids)])
     except (OSError, FileCreateError) as exc:
-        raise MineReportError(text("T005", path=path, reason=exc.strerror or exc)) from None
+        raise MineReportError.of("T005", path=path, reason=exc.strerror or exc) from None
 
 
 def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | None,
@@ -152,9 +152,9 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
     prefill = None
     if prefill_path is not None:
         if eval_year is None:
-            raise UsageError(text("T006"))
+            raise UsageError.of("T006")
         if Path(output).resolve() == Path(prefill_path).resolve():
-            raise UsageError(text("T009"))
+            raise UsageError.of("T009")
         prefill = load_prefill(prefill_path, plan)
     write_template(output, plan, year=eval_year, measure_ids=measure_ids,
                    department=department.strip(), prefill=prefill, sample=sample)
@@ -163,9 +163,9 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
 
 def check_year(year: int, plan: Plan) -> None:
     if not plan.period_start <= year <= plan.period_end:
-        raise UsageError(text("T002", year=format_fiscal_year(year),
+        raise UsageError.of("T002", year=format_fiscal_year(year),
                               start=format_fiscal_year(plan.period_start),
-                              end=format_fiscal_year(plan.period_end)))
+                              end=format_fiscal_year(plan.period_end))
 
 
 def parse_year_option(value: str, plan: Plan) -> int:
@@ -173,7 +173,7 @@ def parse_year_option(value: str, plan: Plan) -> int:
     try:
         year = parse_fiscal_year(value)
     except ValueError as exc:
-        raise UsageError(text("T001", value=value, reason=exc)) from None
+        raise UsageError.of("T001", value=value, reason=exc) from None
     check_year(year, plan)
     return year
 
@@ -183,11 +183,11 @@ def parse_measure_ids(value: str, plan: Plan) -> list[str]:
     ids = [part.strip() for part in value.replace("、", ",").replace("，", ",").split(",")]
     ids = [i for i in ids if i]
     if not ids:
-        raise UsageError(text("T003"))
+        raise UsageError.of("T003")
     known = {m.id for m in plan.measures}
     unknown = [i for i in ids if i not in known]
     if unknown:
-        raise UsageError(text("T004", ids="、".join(unknown)))
+        raise UsageError.of("T004", ids="、".join(unknown))
     return ids
 
 
@@ -198,7 +198,7 @@ def select_measures(plan: Plan, measure_ids: Sequence[str] | None) -> list[Measu
     known = {m.id for m in plan.measures}
     unknown = [i for i in measure_ids if i not in known]
     if unknown:
-        raise UsageError(text("T004", ids="、".join(unknown)))
+        raise UsageError.of("T004", ids="、".join(unknown))
     wanted = set(measure_ids)
     return [m for m in plan.measures if m.id in wanted]
 

@@ -325,7 +325,7 @@ def test_unwritable_output_is_a_clean_error(tmp_path):
     blocker.write_text("not a folder")
     result = run("-o", str(blocker / "t.xlsx"), "--measures", "1-1-1")
     assert result.exit_code == 1
-    assert result.output.startswith("エラー: 出力先に書き込めません")
+    assert result.output.startswith("エラー: [T005] 出力先に書き込めません")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]
 
 

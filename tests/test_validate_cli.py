@@ -96,7 +96,7 @@ def test_default_folder_is_input_without_the_blank_template(tmp_path, returned, 
 def test_missing_path_is_a_usage_error(tmp_path):
     result = run_validate(str(tmp_path / "ない.xlsx"))
     assert result.exit_code == 2
-    assert "エラー: 指定されたファイルまたはフォルダがありません" in result.output
+    assert "エラー: [V001] 指定されたファイルまたはフォルダがありません" in result.output
     assert "Traceback" not in result.output
 
 

@@ -22,6 +22,10 @@ CURRENT_HEADER_FILL = "#F4B084"
 LATER_FILL = "#BFBFBF"
 PREFILLED_FILL = "#E2EFDA"
 HINT_COLOUR = "#595959"
+PROBLEM_FILL = "#FFCABF"  # a light tint of CUD red (#FF4B00)
+PROBLEM_TEXT = "#B00000"
+CLEAR_FILL = "#C8F0DE"  # a light tint of CUD green (#03AF7A)
+CLEAR_TEXT = "#005A3C"
 LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
 
 
@@ -59,6 +63,14 @@ class Styles:
         self.prefilled_value = fmt(border=1, bg_color=PREFILLED_FILL, align="right")
         self.notice = fmt(bold=True, font_size=14, font_color="#C00000", border=2,
                           border_color="#C00000", align="center", valign="vcenter")
+        # The live checks (template_checks): words in the チェック column, and conditional
+        # formats for the input cells and status lines (CUD red and green, dark text).
+        self.check = fmt(bold=True, font_color=PROBLEM_TEXT, border=1)
+        self.status = fmt(bold=True, font_size=11, border=1, valign="vcenter")
+        self.problem = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": PROBLEM_TEXT,
+                                      "bold": True, "border": 2, "border_color": PROBLEM_TEXT})
+        self.open_items = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": PROBLEM_TEXT})
+        self.all_clear = wb.add_format({"bg_color": CLEAR_FILL, "font_color": CLEAR_TEXT})
         self._numbers: dict[int, object] = {}
 
     def make(self, **props: object):

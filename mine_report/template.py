@@ -21,7 +21,11 @@ from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
 from mine_report.messages import text
 from mine_report.model import Measure, Plan
-from mine_report.template_guide import write_guide_sheet, write_submitter_sheet
+from mine_report.template_guide import (
+    write_check_summary,
+    write_guide_sheet,
+    write_submitter_sheet,
+)
 from mine_report.template_sheets import YearRules, write_goals_sheet, write_measure_sheet
 from mine_report.template_styles import FONT, Styles
 
@@ -88,11 +92,15 @@ def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | No
                 "created": stamp.replace(tzinfo=None),
             })
             st = Styles(wb)
-            write_guide_sheet(wb, st, plan, measures, year=year, contact=contact, sample=sample)
+            guide, summary_row = write_guide_sheet(wb, st, plan, measures, year=year,
+                                                   contact=contact, sample=sample)
             submitter_cells = write_submitter_sheet(wb, st, plan, department=department,
                                                     year=year, sample=sample)
             goals = write_goals_sheet(wb, st, plan, rules, contact)
             sheets = [write_measure_sheet(wb, st, plan, m, rules) for m in measures]
+            write_check_summary(wb, guide, st, summary_row, sheets, measures,
+                                department_cell=submitter_cells["department"],
+                                department=department)
             meta = WorkbookMeta(
                 format_version=FORMAT_VERSION,
                 plan_title=plan.title,

@@ -189,7 +189,7 @@ def row_check_formula(parts: Sequence[tuple[str, str]], has_input: str) -> str:
     """
     labels = ",".join(q(label) for label, _ in CHECKS)
     words = "&".join(
-        f'IF({code}>0,{q(label + ": " if label else "")}&CHOOSE({code},{labels})&"　","")'
+        f'IF({code}>0,{q(label + ": " if label else "")}&CHOOSE({code},{labels})&" ","")'
         for label, code in parts)
     any_code = "OR(" + ",".join(f"{code}>0" for _, code in parts) + ")"
     return f'=IF(AND({has_input}=1,{any_code}),{q(MARK + " ")}&TRIM({words}),"")'

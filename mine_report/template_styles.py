@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -110,6 +110,17 @@ def decimals_of(value: Decimal) -> int:
 def cell(row: int, col: int) -> str:
     """A1 reference of a 0-based (row, col)."""
     return xl_rowcol_to_cell(row, col)
+
+
+def absolute(ref: str) -> str:
+    """An A1 reference made absolute: B5 → $B$5."""
+    row, col = xl_cell_to_rowcol(ref)
+    return xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """0-based (row, col) of an A1 reference."""
+    return xl_cell_to_rowcol(ref)
 
 
 def col_letter(col: int) -> str:

@@ -13,11 +13,13 @@ steps.json is a list of steps, each a list:
   ["recalc"]                     recalculate (Calc also does it by itself)
   ["read", sheet, cell]          → {"cell": "sheet!cell", "text": shown text, "value": number}
   ["save", path]                 save as .xlsx (Calc's Excel 2007-365 filter)
+  ["clock"]                      → {"clock": seconds} (for timing the steps between two)
 The output is the list of read results, as JSON.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -66,6 +68,9 @@ def main() -> None:
         sheets = doc.Sheets
         for step in steps:
             kind, args = step[0], step[1:]
+            if kind == "clock":
+                results.append({"clock": time.perf_counter()})
+                continue
             if kind == "recalc":
                 doc.calculateAll()
                 continue
@@ -92,10 +97,8 @@ def main() -> None:
             else:
                 raise SystemExit(f"unknown step {kind}")
         doc.close(True)
-        try:
+        with contextlib.suppress(Exception):  # the bridge drops as the office quits
             desktop.terminate()
-        except Exception:  # the bridge drops as the office quits
-            pass
     finally:
         try:
             office.wait(timeout=30)

@@ -312,6 +312,8 @@ def test_open_xml_sdk_accepts_the_templates(tmp_path, shipped_plan, blank_templa
     files = [str(blank_template), str(department)]
     sdk = subprocess.run([str(EXCEL_CHECK_PYTHON), str(EXCEL_CHECK / "ooxml_validate.py"), *files],
                          capture_output=True, text=True, timeout=300)
+    if sdk.returncode == 2:
+        pytest.skip(f"the Open XML SDK could not start: {sdk.stderr[-300:]}")
     assert sdk.returncode == 0, sdk.stdout + sdk.stderr
     limits = subprocess.run([sys.executable, str(EXCEL_CHECK / "excel_limits.py"), *files],
                             capture_output=True, text=True, timeout=120)

@@ -372,7 +372,7 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
         ref = "$" + col_letter(text_code_col) + str(min(rows) + 1)
         mark_problems(ws, min(rows), 1, max(rows), 1, ref, has, st.problem)
 
-    ws.set_column(geo.check, geo.check, 30)
+    ws.set_column(geo.check, geo.check, 36)
     ws.set_column(geo.codes, geo.last, 8, None, {"hidden": True})
 
 

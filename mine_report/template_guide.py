@@ -87,7 +87,11 @@ def guide_items(year: int | None) -> list[tuple[str, str]]:
          "行や列の挿入・削除、シート名の変更、シートのコピー・削除、セルの結合、"
          "計画の値の書き換えはしないでください。シートの保護は解除しないでください"
          "（パスワードは設定していません）。行の高さや列の幅は変えて構いません。"),
-        ("7. 提出",
+        ("7. 提出前チェック",
+         "入力に問題があるとセルが赤くなり、右端の「チェック」列に × と内容（例: 令和5年度: 数値でない）が出ます。"
+         "各シートの上部と、このシートの「提出前チェック」に残りの件数が出ます。"
+         "すべて「問題なし」（担当していない施策は「未記入」）になってから提出してください。"),
+        ("8. 提出",
          f"「{SUBMITTER_SHEET}」シートに担当課・担当者・連絡先・提出日を記入し、"
          "提出期限までに問い合わせ先へ電子メールで提出してください。"
          f"「{GOALS_SHEET}」シートは企画政策課が記入します。"),
@@ -206,7 +210,10 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
         ws.write_formula(first, 4, f'=IF(AND(SUM($F${first + 2}:$F${last + 1})>0,'
                                    f'LEN(TRIM({submitter_ref}))=0),1,0)', None, "")
     ws.write_number(first, 5, 0)
-    ws.write_formula(first, 3, f'=IF(E{first + 1}>0,"{MARK} 担当課が未記入","")', st.check, "")
+    ws.write_formula(first, 3, f'=IF(E{first + 1}>0,"{MARK} 担当課が未記入",'
+                               f'IF(SUM({inputs})>0,"{ALL_CLEAR}",""))', st.check, "")
+    ws.conditional_format(first, 3, first, 3, {
+        "type": "formula", "criteria": f"=E{first + 1}>0", "format": st.open_items})
     ws.write_url(first + 1, 1, f"internal:'{GOALS_SHEET}'!A1", string=GOALS_SHEET)
     ws.write_string(first + 1, 2, "目標指標（基本目標の数値目標）: 企画政策課が記入", st.plan_text)
     ws.write_number(first + 1, 4, 0)

@@ -318,3 +318,18 @@ def test_open_xml_sdk_accepts_the_templates(tmp_path, shipped_plan, blank_templa
     limits = subprocess.run([sys.executable, str(EXCEL_CHECK / "excel_limits.py"), *files],
                             capture_output=True, text=True, timeout=120)
     assert limits.returncode == 0, limits.stdout + limits.stderr
+
+
+@pytest.mark.slow
+@needs_uno
+def test_samples_say_no_problems_as_validate_does(tmp_path):
+    from workbooks import SAMPLES_DIR
+
+    code, doc = validate_json(str(SAMPLES_DIR))
+    assert code == 0 and doc["summary"]["warnings"] == 0
+    for path in sorted(SAMPLES_DIR.glob("*.xlsx")):
+        copy = Path(shutil.copy(path, tmp_path / path.name))
+        wb = openpyxl.load_workbook(copy)
+        total = next(f"C{c.row}" for r in wb[GUIDE_SHEET].iter_rows() for c in r if c.value == "全体")
+        assert calc(copy, [["read", GUIDE_SHEET, total]])[f"{GUIDE_SHEET}!{total}"] == (
+            "問題なし（このまま提出できます）"), path.name

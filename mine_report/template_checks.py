@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 from xlsxwriter.worksheet import Worksheet
 
+from mine_report.checks_values import TEXT_LIMIT
 from mine_report.fiscal import format_fiscal_year
 from mine_report.layout import NOT_MEASURED_MARKS, OUTLOOKS, STATUSES
 from mine_report.model import Kpi
@@ -43,13 +44,11 @@ CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("記入不要の年度", ("W304",)),
     ("一覧にない", ("E307", "E308")),
     ("半角数字で入力", ("W301",)),
-    ("2000字を超える", ("W305",)),
+    (f"{TEXT_LIMIT}字を超える", ("W305",)),
     ("エラー値", ("E305",)),
 )
 BLANK, NOT_NUMBER, NEGATIVE, OVER_100, LATER, NOT_IN_LIST, TEXT_NUMBER, TOO_LONG, ERROR = (
     range(1, len(CHECKS) + 1))
-#: Mirrors checks_values.TEXT_LIMIT (W305).
-TEXT_LIMIT = 2000
 MARK = "×"
 ALL_CLEAR = "問題なし"
 NOT_STARTED = "未記入"

@@ -333,3 +333,13 @@ def test_samples_say_no_problems_as_validate_does(tmp_path):
         total = next(f"C{c.row}" for r in wb[GUIDE_SHEET].iter_rows() for c in r if c.value == "全体")
         assert calc(copy, [["read", GUIDE_SHEET, total]])[f"{GUIDE_SHEET}!{total}"] == (
             "問題なし（このまま提出できます）"), path.name
+
+
+def test_layout_of_a_newer_template_still_reads(blank_template):
+    """A later version may record more positions; a reader that does not know them reads on."""
+    from mine_report.layout import SheetMap
+
+    sm = read_meta(blank_template).sheets[0]
+    data = json.loads(sm.to_json())
+    data["check_something_new"] = "Z9"
+    assert SheetMap.from_json(json.dumps(data)) == sm

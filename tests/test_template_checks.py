@@ -73,9 +73,14 @@ def input_cells(sm) -> list[str]:
 # --- what the template writes ---------------------------------------------------------------
 
 
-def test_check_cells_recorded_locked_and_apart_from_the_inputs(blank_template):
-    meta = read_meta(blank_template)
-    wb = openpyxl.load_workbook(blank_template)
+@pytest.fixture(scope="module")
+def blank(blank_template):
+    """The blank template opened once with openpyxl, and its metadata (tests only read it)."""
+    return openpyxl.load_workbook(blank_template), read_meta(blank_template)
+
+
+def test_check_cells_recorded_locked_and_apart_from_the_inputs(blank):
+    wb, meta = blank
     for sm in meta.sheets:
         ws = wb[sm.sheet]
         first, last = sm.check_helper_cols.split(":")
@@ -97,8 +102,8 @@ def test_check_cells_recorded_locked_and_apart_from_the_inputs(blank_template):
     assert meta.goals.check_col == ""  # the planning division's sheet has no checks
 
 
-def test_front_sheet_lists_every_sheet_with_a_link_and_its_status(blank_template, shipped_plan):
-    wb = openpyxl.load_workbook(blank_template)
+def test_front_sheet_lists_every_sheet_with_a_link_and_its_status(blank, shipped_plan):
+    wb, _ = blank
     ws = wb[GUIDE_SHEET]
     links = {c.value: c.hyperlink.location for row in ws.iter_rows() for c in row if c.hyperlink}
     for measure in shipped_plan.measures:
@@ -327,19 +332,19 @@ def test_samples_say_no_problems_as_validate_does(tmp_path):
 
     code, doc = validate_json(str(SAMPLES_DIR))
     assert code == 0 and doc["summary"]["warnings"] == 0
-    for path in sorted(SAMPLES_DIR.glob("*.xlsx")):
-        copy = Path(shutil.copy(path, tmp_path / path.name))
-        wb = openpyxl.load_workbook(copy)
-        total = next(f"C{c.row}" for r in wb[GUIDE_SHEET].iter_rows() for c in r if c.value == "全体")
-        assert calc(copy, [["read", GUIDE_SHEET, total]])[f"{GUIDE_SHEET}!{total}"] == (
-            "問題なし（このまま提出できます）"), path.name
+    paths = [Path(shutil.copy(p, tmp_path / p.name)) for p in sorted(SAMPLES_DIR.glob("*.xlsx"))]
+    wb = openpyxl.load_workbook(paths[0], read_only=True)
+    total = next(f"C{c.row}" for r in wb[GUIDE_SHEET].iter_rows() for c in r if c.value == "全体")
+    steps = [step for path in paths for step in (["open", str(path)], ["read", GUIDE_SHEET, total])]
+    seen = calc(paths[0], steps)[f"{GUIDE_SHEET}!{total}"]
+    assert seen == ["問題なし（このまま提出できます）"] * len(paths)
 
 
-def test_layout_of_a_newer_template_still_reads(blank_template):
+def test_layout_of_a_newer_template_still_reads(blank):
     """A later version may record more positions; a reader that does not know them reads on."""
     from mine_report.layout import SheetMap
 
-    sm = read_meta(blank_template).sheets[0]
+    sm = blank[1].sheets[0]
     data = json.loads(sm.to_json())
     data["check_something_new"] = "Z9"
     assert SheetMap.from_json(json.dumps(data)) == sm

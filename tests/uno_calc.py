@@ -5,6 +5,7 @@ Run with the system Python that has the UNO bridge (Debian python3-uno), not the
 project's venv:  /usr/bin/python3 tests/uno_calc.py WORKBOOK < steps.json > results.json
 
 steps.json is a list of steps, each a list:
+  ["open", path]                 close the workbook and open another (one office for many)
   ["type", sheet, cell, text]    typed as at the keyboard (Calc parses numbers: 540 → 540)
   ["paste", sheet, cell, text]   pasted as text (stays text, like paste-special text)
   ["value", sheet, cell, number] a number
@@ -68,6 +69,12 @@ def main() -> None:
         sheets = doc.Sheets
         for step in steps:
             kind, args = step[0], step[1:]
+            if kind == "open":
+                doc.close(True)
+                doc = desktop.loadComponentFromURL(Path(args[0]).resolve().as_uri(), "_blank",
+                                                   0, (prop("Hidden", True),))
+                sheets = doc.Sheets
+                continue
             if kind == "clock":
                 results.append({"clock": time.perf_counter()})
                 continue

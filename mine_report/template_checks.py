@@ -120,28 +120,34 @@ def core_formula(n: str, unit: str) -> str:
     return f'=IF(OR(LEFT({m})="+",LEFT({m})="-"),MID({m},2,255),{m})'
 
 
-def _only_number_chars(u: str) -> str:
+def shape_formula(u: str) -> str:
+    """Hidden helper 3: helper 2 with every digit made 9, so the number's shape can be
+    compared with a pattern built by REPT (no regular expressions in either program)."""
     expr = u
-    for ch in "0123456789.,":
-        expr = f"SUBSTITUTE({expr},{q(ch)},\"\")"
-    return f'{expr}=""'
+    for digit in "012345678":
+        expr = f"SUBSTITUTE({expr},{q(digit)},\"9\")"
+    return f"={expr}"
 
 
-def _grouping_ok(u: str) -> str:
-    """The reader's ^\\d{1,3}(,\\d{3})+(\\.\\d+)?$ for a text known to hold only digits,
-    commas and at most one dot."""
-    ip = f"IFERROR(LEFT({u},FIND(\".\",{u})-1),{u})"
-    k = f'(LEN({u})-LEN(SUBSTITUTE({u},",","")))'
-    lead = f"(LEN({ip})-4*{k})"
-    at = "+".join(f'(MID(REPT(" ",30)&{ip},{31 - 4 * i}+LEN({ip}),1)=",")' for i in range(1, 7))
-    return (f'AND(LEN({ip})-LEN(SUBSTITUTE({ip},",",""))={k},{lead}>=1,{lead}<=3,'
-            f'RIGHT({u},1)<>".",{at}={k})')
+def _valid_number_text(sh: str) -> str:
+    """The reader's ^\\d+(\\.\\d*)?$|^\\.\\d+$ or, with commas,
+    ^\\d{1,3}(,\\d{3})+(\\.\\d+)?$, on the shape `sh` of a text without sign or unit."""
+    ip = f'(FIND(".",{sh}&".")-1)'  # length of the integer part
+    k = f'(LEN({sh})-LEN(SUBSTITUTE({sh},",","")))'
+    lead = f"({ip}-4*{k})"
+    # IF, not AND, around the comparison: REPT of a negative count is an error value
+    grouped = (f'IF(AND({lead}>=1,{lead}<=3,RIGHT({sh},1)<>"."),'
+               f'{sh}=REPT("9",{lead})&REPT(",999",{k})&'
+               f'IF(LEN({sh})>{ip},"."&REPT("9",LEN({sh})-{ip}-1),""),FALSE)')
+    return (f'AND(SUBSTITUTE(SUBSTITUTE(SUBSTITUTE({sh},"9",""),".",""),",","")="",'
+            f'LEN({sh})-LEN(SUBSTITUTE({sh},".",""))<=1,ISNUMBER(FIND("9",{sh})),'
+            f'IF({k}>0,{grouped},TRUE))')
 
 
-def _valid_number_text(u: str) -> str:
-    return (f'AND(LEN({u})>0,{_only_number_chars(u)},LEN({u})-LEN(SUBSTITUTE({u},".",""))<=1,'
-            f'LEN(SUBSTITUTE(SUBSTITUTE({u},".",""),",",""))>0,'
-            f'IF(ISNUMBER(FIND(",",{u})),{_grouping_ok(u)},TRUE))')
+def _one_of(text: str, choices: Sequence[str]) -> str:
+    """Whether `text` equals one of `choices`: one comparison with an array constant."""
+    listed = ",".join(q(c) for c in choices)
+    return f"SUMPRODUCT(--({text}={{{listed}}}))>0"
 
 
 def _range(kpi: Kpi, value: str, ok: int) -> str:
@@ -154,19 +160,18 @@ def _range(kpi: Kpi, value: str, ok: int) -> str:
 
 
 def _is_mark(x: str) -> str:
-    t = f'TRIM(SUBSTITUTE({x},"　"," "))'
-    return "OR(" + ",".join(f"{t}={q(m)}" for m in _MARK_TEXTS) + ")"
+    return _one_of(f'TRIM(SUBSTITUTE({x},"　"," "))', _MARK_TEXTS)
 
 
-def actual_code_formula(x: str, n: str, u: str, kpi: Kpi, *, current: bool,
+def actual_code_formula(x: str, n: str, u: str, sh: str, kpi: Kpi, *, current: bool,
                         later: bool) -> str:
-    """The code of an actual cell `x` (helpers `n`, `u`), as the reader judges it."""
+    """The code of an actual cell `x` (helpers `n`, `u`, `sh`), as the reader judges it."""
     if later:
         return f"=IF(ISERROR({x}),{ERROR},IF({n}=\"\",0,IF({_is_mark(x)},0,{LATER})))"
     value = f'IF(LEFT({n})="-",-1,1)*IFERROR(VALUE(SUBSTITUTE({u},",","")),0)'
     return (f"=IF(ISERROR({x}),{ERROR},IF(ISNUMBER({x}),{_range(kpi, x, 0)},"
             f"IF({n}=\"\",{BLANK if current else 0},IF({_is_mark(x)},0,"
-            f"IF({_valid_number_text(u)},{_range(kpi, value, TEXT_NUMBER)},{NOT_NUMBER})))))")
+            f"IF({_valid_number_text(sh)},{_range(kpi, value, TEXT_NUMBER)},{NOT_NUMBER})))))")
 
 
 def text_code_formula(x: str) -> str:
@@ -177,8 +182,7 @@ def text_code_formula(x: str) -> str:
 def choice_code_formula(x: str, choices: Sequence[str]) -> str:
     """The code of a cell that must hold one of `choices` (spaces forgiven); blank is fine."""
     s = _strip_spaces(x)
-    listed = "OR(" + ",".join(f"{s}={q(c)}" for c in choices) + ")"
-    return f'=IF(ISERROR({x}),{ERROR},IF({s}="",0,IF({listed},0,{NOT_IN_LIST})))'
+    return f'=IF(ISERROR({x}),{ERROR},IF({s}="",0,IF({_one_of(s, choices)},0,{NOT_IN_LIST})))'
 
 
 def row_check_formula(parts: Sequence[tuple[str, str]], has_input: str) -> str:
@@ -238,7 +242,7 @@ STATUS_ROW = 4
 class CheckColumns:
     """The check columns of a measure sheet whose year columns start at `first_year` (0-based):
     the visible チェック column right of 備考, then hidden helpers: one code column per input
-    column (years, then 備考), one normalised-text and one core-text column per year."""
+    column (years, then 備考), one normalised-text, one core-text and one shape column per year."""
 
     first_year: int
     years: int
@@ -265,9 +269,12 @@ class CheckColumns:
     def core(self, i: int) -> int:
         return self.codes + 2 * self.years + 1 + i
 
+    def shape(self, i: int) -> int:
+        return self.codes + 3 * self.years + 1 + i
+
     @property
     def last(self) -> int:
-        return self.core(self.years - 1)
+        return self.shape(self.years - 1)
 
     @property
     def input_cell(self) -> tuple[int, int]:
@@ -305,10 +312,13 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
         for i, (y, col) in enumerate(inputs.year_cols):
             x = cell(row, col)
             n, u = cell(row, geo.normalised(i)), cell(row, geo.core(i))
+            sh = cell(row, geo.shape(i))
             ws.write_formula(row, geo.normalised(i), normalised_formula(x), None, "")
             ws.write_formula(row, geo.core(i), core_formula(n, kpi.unit), None, "")
+            ws.write_formula(row, geo.shape(i), shape_formula(u), None, "")
             ws.write_formula(row, geo.code_of(col), actual_code_formula(
-                x, n, u, kpi, current=year == y, later=year is not None and y > year), None, "")
+                x, n, u, sh, kpi, current=year == y, later=year is not None and y > year),
+                None, "")
             parts.append((format_fiscal_year(y), cell(row, geo.code_of(col))))
         ws.write_formula(row, geo.code_of(geo.note), text_code_formula(cell(row, geo.note)),
                          None, "")

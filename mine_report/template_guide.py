@@ -236,8 +236,10 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
         flag = f"'{GUIDE_SHEET}'!$E${first + 1}"
         sub.write_formula(drow, dcol + 2, f'=IF({flag}>0,"{MARK} 担当課を記入してください","")',
                           st.check, "")
+        # Conditional formats refer to their own sheet only (Excel 2007 allows no other).
+        mark = absolute(cell(drow, dcol + 2))
         sub.conditional_format(drow, dcol, drow, dcol, {
-            "type": "formula", "criteria": f"={flag}>0", "format": st.problem})
+            "type": "formula", "criteria": f"=LEN({mark})>0", "format": st.problem})
 
 
 def write_submitter_sheet(wb: Workbook, st: Styles, plan: Plan, *, department: str,

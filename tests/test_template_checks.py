@@ -173,6 +173,17 @@ MISTAKES = [
     ("1-1-2", ("1-1-2-2", 2023), "type", "12", None),
     ("1-1-2", ("1-1-2-2", 2022), "paste", "１，２３４", "W301"),
     ("1-1-2", ("1-1-2-2", 2021), "paste", "1.2.3", "E301"),
+    ("1-1-2", ("1-1-2-2", 2020), "paste", ",123", "E301"),  # no leading digits
+    ("1-1-2", ("1-1-2-1", 2022), "paste", "12,345,678.25", "W301"),
+    ("1-1-2", ("1-1-2-1", 2021), "paste", "1,234,56", "E301"),
+    ("1-1-2", ("1-1-2-1", 2020), "paste", "1,234.", "E301"),  # grouped needs decimals after .
+    ("1-1-3", ("1-1-3-2", 2023), "paste", "1234,5", "E301"),
+    ("1-1-3", ("1-1-3-2", 2022), "paste", "5,000人", "W301"),  # its own unit
+    ("1-1-3", ("1-1-3-2", 2021), "paste", ".5", "W301"),
+    ("1-1-3", ("1-1-3-2", 2020), "paste", "－ 3", "E302"),  # full-width minus, a space
+    ("1-1-3", ("1-1-3-1", 2023), "paste", "集計中", None),
+    ("1-1-3", ("1-1-3-1", 2022), "paste", "TRUE", "E301"),
+    ("1-1-3", ("1-1-3-i1", "status"), "paste", "実施中", None),
     ("1-1-2", ("1-1-2", "achievements"), "paste", "観光客が回復した。", None),
 ]
 
@@ -223,7 +234,7 @@ def test_validate_agrees_with_the_marks_on_typed_mistakes(tmp_path, shipped_plan
     # 担当課 is empty: the front sheet counts it and marks the cell
     assert seen[f"{SUBMITTER_SHEET}!{department_check}"] == "× 担当課を記入してください"
     marked[(SUBMITTER_SHEET, department_cell)] = 0
-    assert seen[f"{GUIDE_SHEET}!C8"].startswith(f"× あと {len(marked)} 件（3 シート）")
+    assert seen[f"{GUIDE_SHEET}!C8"].startswith(f"× あと {len(marked)} 件（4 シート）")
 
     code, doc = validate_json(str(saved))
     assert code == 1

@@ -38,17 +38,27 @@ needs_uno = pytest.mark.skipif(not uno_available(),
                                reason="LibreOffice with python3-uno is not installed")
 
 
-def calc(workbook: Path, steps: list) -> dict[str, str]:
-    """Run the steps in LibreOffice (tests/uno_calc.py); the texts read, by "sheet!cell"
-    (a cell read twice keeps a list of its texts)."""
+def calc_items(workbook: Path, steps: list) -> list[dict]:
+    """Run the steps in LibreOffice (tests/uno_calc.py); what each "read" step saw."""
     done = subprocess.run([SYSTEM_PYTHON, str(UNO_SCRIPT), str(workbook)],
                           input=json.dumps(steps), capture_output=True, text=True,
                           timeout=240, env={**os.environ, "HOME": str(workbook.parent)})
     assert done.returncode == 0, done.stderr
-    out: dict[str, list[str]] = {}
-    for item in json.loads(done.stdout):
-        out.setdefault(item["cell"], []).append(item["text"])
+    return json.loads(done.stdout)
+
+
+def by_cell(items: list[dict], what: str = "text") -> dict:
+    """What was read ("text" shown, or "validation" type) by "sheet!cell"; a cell read
+    several times keeps a list."""
+    out: dict[str, list] = {}
+    for item in items:
+        out.setdefault(item["cell"], []).append(item[what])
     return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
+
+
+def calc(workbook: Path, steps: list) -> dict:
+    """The texts read by the steps, by "sheet!cell"."""
+    return by_cell(calc_items(workbook, steps))
 
 
 def code_cell(sm, ref: str) -> str:
@@ -131,22 +141,33 @@ def test_count_rises_on_a_bad_value_and_falls_when_fixed(tmp_path, shipped_plan)
         return [["recalc"], ["read", "1-1-1", sm.check_status_cell], ["read", GUIDE_SHEET, "C8"],
                 ["read", "1-1-1", f"{sm.check_col}{sm.kpi_rows['1-1-1-1']}"]]
 
-    seen = calc(path, [*look(),
+    note = f"{sm.note_col}{sm.kpi_rows['1-1-1-1']}"
+    # (Calc 7.4 crashes pasting from the clipboard onto a cell edited through UNO before,
+    # so the normal paste goes to the untouched 令和4年度 cell)
+    earlier = f"{sm.year_cols[YEAR - 1]}{sm.kpi_rows['1-1-1-1']}"
+    steps = [*look(),
                        ["value", "1-1-1", other, 288000], *look(),   # one actual: 1 still blank
                        ["type", "1-1-1", cur, "５３０人"], *look(),  # typed with a wrong unit
                        ["paste", "1-1-1", cur, "-530"], *look(),    # pasted, negative
-                       ["type", "1-1-1", cur, "530"], *look()])     # fixed
-    assert seen[status] == [
-        "未記入（この施策を担当していなければ記入不要）",
-        "あと 1 件（右端の「チェック」列の × を確認）",
-        "あと 1 件（右端の「チェック」列の × を確認）",
-        "あと 1 件（右端の「チェック」列の × を確認）",
-        "問題なし"]
+                       ["type", "1-1-1", cur, "530"], *look(),     # fixed
+                       # a normal paste of a text cell: Calc drops the cell's data validation
+                       ["type", "1-1-1", note, "不明"], ["clipboard", "1-1-1", note, earlier],
+                       ["read", "1-1-1", earlier], ["read", "1-1-1", cur], *look(),
+                       ["type", "1-1-1", earlier, "512"], *look()]
+    items = calc_items(path, steps)
+    seen, validation = by_cell(items), by_cell(items, "validation")
+    # the actual cells carry a rule; the normal paste took it away (the checks stay)
+    assert validation[f"1-1-1!{cur}"] == "CUSTOM" and validation[f"1-1-1!{earlier}"] == "ANY"
+    assert seen[f"1-1-1!{earlier}"] == "不明"
+    open_one = "あと 1 件（右端の「チェック」列の × を確認）"
+    assert seen[status] == ["未記入（この施策を担当していなければ記入不要）",
+                            open_one, open_one, open_one, "問題なし", open_one, "問題なし"]
     assert [t.split("（")[0] for t in seen[total]] == [
         "まだ何も記入されていません", "× あと 1 件", "× あと 1 件", "× あと 1 件",
-        "問題なし"]
+        "問題なし", "× あと 1 件", "問題なし"]
     assert seen[f"1-1-1!{sm.check_col}{sm.kpi_rows['1-1-1-1']}"] == [
-        "", "× 令和5年度: 未入力", "× 令和5年度: 数値でない", "× 令和5年度: 負の数", ""]
+        "", "× 令和5年度: 未入力", "× 令和5年度: 数値でない", "× 令和5年度: 負の数", "",
+        "× 令和4年度: 数値でない", ""]
 
 
 #: Typed mistakes: (sheet, what, cell key, how, text) and the validate code expected there.

@@ -8,11 +8,14 @@ steps.json is a list of steps, each a list:
   ["open", path]                 close the workbook and open another (one office for many)
   ["type", sheet, cell, text]    typed as at the keyboard (Calc parses numbers: 540 → 540)
   ["paste", sheet, cell, text]   pasted as text (stays text, like paste-special text)
+  ["clipboard", sheet, from, to] Ctrl+C on one cell, Ctrl+V on another (a normal paste:
+                                 it brings the source cell's formats and validation along)
   ["value", sheet, cell, number] a number
   ["clear", sheet, cell]         Delete key
   ["unprotect", sheet]           the clerk removes the (password-less) sheet protection
   ["recalc"]                     recalculate (Calc also does it by itself)
-  ["read", sheet, cell]          → {"cell": "sheet!cell", "text": shown text, "value": number}
+  ["read", sheet, cell]          → {"cell": "sheet!cell", "text": shown text, "value": number,
+                                    "validation": the data validation's type, e.g. ANY, CUSTOM}
   ["save", path]                 save as .xlsx (Calc's Excel 2007-365 filter)
   ["clock"]                      → {"clock": seconds} (for timing the steps between two)
 The output is the list of read results, as JSON.
@@ -23,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -59,7 +63,8 @@ def main() -> None:
     office = subprocess.Popen(
         ["soffice", "--headless", "--invisible", "--norestore", "--nologo",
          f"-env:UserInstallation=file://{profile}", f"--accept=pipe,name={pipe};urp;"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True)  # its own process group: soffice.bin is a grandchild
     results = []
     try:
         ctx = connect(pipe)
@@ -67,6 +72,8 @@ def main() -> None:
         doc = desktop.loadComponentFromURL(workbook.as_uri(), "_blank", 0,
                                            (prop("Hidden", True),))
         sheets = doc.Sheets
+        dispatch = ctx.ServiceManager.createInstanceWithContext(
+            "com.sun.star.frame.DispatchHelper", ctx)
         for step in steps:
             kind, args = step[0], step[1:]
             if kind == "open":
@@ -90,7 +97,14 @@ def main() -> None:
                 sheet.unprotect("")
                 continue
             target = sheet.getCellRangeByName(args[1])
-            if kind == "type":
+            if kind == "clipboard":
+                controller = doc.getCurrentController()
+                controller.setActiveSheet(sheet)
+                controller.select(target)
+                dispatch.executeDispatch(controller.getFrame(), ".uno:Copy", "", 0, ())
+                controller.select(sheet.getCellRangeByName(args[2]))
+                dispatch.executeDispatch(controller.getFrame(), ".uno:Paste", "", 0, ())
+            elif kind == "type":
                 target.setFormula(args[2])
             elif kind == "paste":
                 target.setString(args[2])
@@ -99,18 +113,19 @@ def main() -> None:
             elif kind == "clear":
                 target.setString("")
             elif kind == "read":
+                validation = target.getPropertyValue("Validation").Type.value
                 results.append({"cell": f"{args[0]}!{args[1]}", "text": target.getString(),
-                                "value": target.getValue()})
+                                "value": target.getValue(), "validation": validation})
             else:
                 raise SystemExit(f"unknown step {kind}")
         doc.close(True)
         with contextlib.suppress(Exception):  # the bridge drops as the office quits
             desktop.terminate()
     finally:
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             office.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            office.kill()
+        with contextlib.suppress(ProcessLookupError):  # whatever of it is still running
+            os.killpg(office.pid, signal.SIGKILL)
     json.dump(results, sys.stdout, ensure_ascii=False)
 
 

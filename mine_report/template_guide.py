@@ -207,11 +207,11 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
     if department:
         ws.write_number(first, 4, 0)
     else:
-        ws.write_formula(first, 4, f'=IF(AND(SUM($F${first + 2}:$F${last + 1})>0,'
-                                   f'LEN(TRIM({submitter_ref}))=0),1,0)', None, "")
+        ws.write_formula(first, 4, f'=IF(AND(SUM({inputs})>0,LEN(TRIM({submitter_ref}))=0),1,0)',
+                         None, "")
     ws.write_number(first, 5, 0)
     ws.write_formula(first, 3, f'=IF(E{first + 1}>0,"{MARK} 担当課が未記入",'
-                               f'IF(SUM({inputs})>0,"{ALL_CLEAR}",""))', st.check, "")
+                               f'IF(SUM({inputs})>0,"{ALL_CLEAR}",""))', st.plan_text, "")
     ws.conditional_format(first, 3, first, 3, {
         "type": "formula", "criteria": f"=E{first + 1}>0", "format": st.open_items})
     ws.write_url(first + 1, 1, f"internal:'{GOALS_SHEET}'!A1", string=GOALS_SHEET)
@@ -226,7 +226,7 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
         ws.write_string(r, 2, titles.get(smap.measure_id, ""), st.plan_text)
         ws.write_formula(r, 4, f"={ref}{absolute(smap.check_count_cell)}", None, "")
         ws.write_formula(r, 5, f"={ref}{absolute(smap.check_input_cell)}", None, "")
-        ws.write_formula(r, 3, short_status_formula(f"F{r + 1}", f"E{r + 1}"), st.check, "")
+        ws.write_formula(r, 3, short_status_formula(f"F{r + 1}", f"E{r + 1}"), st.plan_text, "")
         mark_status(ws, r, 3, 3, f"E{r + 1}", f"F{r + 1}", st)
 
     # The same mark beside the 担当課 cell itself.

@@ -306,6 +306,9 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
 
     ws.freeze_panes(kpi_header, 1)
     set_print(ws)
+    # The printed sheet is the report as filled; the チェック column is for the screen
+    # (and leaving it out keeps the print as large as before).
+    ws.print_area(0, 0, max(r for r, _ in text_rows), note_col)
     protect(ws)
     return SheetMap(
         measure_id=measure.id,

@@ -70,6 +70,7 @@ class SheetMap:
     check_status_cell: str = ""  # あと N 件 / 問題なし / 未記入
     check_input_cell: str = ""  # 1 when anything is entered on the sheet
     check_count_cell: str = ""  # the number of open problems
+    check_blanks_cell: str = ""  # the number of statuses and texts left blank (reminders)
 
     def to_json(self) -> str:
         data = asdict(self)

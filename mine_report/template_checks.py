@@ -17,7 +17,9 @@ back: the reader reads only the input cells recorded in the layout, so the tool 
 authority and a workbook whose check formulas are deleted or damaged validates the same.
 
 A sheet with nothing entered is "未記入", not a list of problems, exactly as the reader
-leaves such a measure out instead of reporting it.
+leaves such a measure out instead of reporting it. On a sheet with input, a blank status
+or measure text is a reminder (△, code -1): shown, never counted, since validate has no
+rule that requires them.
 """
 
 from __future__ import annotations
@@ -50,6 +52,10 @@ CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
 BLANK, NOT_NUMBER, NEGATIVE, OVER_100, LATER, NOT_IN_LIST, TEXT_NUMBER, TOO_LONG, ERROR = (
     range(1, len(CHECKS) + 1))
 MARK = "×"
+#: A reminder, not a problem: a status or measure text left blank on a sheet with input.
+#: validate has no rule for these, so they are shown (△) but never counted.
+BLANK_REMINDER = -1
+REMINDER_MARK = "△"
 ALL_CLEAR = "問題なし"
 NOT_STARTED = "未記入"
 
@@ -174,19 +180,24 @@ def actual_code_formula(x: str, n: str, u: str, sh: str, kpi: Kpi, *, current: b
             f"IF({_valid_number_text(sh)},{_range(kpi, value, TEXT_NUMBER)},{NOT_NUMBER})))))")
 
 
-def text_code_formula(x: str) -> str:
-    """The code of a free-text cell: an error value, or too long for the report."""
-    return f"=IF(ISERROR({x}),{ERROR},IF(LEN({x})>{TEXT_LIMIT},{TOO_LONG},0))"
+def text_code_formula(x: str, *, remind: bool = False) -> str:
+    """The code of a free-text cell: an error value, or too long for the report; blank is
+    fine, or a reminder when `remind`."""
+    blank = f'IF(LEN(TRIM({x}))=0,{BLANK_REMINDER},0)' if remind else "0"
+    return f"=IF(ISERROR({x}),{ERROR},IF(LEN({x})>{TEXT_LIMIT},{TOO_LONG},{blank}))"
 
 
 def choice_code_formula(x: str, choices: Sequence[str]) -> str:
-    """The code of a cell that must hold one of `choices` (spaces forgiven); blank is fine."""
+    """The code of a cell that must hold one of `choices` (spaces forgiven); blank is a
+    reminder."""
     s = _strip_spaces(x)
-    return f'=IF(ISERROR({x}),{ERROR},IF({s}="",0,IF({_one_of(s, choices)},0,{NOT_IN_LIST})))'
+    return (f'=IF(ISERROR({x}),{ERROR},IF({s}="",{BLANK_REMINDER},'
+            f'IF({_one_of(s, choices)},0,{NOT_IN_LIST})))')
 
 
 def row_check_formula(parts: Sequence[tuple[str, str]], has_input: str) -> str:
-    """The visible チェック cell of a row: "× 令和5年度: 数値でない …" or "".
+    """The visible チェック cell of a row: "× 令和5年度: 数値でない …", else reminders
+    "△ 実施状況: 未記入", else "".
 
     parts: (label, code cell) for each input cell of the row.
     """
@@ -195,18 +206,25 @@ def row_check_formula(parts: Sequence[tuple[str, str]], has_input: str) -> str:
         f'IF({code}>0,{q(label + ": " if label else "")}&CHOOSE({code},{labels})&" ","")'
         for label, code in parts)
     any_code = "OR(" + ",".join(f"{code}>0" for _, code in parts) + ")"
-    return f'=IF(AND({has_input}=1,{any_code}),{q(MARK + " ")}&TRIM({words}),"")'
+    reminders = "&".join(f'IF({code}<0,{q((label + ": " if label else "") + "未記入 ")},"")'
+                         for label, code in parts)
+    any_reminder = "OR(" + ",".join(f"{code}<0" for _, code in parts) + ")"
+    return (f'=IF({has_input}=1,IF({any_code},{q(MARK + " ")}&TRIM({words}),'
+            f'IF({any_reminder},{q(REMINDER_MARK + " ")}&TRIM({reminders}),"")),"")')
 
 
-def status_formula(has_input: str, count: str) -> str:
-    """The sheet's status: あと N 件 / 問題なし / 未記入."""
+def status_formula(has_input: str, count: str, blanks: str) -> str:
+    """The sheet's status: あと N 件 / 問題なし (with the blanks left, if any) / 未記入."""
+    clear = (f'IF({blanks}=0,{q(ALL_CLEAR)},{q(ALL_CLEAR + "（空欄 ")}&{blanks}&'
+             f'{q(" 箇所: 「チェック」列の " + REMINDER_MARK + " は記入漏れでないか確認）")})')
     return (f'=IF({has_input}=0,{q(NOT_STARTED + "（この施策を担当していなければ記入不要）")},'
-            f'IF({count}=0,{q(ALL_CLEAR)},"あと "&{count}&{q(" 件（右端の「チェック」列の " + MARK + " を確認）")}))')
+            f'IF({count}=0,{clear},"あと "&{count}&{q(" 件（右端の「チェック」列の " + MARK + " を確認）")}))')
 
 
-def short_status_formula(has_input: str, count: str) -> str:
+def short_status_formula(has_input: str, count: str, blanks: str) -> str:
     """The front sheet's status of one sheet."""
-    return (f'=IF({has_input}=0,{q(NOT_STARTED)},IF({count}=0,{q(ALL_CLEAR)},'
+    clear = f'IF({blanks}=0,{q(ALL_CLEAR)},{q(ALL_CLEAR + "（空欄 ")}&{blanks}&"）")'
+    return (f'=IF({has_input}=0,{q(NOT_STARTED)},IF({count}=0,{clear},'
             f'{q(MARK + " あと ")}&{count}&" 件"))')
 
 
@@ -286,6 +304,11 @@ class CheckColumns:
         """The number of open problems (0 while the sheet is 未記入)."""
         return STATUS_ROW, self.codes + 1
 
+    @property
+    def blanks_cell(self) -> tuple[int, int]:
+        """The number of reminders (statuses and measure texts left blank)."""
+        return STATUS_ROW, self.codes + 2
+
 
 @dataclass(frozen=True)
 class MeasureInputs:
@@ -304,6 +327,7 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
     """Write the helpers, the チェック column, the status line and the conditional formats."""
     has = "$" + col_letter(geo.input_cell[1]) + "$" + str(STATUS_ROW + 1)
     count = "$" + col_letter(geo.count_cell[1]) + "$" + str(STATUS_ROW + 1)
+    blanks = "$" + col_letter(geo.blanks_cell[1]) + "$" + str(STATUS_ROW + 1)
     for row in header_rows:
         ws.write_string(row, geo.check, "チェック", st.header)
 
@@ -338,7 +362,8 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
     text_code_col = geo.code_of(geo.note)
     for row, is_choice in inputs.text_rows:
         x = cell(row, 1)
-        formula = choice_code_formula(x, OUTLOOKS) if is_choice else text_code_formula(x)
+        formula = (choice_code_formula(x, OUTLOOKS) if is_choice
+                   else text_code_formula(x, remind=True))
         ws.write_formula(row, text_code_col, formula, None, "")
         ws.write_formula(row, geo.check, row_check_formula(
             [("", cell(row, text_code_col))], has), st.check, "")
@@ -364,10 +389,11 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
     every_row = [r for _, r in inputs.kpi_rows] + list(inputs.initiative_rows) + rows
     codes = _area(min(every_row), geo.codes, max(every_row), geo.code_of(geo.note))
     ws.write_formula(*geo.count_cell, f'=IF({has}=1,COUNTIF({codes},">0"),0)', None, "")
+    ws.write_formula(*geo.blanks_cell, f'=IF({has}=1,COUNTIF({codes},"<0"),0)', None, "")
 
     ws.write_string(STATUS_ROW, 0, "提出前チェック", st.label)
     ws.merge_range(STATUS_ROW, 1, STATUS_ROW, inputs.year_cols[0][1] - 1, "", st.status)
-    ws.write_formula(STATUS_ROW, 1, status_formula(has, count), st.status, "")
+    ws.write_formula(STATUS_ROW, 1, status_formula(has, count, blanks), st.status, "")
     mark_status(ws, STATUS_ROW, 1, inputs.year_cols[0][1] - 1, count, has, st)
 
     if inputs.kpi_rows:

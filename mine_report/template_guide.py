@@ -18,7 +18,13 @@ from mine_report.layout import (
     SheetMap,
 )
 from mine_report.model import Measure, Plan
-from mine_report.template_checks import ALL_CLEAR, MARK, mark_status, short_status_formula
+from mine_report.template_checks import (
+    ALL_CLEAR,
+    MARK,
+    REMINDER_MARK,
+    mark_status,
+    short_status_formula,
+)
 from mine_report.template_styles import (
     CURRENT_FILL,
     INPUT_FILL,
@@ -115,7 +121,7 @@ def write_guide_sheet(wb: Workbook, st: Styles, plan: Plan, measures: Sequence[M
     ws = wb.add_worksheet(GUIDE_SHEET)
     for col, width in enumerate(GUIDE_WIDTHS):
         ws.set_column(col, col, width)
-    ws.set_column(4, 5, 6, None, {"hidden": True})  # the summary's numbers
+    ws.set_column(4, 6, 6, None, {"hidden": True})  # the summary's numbers
     last = len(GUIDE_WIDTHS) - 1
     ws.merge_range(0, 0, 0, last, f"{plan.title}　KPI 実績報告シート　記入要領", st.title)
     ws.set_row(0, 28)
@@ -182,19 +188,22 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
                         department_cell: str, department: str) -> None:
     """提出前チェック on the front sheet: every sheet with its link and its status
     (あと N 件 / 問題なし / 未記入), and the total, all computed by formulas from each
-    measure sheet's recorded check cells. Hidden columns E and F hold each row's count
-    and whether it has input."""
+    measure sheet's recorded check cells. Hidden columns E, F and G hold each row's count,
+    whether it has input and its blanks (reminders, never counted as problems)."""
     ws.merge_range(row, 1, row, 3, "提出前チェック（提出する前に、すべて「問題なし」か確認してください）",
                    st.section)
     total_row = row + 1
     first = row + 2  # the 提出者情報 row, then 目標指標, then the measures
     last = first + 1 + len(sheets)
     counts, inputs = f"$E${first + 1}:$E${last + 1}", f"$F${first + 1}:$F${last + 1}"
+    blanks = f"$G${first + 1}:$G${last + 1}"
     ws.write_string(total_row, 1, "全体", st.label)
     ws.merge_range(total_row, 2, total_row, 3, "", st.status)
     ws.write_formula(total_row, 2, (
         f'=IF(SUM({inputs})=0,"まだ何も記入されていません",IF(SUM({counts})=0,'
-        f'"{ALL_CLEAR}（このまま提出できます）","{MARK} あと "&SUM({counts})&" 件（"&'
+        f'IF(SUM({blanks})=0,"{ALL_CLEAR}（このまま提出できます）","{ALL_CLEAR}（空欄 "&SUM({blanks})&'
+        f'" 箇所: 各シートの「チェック」列の {REMINDER_MARK} が記入漏れでないか確認）"),'
+        f'"{MARK} あと "&SUM({counts})&" 件（"&'
         f'COUNTIF({counts},">0")&" シート）: シート名を押すと、そのシートに移動します"))'),
         st.status, "")
     mark_status(ws, total_row, 2, 3, f"SUM({counts})", f"IF(SUM({inputs})>0,1,0)", st)
@@ -226,7 +235,9 @@ def write_check_summary(wb: Workbook, ws: Worksheet, st: Styles, row: int,
         ws.write_string(r, 2, titles.get(smap.measure_id, ""), st.plan_text)
         ws.write_formula(r, 4, f"={ref}{absolute(smap.check_count_cell)}", None, "")
         ws.write_formula(r, 5, f"={ref}{absolute(smap.check_input_cell)}", None, "")
-        ws.write_formula(r, 3, short_status_formula(f"F{r + 1}", f"E{r + 1}"), st.plan_text, "")
+        ws.write_formula(r, 6, f"={ref}{absolute(smap.check_blanks_cell)}", None, "")
+        ws.write_formula(r, 3, short_status_formula(f"F{r + 1}", f"E{r + 1}", f"G{r + 1}"),
+                         st.plan_text, "")
         mark_status(ws, r, 3, 3, f"E{r + 1}", f"F{r + 1}", st)
 
     # The same mark beside the 担当課 cell itself.

@@ -334,6 +334,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         check_status_cell=cell(STATUS_ROW, 1),
         check_input_cell=cell(*checks.input_cell),
         check_count_cell=cell(*checks.count_cell),
+        check_blanks_cell=cell(*checks.blanks_cell),
     )
 
 

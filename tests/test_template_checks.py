@@ -160,8 +160,10 @@ def test_count_rises_on_a_bad_value_and_falls_when_fixed(tmp_path, shipped_plan)
     assert validation[f"1-1-1!{cur}"] == "CUSTOM" and validation[f"1-1-1!{earlier}"] == "ANY"
     assert seen[f"1-1-1!{earlier}"] == "不明"
     open_one = "あと 1 件（右端の「チェック」列の × を確認）"
+    # no problem left, but the blank statuses and texts are pointed out (never counted)
+    clear = "問題なし（空欄 10 箇所: 「チェック」列の △ は記入漏れでないか確認）"
     assert seen[status] == ["未記入（この施策を担当していなければ記入不要）",
-                            open_one, open_one, open_one, "問題なし", open_one, "問題なし"]
+                            open_one, open_one, open_one, clear, open_one, clear]
     assert [t.split("（")[0] for t in seen[total]] == [
         "まだ何も記入されていません", "× あと 1 件", "× あと 1 件", "× あと 1 件",
         "問題なし", "× あと 1 件", "問題なし"]
@@ -239,8 +241,10 @@ def test_validate_agrees_with_the_marks_on_typed_mistakes(tmp_path, shipped_plan
     saved.parent.mkdir()
     department_cell = meta.submitter_cells["department"]
     department_check = "D" + department_cell[1:]
+    i4 = f"{maps['1-1-1'].check_col}{maps['1-1-1'].initiative_rows['1-1-1-i4']}"
+    i3 = f"{maps['1-1-1'].check_col}{maps['1-1-1'].initiative_rows['1-1-1-i3']}"
     steps += [["read", GUIDE_SHEET, "C8"], ["read", SUBMITTER_SHEET, department_check],
-              ["save", str(saved)]]
+              ["read", "1-1-1", i4], ["read", "1-1-1", i3], ["save", str(saved)]]
     seen = calc(path, steps)
 
     marked: dict[tuple[str, str], str] = {}
@@ -248,13 +252,16 @@ def test_validate_agrees_with_the_marks_on_typed_mistakes(tmp_path, shipped_plan
         has_input = seen[f"{sm.sheet}!{sm.check_input_cell}"] == "1"
         for ref in input_cells(sm):
             code = int(seen[f"{sm.sheet}!{code_cell(sm, ref)}"] or 0)
-            if code and has_input:
+            if code > 0 and has_input:
                 marked[(sm.sheet, ref)] = code
         assert int(seen[f"{sm.sheet}!{sm.check_count_cell}"]) == sum(
             1 for (sheet, _) in marked if sheet == sm.sheet)
     # 担当課 is empty: the front sheet counts it and marks the cell
     assert seen[f"{SUBMITTER_SHEET}!{department_check}"] == "× 担当課を記入してください"
     marked[(SUBMITTER_SHEET, department_cell)] = 0
+    # a blank status is a reminder only (validate requires none); problems win in the row
+    assert seen[f"1-1-1!{i4}"] == "△ 実施状況: 未記入"
+    assert seen[f"1-1-1!{i3}"] == "× 取組内容: 2000字を超える"
     assert seen[f"{GUIDE_SHEET}!C8"].startswith(f"× あと {len(marked)} 件（4 シート）")
 
     code, doc = validate_json(str(saved))

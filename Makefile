@@ -6,15 +6,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libharfbuzz-subset0
-# Real clients the tests check our files with (PDF tools, LibreOffice Calc).
-TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui
+# Real clients the tests check our files with (PDF tools, LibreOffice Calc and its UNO
+# bridge for the system python3, which the tests use to type into workbooks like a clerk).
+TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui python3-uno
+# Microsoft's Open XML SDK validator (the shared excel-check tool runs it from this venv):
+# about 70 MB, some 10 s to set up once; without network the tests that use it skip.
+XV_VENV := $(HOME)/.cache/xv-venv
+XV_PACKAGES := pythonnet==3.2.1 python-redlines-docxodus==2.0.0
 
 .PHONY: report test bench template samples fonts clean
 
 report: $(VENV)/.installed fonts
 	@$(BIN)/mine-report build --input examples/submissions --output output --html
 
-test: $(VENV)/.installed-test fonts
+test: $(VENV)/.installed-test fonts $(XV_VENV)/.installed
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
@@ -43,6 +48,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	@$(PIP) -e '.[test]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@ $(VENV)/.installed
+
+$(XV_VENV)/.installed:
+	@$(PYTHON) -m venv $(XV_VENV) && $(XV_VENV)/bin/python -m pip install -q \
+		--disable-pip-version-check --timeout 20 --retries 1 $(XV_PACKAGES) \
+		> $(XV_VENV)/pip.log 2>&1 && touch $@ \
+		|| echo "Open XML SDK の検証環境を作れませんでした (Excel 検証のテストは省略): $(XV_VENV)/pip.log"
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -63,6 +63,14 @@ class SheetMap:
     issues_cell: str = ""
     outlook_cell: str = ""
     outlook_text_cell: str = ""
+    # The live checks (template_checks): formulas only, never input. The reader reads
+    # none of these cells; they are recorded so every tool knows to leave them alone.
+    check_col: str = ""  # the visible チェック column
+    check_helper_cols: str = ""  # the hidden helper columns, "Q:AF"
+    check_status_cell: str = ""  # あと N 件 / 問題なし / 未記入
+    check_input_cell: str = ""  # 1 when anything is entered on the sheet
+    check_count_cell: str = ""  # the number of open problems
+    check_blanks_cell: str = ""  # the number of statuses and texts left blank (reminders)
 
     def to_json(self) -> str:
         data = asdict(self)
@@ -72,6 +80,8 @@ class SheetMap:
     @classmethod
     def from_json(cls, raw: str) -> SheetMap:
         data = json.loads(raw)
+        # Keys a later version may add are ignored, as long as the version number allows.
+        data = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         data["year_cols"] = {int(y): c for y, c in data["year_cols"].items()}
         return cls(**data)
 

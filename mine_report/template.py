@@ -22,7 +22,11 @@ from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
 from mine_report.messages import text
 from mine_report.model import Kpi, Measure, Plan
-from mine_report.template_guide import write_guide_sheet, write_submitter_sheet
+from mine_report.template_guide import (
+    write_check_summary,
+    write_guide_sheet,
+    write_submitter_sheet,
+)
 from mine_report.template_sheets import YearRules, write_goals_sheet, write_measure_sheet
 from mine_report.template_styles import FONT, Styles
 
@@ -100,13 +104,17 @@ def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | No
                 "created": stamp.replace(tzinfo=None),
             })
             st = Styles(wb)
-            write_guide_sheet(wb, st, plan, measures, year=year, sample=sample,
-                              contact=f"{issuer}　{contact}" if contact else issuer,
-                              deadline=deadline, goals=with_goals)
+            guide, summary_row = write_guide_sheet(
+                wb, st, plan, measures, year=year, sample=sample,
+                contact=f"{issuer}　{contact}" if contact else issuer,
+                deadline=deadline, goals=with_goals)
             submitter_cells = write_submitter_sheet(wb, st, plan, department=department,
                                                     year=year, sample=sample)
             goal_map = write_goals_sheet(wb, st, goals, rules, issuer) if with_goals else None
             sheets = [write_measure_sheet(wb, st, plan, m, rules) for m in measures]
+            write_check_summary(wb, guide, st, summary_row, sheets, measures,
+                                department_cell=submitter_cells["department"],
+                                department=department, goals=with_goals)
             meta = WorkbookMeta(
                 format_version=FORMAT_VERSION,
                 plan_title=plan.title,

@@ -16,6 +16,12 @@ from xlsxwriter.worksheet import Worksheet
 from mine_report.fiscal import format_fiscal_year
 from mine_report.layout import GOALS_SHEET, OUTLOOKS, PLAN_FIELDS, STATUSES, SheetMap
 from mine_report.model import DIRECTION_LABELS, Kpi, Measure, Plan
+from mine_report.template_checks import (
+    STATUS_ROW,
+    CheckColumns,
+    MeasureInputs,
+    write_measure_checks,
+)
 from mine_report.template_styles import (
     Styles,
     cell,
@@ -274,6 +280,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         ("outlook_text", "今後の方向性（内容）", "次年度以降の進め方を具体的に記入してください。", 64),
     )
     cells: dict[str, str] = {}
+    text_rows: list[tuple[int, bool]] = []
     for n, (key, label, hint, height) in enumerate(texts):
         row = top + 1 + n
         ws.write_string(row, 0, label, st.label)
@@ -282,12 +289,26 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         ws.merge_range(row, 2, row, note_col, hint, st.hint)
         ws.set_row(row, height)
         cells[key] = cell(row, 1)
+        text_rows.append((row, key == "outlook"))
         if key == "outlook":
             ws.data_validation(row, 1, row, 1, list_validation(
                 "今後の方向性", OUTLOOKS, "一覧から選び、内容を下の欄に記入してください。"))
 
+    checks = check_columns(rules.years)
+    write_measure_checks(ws, st, checks, MeasureInputs(
+        kpi_rows=[(kpi, kpi_rows[kpi.id] - 1) for kpi in measure.kpis],
+        year_cols=[(y, FIRST_YEAR_COL + i) for i, y in enumerate(rules.years)],
+        initiative_rows=[r - 1 for r in initiative_rows.values()],
+        status_col=status_col,
+        text_rows=text_rows,
+        text_col=note_col,
+    ), year=rules.year, header_rows=(kpi_header - 1, header))
+
     ws.freeze_panes(kpi_header, 1)
     set_print(ws)
+    # The printed sheet is the report as filled; the チェック column is for the screen
+    # (and leaving it out keeps the print as large as before).
+    ws.print_area(0, 0, max(r for r, _ in text_rows), note_col)
     protect(ws)
     return SheetMap(
         measure_id=measure.id,
@@ -308,7 +329,18 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         issues_cell=cells["issues"],
         outlook_cell=cells["outlook"],
         outlook_text_cell=cells["outlook_text"],
+        check_col=col_letter(checks.check),
+        check_helper_cols=f"{col_letter(checks.codes)}:{col_letter(checks.last)}",
+        check_status_cell=cell(STATUS_ROW, 1),
+        check_input_cell=cell(*checks.input_cell),
+        check_count_cell=cell(*checks.count_cell),
+        check_blanks_cell=cell(*checks.blanks_cell),
     )
+
+
+def check_columns(years: Sequence[int]) -> CheckColumns:
+    """Where the live checks of a measure sheet go (the same on every measure sheet)."""
+    return CheckColumns(first_year=FIRST_YEAR_COL, years=len(years))
 
 
 def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: YearRules,

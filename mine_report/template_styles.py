@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal
 
-from xlsxwriter.utility import xl_col_to_name, xl_rowcol_to_cell
+from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
@@ -22,6 +22,10 @@ CURRENT_HEADER_FILL = "#F4B084"
 LATER_FILL = "#BFBFBF"
 PREFILLED_FILL = "#E2EFDA"
 HINT_COLOUR = "#595959"
+PROBLEM_FILL = "#FFCABF"  # a light tint of CUD red (#FF4B00)
+PROBLEM_TEXT = "#B00000"
+CLEAR_FILL = "#C8F0DE"  # a light tint of CUD green (#03AF7A)
+CLEAR_TEXT = "#005A3C"
 LINE_HEIGHT = 13.5  # points per wrapped line at 10 pt
 
 
@@ -59,6 +63,14 @@ class Styles:
         self.prefilled_value = fmt(border=1, bg_color=PREFILLED_FILL, align="right")
         self.notice = fmt(bold=True, font_size=14, font_color="#C00000", border=2,
                           border_color="#C00000", align="center", valign="vcenter")
+        # The live checks (template_checks): words in the チェック column, and conditional
+        # formats for the input cells and status lines (CUD red and green, dark text).
+        self.check = fmt(bold=True, font_color=PROBLEM_TEXT, border=1)
+        self.status = fmt(bold=True, font_size=11, border=1, valign="vcenter")
+        self.problem = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": PROBLEM_TEXT,
+                                      "bold": True, "border": 2, "border_color": PROBLEM_TEXT})
+        self.open_items = wb.add_format({"bg_color": PROBLEM_FILL, "font_color": PROBLEM_TEXT})
+        self.all_clear = wb.add_format({"bg_color": CLEAR_FILL, "font_color": CLEAR_TEXT})
         self._numbers: dict[int, object] = {}
 
     def make(self, **props: object):
@@ -98,6 +110,17 @@ def decimals_of(value: Decimal) -> int:
 def cell(row: int, col: int) -> str:
     """A1 reference of a 0-based (row, col)."""
     return xl_rowcol_to_cell(row, col)
+
+
+def absolute(ref: str) -> str:
+    """An A1 reference made absolute: B5 → $B$5."""
+    row, col = xl_cell_to_rowcol(ref)
+    return xl_rowcol_to_cell(row, col, row_abs=True, col_abs=True)
+
+
+def split_cell(ref: str) -> tuple[int, int]:
+    """0-based (row, col) of an A1 reference."""
+    return xl_cell_to_rowcol(ref)
 
 
 def col_letter(col: int) -> str:

@@ -16,6 +16,12 @@ from typing import Literal
 Direction = Literal["increase", "decrease", "maintain"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "maintain")
 DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維持"}
+#: The two editions of the outputs. The public one (the default: the website, the committee)
+#: carries no staff names, file names, hashes or cell addresses and attaches the open data
+#: to the PDF; the internal one (the planning division's record) lists the input files and
+#: the checks and attaches the merged workbook.
+PUBLIC, INTERNAL = "public", "internal"
+EDITIONS = (PUBLIC, INTERNAL)
 
 Severity = Literal["error", "warning"]
 
@@ -111,6 +117,8 @@ class Plan:
     period_start: int
     period_end: int
     strategies: tuple[Strategy, ...]
+    #: 全国地方公共団体コード (six digits with its check digit), for open data; "" if unknown.
+    municipality_code: str = ""
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -182,6 +190,7 @@ class Plan:
         return {
             "title": self.title,
             "municipality": self.municipality,
+            **({"municipality_code": self.municipality_code} if self.municipality_code else {}),
             "issuer": self.issuer,
             "adopted": self.adopted,
             "period": {"start": self.period_start, "end": self.period_end},
@@ -221,8 +230,12 @@ class Plan:
     def digest(self) -> str:
         """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes.
 
-        Cached: every workbook read compares against it, and it costs a full JSON dump."""
-        canonical = json.dumps(self.to_dict(), ensure_ascii=False, sort_keys=True,
+        Cached: every workbook read compares against it, and it costs a full JSON dump.
+        The municipality code is left out: it identifies the publisher of the open data and
+        appears in no workbook, so adding it must not make returned workbooks stale (E113)."""
+        data = self.to_dict()
+        data.pop("municipality_code", None)
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
                                separators=(",", ":"), default=json_number)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -30,6 +30,7 @@ from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
 from mine_report.messages import text
+from mine_report.model import PUBLIC
 from mine_report.report_context import ReportContext, build_context, report_datetime
 
 # Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
@@ -269,10 +270,16 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
         # Dates fixed to the report's date: a file's ctime would change the PDF's bytes.
         files = [weasyprint.Attachment(
             file_obj=io.BytesIO(data), name=name, created=job.issued, modified=job.issued,
-            description=text("R020"), relationship="Data", url_fetcher=fetcher)
+            description=_attachment_description(name), relationship="Data",
+            url_fetcher=fetcher)
             for name, data in job.attachments]
         pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
     return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
+
+
+def _attachment_description(name: str) -> str:
+    """The merged workbook (internal edition) or one of the open data files (public)."""
+    return text("R020") if name.endswith(".xlsx") else text("B035", name=name)
 
 
 def _stubs(html_text: str) -> frozenset[str]:
@@ -397,8 +404,9 @@ def _write(target: Path, data: bytes) -> None:
 def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
-                  progress: Progress | None = None) -> list[Path]:
-    """Write out_dir/report.pdf (and report.html when html is True); return the paths.
+                  progress: Progress | None = None, edition: str = PUBLIC) -> list[Path]:
+    """Write out_dir/report.pdf (and report.html when html is True) in the given edition
+    (report_context.EDITIONS); return the paths.
 
     Checks the fonts and the templates before any output is made; each file is written
     to a temporary file in out_dir and renamed, so no partial file is ever left.
@@ -408,7 +416,7 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     dirs = template_dirs(templates_dir)
     issued = report_datetime()
     say(text("R030"))
-    context = build_context(merged, evaluation, issued=issued)
+    context = build_context(merged, evaluation, issued=issued, edition=edition)
     env = make_environment(dirs)
     html_text = render_html(context, dirs, env=env) if html else ""
     say(text("R031"))

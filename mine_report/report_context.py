@@ -33,7 +33,7 @@ from mine_report.grading import (
     format_rate,
 )
 from mine_report.merge import Merged
-from mine_report.model import Kpi
+from mine_report.model import INTERNAL, PUBLIC, Kpi
 
 NOT_GRADED = NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
@@ -208,6 +208,14 @@ class InputRow:
 
 
 @dataclass(frozen=True)
+class DepartmentRow:
+    """A reporting department and its measures: what the public edition says of the inputs."""
+
+    department: str
+    measures: str
+
+
+@dataclass(frozen=True)
 class WarningRow:
     file: str
     place: str
@@ -244,12 +252,24 @@ class ReportContext:
     graded_d: tuple[ListedKpi, ...]
     not_graded: tuple[ListedKpi, ...]
     strategies: tuple[StrategyChapter, ...]
-    inputs: tuple[InputRow, ...]
-    warnings: tuple[WarningRow, ...]
+    inputs: tuple[InputRow, ...]  # empty in the public edition
+    warnings: tuple[WarningRow, ...]  # empty in the public edition
     unsubmitted: tuple[tuple[str, str, str], ...]  # (measure id, title, strategy heading)
-    left_out: tuple[tuple[str, str], ...]
+    left_out: tuple[tuple[str, str], ...]  # empty in the public edition (named by file)
     goal_department: str
     kpi_count: int
+    edition: str = PUBLIC
+    departments: tuple[DepartmentRow, ...] = ()
+    input_count: int = 0
+
+    @property
+    def internal(self) -> bool:
+        """Whether this is the internal edition (input files, submitters, hashes, checks)."""
+        return self.edition == INTERNAL
+
+    @property
+    def appendix_title(self) -> str:
+        return "付録　入力ファイルと確認結果" if self.internal else "付録　提出状況"
 
 
 # --- building it ---------------------------------------------------------------------------
@@ -342,9 +362,21 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     )
 
 
+def _departments(merged: Merged) -> tuple[DepartmentRow, ...]:
+    """Each reporting department once, in the order of the inputs, with its measures."""
+    measures: dict[str, list[str]] = {}
+    for f in merged.inputs:
+        if f.department:
+            measures.setdefault(f.department, []).extend(f.measure_ids)
+    return tuple(DepartmentRow(d, "、".join(ids) or "－") for d, ids in measures.items())
+
+
 def build_context(merged: Merged, evaluation: Evaluation, *,
-                  issued: dt.datetime | None = None) -> ReportContext:
-    """Turn the merged inputs and the engine's evaluation into the report's context."""
+                  issued: dt.datetime | None = None, edition: str = PUBLIC) -> ReportContext:
+    """Turn the merged inputs and the engine's evaluation into the report's context. The
+    public edition's context holds nothing of the internal one's file list, submitters,
+    hashes and check messages, so no template can print them."""
+    internal = edition == INTERNAL
     plan = merged.plan
     issued = issued or report_datetime()
     rules = evaluation.rules
@@ -370,7 +402,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 rollup = evaluation.measures[m.id]
                 measures.append(MeasureSection(
                     id=m.id, title=m.title, description=m.description,
-                    submitted=mm.submitted, department=mm.department, file=mm.file,
+                    submitted=mm.submitted, department=mm.department,
+                    file=mm.file if internal else "",
                     grade=_grade(rollup.grade), mean_points=format_points(rollup.mean_points),
                     counts=dict(rollup.counts),
                     kpis=tuple(rows[k.id] for k in m.kpis),
@@ -443,12 +476,15 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         not_graded=tuple(not_graded),
         strategies=tuple(chapters),
         inputs=tuple(InputRow(f.name, f.department, f.submitter, f.sha256[:12],
-                              "、".join(f.measure_ids)) for f in merged.inputs),
+                              "、".join(f.measure_ids)) for f in merged.inputs) if internal else (),
         warnings=tuple(WarningRow(w.file, "!".join(x for x in (w.sheet, w.cell) if x), w.code,
-                                  w.message) for w in merged.warnings),
+                                  w.message) for w in merged.warnings) if internal else (),
         unsubmitted=tuple((mid, measure_title[mid], strategy_of[mid])
                           for mid in merged.unsubmitted),
-        left_out=tuple(merged.left_out),
+        left_out=tuple(merged.left_out) if internal else (),
         goal_department=merged.goal_department,
         kpi_count=len(evaluation.kpis),
+        edition=INTERNAL if internal else PUBLIC,
+        departments=_departments(merged),
+        input_count=len(merged.inputs),
     )

@@ -6,15 +6,15 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libharfbuzz-subset0
-# Real clients the tests check our files with (PDF tools, LibreOffice Calc).
-TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui
+# Real clients the tests check our files with (PDF tools, LibreOffice Calc, a browser).
+TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui chromium
 
 .PHONY: report test bench template samples fonts clean
 
 report: $(VENV)/.installed fonts
 	@$(BIN)/mine-report build --input examples/submissions --output output --html
 
-test: $(VENV)/.installed-test fonts
+test: $(VENV)/.installed-test fonts node_modules/.installed
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
@@ -43,6 +43,12 @@ $(VENV)/.installed: setup.cfg pyproject.toml | $(BIN)/python
 $(VENV)/.installed-test: setup.cfg pyproject.toml | $(BIN)/python
 	@$(PIP) -e '.[test]' > $(VENV)/pip.log 2>&1 || { cat $(VENV)/pip.log; exit 1; }
 	@touch $@ $(VENV)/.installed
+
+# axe-core (accessibility rules) for the browser tests, in the git-ignored node_modules/,
+# at the versions of package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --silent > /dev/null 2>&1 || { echo "npm ci に失敗しました (Node.js と npm が必要です)"; exit 1; }
+	@touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -17,14 +17,17 @@ from markupsafe import Markup, escape
 from mine_report.fiscal import short_fiscal_year
 
 FONT = "BIZ UDPGothic"
-#: Fill and text colour per grade: colour-blind safe (Okabe–Ito); the letter is always
-#: printed as well, so nothing depends on telling colours apart.
+#: Fill and text colour per grade from the CUD 推奨配色セット (blue, sky blue, yellow, red),
+#: every text at 4.5:1 or more on its fill; the letter is always printed as well, so
+#: nothing depends on telling colours apart. report.css's .grade-A … .grade-D match.
 GRADE_COLOURS: dict[str, tuple[str, str]] = {
-    "A": ("#0072B2", "#FFFFFF"),
-    "B": ("#56B4E9", "#000000"),
-    "C": ("#F0E442", "#000000"),
-    "D": ("#D55E00", "#FFFFFF"),
+    "A": ("#005AFF", "#FFFFFF"),
+    "B": ("#4DC4FF", "#000000"),
+    "C": ("#FFF100", "#000000"),
+    "D": ("#FF4B00", "#000000"),
 }
+#: Trend lines (CUD blue for the actuals, purple for the target: 4.5:1 on white as legend text).
+ACTUAL_COLOUR, TARGET_COLOUR = "#005AFF", "#990099"
 NOT_GRADED_COLOURS = ("#DDDDDD", "#000000")
 
 
@@ -197,11 +200,12 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
         marks.append(f"M{_n(x - 2.2)} {_n(y - 2.2)}h4.4v4.4h-4.4z")
         pen_down = True
     if line:
-        body.append(f'<path d="{"".join(line)}" stroke="#0072B2" stroke-width="1.4" fill="none"/>')
-        body.append(f'<path d="{"".join(marks)}" fill="#0072B2"/>')
+        body.append(f'<path d="{"".join(line)}" stroke="{ACTUAL_COLOUR}" stroke-width="1.4" '
+                    f'fill="none"/>')
+        body.append(f'<path d="{"".join(marks)}" fill="{ACTUAL_COLOUR}"/>')
     tx, ty = px(data.target[0]), py(data.target[1])
     body.append(f'<path d="M{_n(tx)} {_n(ty - 4)}l4 4l-4 4l-4 -4z" fill="#FFFFFF" '
-                f'stroke="#D55E00" stroke-width="1.4"/>')
+                f'stroke="{TARGET_COLOUR}" stroke-width="1.4"/>')
 
     # Few text elements keep WeasyPrint fast: y ticks, and only the baseline, current and
     # target years on the x axis (every year gets a tick mark).

@@ -167,15 +167,16 @@ def lays_out_sections(env: jinja2.Environment) -> bool:
 def render_html(context: ReportContext, dirs: Sequence[Path], *,
                 env: jinja2.Environment | None = None,
                 sections: Sequence[Section] | None = None, toc: Mapping[str, object] | None = None,
-                stubs: Sequence[str] = (), page_css: str = "") -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG); or, for the PDF,
+                stubs: Sequence[str] = (), page_css: str = "", web: bool = False) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG; `web` adds the
+    screen's stylesheet and links, see render_report); or, for the PDF,
     only `sections`, with the contents' page numbers `toc` (anchor → number), empty
     anchors `stubs` for links into other parts, and extra CSS `page_css`. `env` (made
     from `dirs` when not given) keeps the compiled templates between calls."""
     if sections is None:
         sections = [section for part in report_parts(context) for section in part]
     return _render(env or make_environment(dirs), MAIN_TEMPLATE, report=context,
-                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css))
+                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css), web=web)
 
 
 def _render(env: jinja2.Environment, name: str, **values: object) -> str:
@@ -418,7 +419,7 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     say(text("R030"))
     context = build_context(merged, evaluation, issued=issued, edition=edition)
     env = make_environment(dirs)
-    html_text = render_html(context, dirs, env=env) if html else ""
+    html_text = render_html(context, dirs, env=env, web=True) if html else ""
     say(text("R031"))
     pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, env=env, progress=say)
     out_dir = Path(out_dir)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -88,6 +88,15 @@ class GradeCell:
     """A grade as printed: the letter always, the CSS class adds colour only."""
 
     letter: str
+    label: str = ""  # the grade's name in the rules in force (概ね順調)
+
+    @property
+    def name(self) -> str:
+        """What a screen reader says instead of a bare letter: 評価B（概ね順調）, or the
+        ungraded label (評価不能) for 「－」."""
+        if self.letter not in GRADES:
+            return self.label or "評価なし"
+        return f"評価{self.letter}（{self.label}）" if self.label else f"評価{self.letter}"
 
     @property
     def css(self) -> str:
@@ -275,15 +284,17 @@ class ReportContext:
 # --- building it ---------------------------------------------------------------------------
 
 
-def _grade(letter: str | None) -> GradeCell:
-    return GradeCell(letter or NOT_GRADED)
+def _grade(letter: str | None, labels: Mapping[str, str]) -> GradeCell:
+    letter = letter or NOT_GRADED
+    return GradeCell(letter, labels.get(letter, ""))
 
 
 def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> KpiRow:
+def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
+             labels: Mapping[str, str]) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
@@ -311,8 +322,8 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
         target_year=short_fiscal_year(kpi.target_year),
         expected=format_number(current.expected, places),
         progress_rate=format_rate(current.progress_rate),
-        grade=_grade(current.grade),
-        previous_grade=_grade(previous.grade) if previous else None,
+        grade=_grade(current.grade, labels),
+        previous_grade=_grade(previous.grade, labels) if previous else None,
         arrow=ARROWS.get(result.trend or "", ""),
         reason=current.reason,
         # The engine's reason often quotes the 備考 already; print it once.
@@ -323,10 +334,10 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
     )
 
 
-def _count_row(label: str, title: str, rollup: Rollup) -> CountRow:
+def _count_row(label: str, title: str, rollup: Rollup, labels: Mapping[str, str]) -> CountRow:
     counts = tuple(rollup.counts[g] for g in COUNT_KEYS)
     return CountRow(label, title, counts, rollup.total, format_points(rollup.mean_points),
-                    _grade(rollup.grade))
+                    _grade(rollup.grade, labels))
 
 
 def _example(evaluation: Evaluation) -> tuple[str, ...]:
@@ -387,7 +398,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             for kpi_id, note in mm.report.notes:
                 if note.strip():
                     notes.setdefault(kpi_id, []).append(note)
-    rows = {kid: _kpi_row(r, years, notes.get(kid, ()))
+    labels = {g.grade: g.label for g in (*rules.grades, rules.ungraded)}
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), labels)
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -404,7 +416,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                     id=m.id, title=m.title, description=m.description,
                     submitted=mm.submitted, department=mm.department,
                     file=mm.file if internal else "",
-                    grade=_grade(rollup.grade), mean_points=format_points(rollup.mean_points),
+                    grade=_grade(rollup.grade, labels), mean_points=format_points(rollup.mean_points),
                     counts=dict(rollup.counts),
                     kpis=tuple(rows[k.id] for k in m.kpis),
                     initiatives=tuple(
@@ -419,10 +431,10 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 ))
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
-                grade=_grade(evaluation.policies[p.id].grade), measures=tuple(measures)))
+                grade=_grade(evaluation.policies[p.id].grade, labels), measures=tuple(measures)))
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
-            description=s.description, grade=_grade(evaluation.strategies[s.id].grade),
+            description=s.description, grade=_grade(evaluation.strategies[s.id].grade, labels),
             goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
 
     measure_title = {m.id: m.title for m in plan.measures}
@@ -460,13 +472,14 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         grade_letters=GRADES,
         rules_text=tuple(rules.describe()),
         rate_name=rules.rate_name,
-        grade_definitions=tuple(GradeDefinition(_grade(g.grade), g.label, g.description)
+        grade_definitions=tuple(GradeDefinition(_grade(g.grade, labels), g.label, g.description)
                                 for g in (*rules.grades, rules.ungraded)),
         example=_example(evaluation),
-        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id])
+        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id],
+                                    labels)
                          for s in plan.strategies),
-        total_row=_count_row("KPI 全体", "", evaluation.total),
-        goal_total_row=_count_row("目標指標", "", evaluation.goal_total),
+        total_row=_count_row("KPI 全体", "", evaluation.total, labels),
+        goal_total_row=_count_row("目標指標", "", evaluation.goal_total, labels),
         count_chart=grade_bar_chart(
             [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
              for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)],

@@ -15,11 +15,12 @@ from click.testing import CliRunner
 from mine_report.cli import cli
 from mine_report.export import RESULT_COLUMNS, VALUE_COLUMNS
 from mine_report.plan import is_municipality_code, load_plan, municipality_check_digit
+from mine_report.samples import DEPARTMENTS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 README = Path(__file__).resolve().parents[1] / "README.md"
-#: Names the sample workbooks give their submitters (samples.py): never in public data.
-SAMPLE_PERSON = "山本"
+#: A name the sample workbooks give a submitter (samples.py): never in public data.
+SAMPLE_PERSON = DEPARTMENTS[0].person
 
 
 def build(out: Path, *extra: str) -> Path:

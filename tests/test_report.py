@@ -179,7 +179,7 @@ def test_contents_links_and_bookmarks_lead_to_their_pages(built):
         with pdf.open_outline() as outline:
             marks = {str(item.title): index[item.destination[0].objgen]
                      for item in outline.root}
-            policies = {str(child.title).split()[0]: index[child.destination[0].objgen]
+            policies = {str(child.title): index[child.destination[0].objgen]
                         for item in outline.root for child in item.children}
     strategies = built["merged"].plan.strategies
     assert len(set(links)) == len(entries)  # the title and its page number both link
@@ -187,10 +187,11 @@ def test_contents_links_and_bookmarks_lead_to_their_pages(built):
     for s in strategies:
         assert f"strategy-{s.id}" in links
         assert dests[f"strategy-{s.id}"] == entries[f"重点戦略{s.id}"]
-        assert marks[f"重点戦略{s.id}{s.title}"] == entries[f"重点戦略{s.id}"]
+        # Bookmarks read as the headings do, number and title apart, no grade after them.
+        assert marks[f"重点戦略{s.id}　{s.title}"] == entries[f"重点戦略{s.id}"]
         for p in s.policies:
             assert dests[f"policy-{p.id}"] == entries[f"戦略方針{p.id}"]
-            assert policies[f"戦略方針{p.id}"] == entries[f"戦略方針{p.id}"]
+            assert policies[f"戦略方針{p.id}　{p.title}"] == entries[f"戦略方針{p.id}"]
 
 
 def test_data_workbook_is_attached(built, tmp_path):
@@ -341,10 +342,10 @@ def test_cover_flags_draft_and_sample(report_inputs):
     merged, evaluation = report_inputs
     flagged = dataclasses.replace(merged, draft=True, sample=True)
     html = report.render_html(build_context(flagged, evaluation), report.template_dirs(None))
-    cover = html[html.index('<section class="cover">'):html.index("</section>")]
+    cover = html[html.index('<header class="cover">'):html.index("</header>")]
     assert "暫定版" in cover and "サンプルデータ" in cover
     plain = report.render_html(build_context(merged, evaluation), report.template_dirs(None))
-    assert "暫定版" not in plain[plain.index('<section class="cover">'):]
+    assert "暫定版" not in plain[plain.index('<header class="cover">'):]
 
 
 def test_report_names_the_plans_own_issuer(report_inputs):
@@ -353,7 +354,7 @@ def test_report_names_the_plans_own_issuer(report_inputs):
                                 title="架空町総合戦略")
     html = report.render_html(build_context(dataclasses.replace(merged, plan=other), evaluation),
                               report.template_dirs(None))
-    assert "架空町　企画課" in html and "美祢市" not in html.split('<section class="cover">')[1].split("</section>")[0]
+    assert "架空町　企画課" in html and "美祢市" not in html.split('<header class="cover">')[1].split("</header>")[0]
     assert f"{format_fiscal_year(evaluation.year)} 効果検証報告書" in html
 
 

@@ -46,7 +46,9 @@ def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
             f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{escape(label)}" '
             f'font-family="{FONT}">')
-    return Markup(head + "".join(body) + "</svg>")
+    # The <title> is the figure's alternate text in the tagged PDF (WeasyPrint reads it;
+    # browsers use the aria-label).
+    return Markup(head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>")
 
 
 # --- grade counts: horizontal 100 % stacked bars -----------------------------------------

@@ -44,8 +44,11 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 PDF_NAME = "report.pdf"
 HTML_NAME = "report.html"
 MAIN_TEMPLATE = "report.html"
-#: The variant WeasyPrint writes: archival PDF/A-3b, which may carry the data file.
-PDF_VARIANT = "pdf/a-3b"
+#: The variant WeasyPrint writes: archival PDF/A-3 (it may carry the data files), level "a":
+#: tagged, with a structure tree that pdfmerge joins across the parts.
+PDF_VARIANT = "pdf/a-3a"
+#: The footers are drawn over the pages as artifacts: their document needs no tags.
+FOOTER_VARIANT = "pdf/a-3b"
 #: The family every text in the report is set in; checked before rendering.
 REQUIRED_FONT = "BIZ UDPGothic"
 FONT_PACKAGES = ("fonts-morisawa-bizud-gothic", "fonts-morisawa-bizud-mincho")
@@ -248,6 +251,7 @@ class _Job:
     write: bool = True
     attachments: tuple[tuple[str, bytes], ...] = ()
     issued: dt.datetime | None = None
+    variant: str = PDF_VARIANT
 
 
 def _page_box(page) -> pdfmerge.PageBox:
@@ -274,7 +278,7 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
             description=_attachment_description(name), relationship="Data",
             url_fetcher=fetcher)
             for name, data in job.attachments]
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+        pdf = document.write_pdf(pdf_variant=job.variant, attachments=files)
     return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
 
 
@@ -315,7 +319,7 @@ def _footers_job(env: jinja2.Environment, dirs: Sequence[Path], context: ReportC
     html_text = (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
                  f'<title>{escape(context.plan_title)}</title>'
                  f'<style>{css}</style></head><body>{body}</body></html>')
-    return _Job(html_text, tuple(dirs))
+    return _Job(html_text, tuple(dirs), variant=FOOTER_VARIANT)
 
 
 def _read_attachments(attachments: Sequence[Path]) -> tuple[tuple[str, bytes], ...]:

@@ -328,10 +328,23 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         reason=current.reason,
         # The engine's reason often quotes the 備考 already; print it once.
         notes=tuple(n for n in notes if n not in current.reason),
-        chart=trend_chart(trend, label=f"{kpi.name}の推移"),
+        chart=trend_chart(trend, label=_chart_text(kpi, years, actuals, places)),
         cumulative=kpi.cumulative,
         direction=kpi.direction,
     )
+
+
+def _chart_text(kpi: Kpi, years: Sequence[int], actuals: Sequence[str], places: int) -> str:
+    """A trend chart in words, as its alternate text: what a sighted reader takes from it."""
+    unit = "" if kpi.unit == NO_VALUE else f"（単位：{kpi.unit}）"
+    parts = [f"{kpi.name}の推移{unit}。"]
+    if kpi.baseline is not None:
+        parts.append(f"基準値 {format_number(kpi.baseline, places)}"
+                     f"（{short_fiscal_year(kpi.baseline_year)}）、")
+    parts.append("実績 " + "、".join(f"{short_fiscal_year(y)} {a}"
+                                    for y, a in zip(years, actuals, strict=True)))
+    parts.append(f"、目標値 {format_number(kpi.target, places)}（{short_fiscal_year(kpi.target_year)}）")
+    return "".join(parts)
 
 
 def _count_row(label: str, title: str, rollup: Rollup, labels: Mapping[str, str]) -> CountRow:
@@ -456,6 +469,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                                         detail=result.current.reason))
 
     strategy_of = {m.id: f"重点戦略{s.id}" for s in plan.strategies for m in s.measures}
+    bars = [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
+            for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)]
     return ReportContext(
         plan_title=plan.title,
         municipality=plan.municipality,
@@ -480,10 +495,9 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                          for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total, labels),
         goal_total_row=_count_row("目標指標", "", evaluation.goal_total, labels),
-        count_chart=grade_bar_chart(
-            [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
-             for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)],
-            COUNT_KEYS, title="重点戦略別の評価の内訳"),
+        count_chart=grade_bar_chart(bars, COUNT_KEYS, title="重点戦略別の評価の内訳。" + "。".join(
+            f"{bar.label}：" + "、".join(f"{g} {bar.counts[g]}件" for g in COUNT_KEYS)
+            for bar in bars)),
         goals=tuple(rows[g.id] for g in plan.goal_indicators),
         graded_d=tuple(graded_d),
         not_graded=tuple(not_graded),

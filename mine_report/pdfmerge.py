@@ -21,10 +21,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pikepdf
+
+from mine_report.pdffonts import share_font_programs
 
 #: Less than this (in points) is the same position.
 EPSILON = 0.01
@@ -147,7 +150,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         if source is not pdf:
             pdf.pages.extend(source.pages)
         offset += len(source.pages)
-    _join_structure(pdf, opened)
+    _join_structure(pdf, opened, [len(part.pages) for part in parts])
 
     for index, (page, dx) in enumerate(zip(pdf.pages, moves, strict=True)):
         _enclose(pdf, page, dx)
@@ -166,16 +169,19 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         outline.root.extend(_make_bookmarks(bookmarks, moves))
     pdf.Root.PageMode = pikepdf.Name.UseOutlines  # the bookmarks panel opens with the file
 
+    share_font_programs(pdf)
     _name_subsets(pdf)
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True)
+    # Object streams: the structure tree is some 10,000 small objects (PDF/A-3 allows them).
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in opened:
         source.close()
     overlay.close()
     return out.getvalue()
 
 
-def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
+def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf],
+                    page_counts: Sequence[int]) -> None:
     """Make the parts' structure trees one tree of the joined file (when they are tagged).
 
     WeasyPrint numbers each part's ParentTree from 0 (pages first, then link annotations)
@@ -194,16 +200,20 @@ def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
     nums: list = []
     ids: list[tuple[bytes, pikepdf.Object]] = []
     base = page_index = 0
-    for number, source in enumerate(sources):
+    for number, (source, count) in enumerate(zip(sources, page_counts, strict=True)):
         tree = source.Root.StructTreeRoot if source is not pdf else root
         if source is not pdf:
             tree = pdf.copy_foreign(tree)
         part_doc = tree.K[0]
         part_nums = list(tree.ParentTree.Nums)
         keys = [int(k) for k in part_nums[::2]]
+        parents = dict(zip(keys, part_nums[1::2], strict=True))
         for key, value in zip(keys, part_nums[1::2], strict=True):
             nums += [base + key, value]
-        for page in pdf.pages[page_index:page_index + len(source.pages)]:
+        top = {kid.objgen for kid in part_doc.K}
+        for page in pdf.pages[page_index:page_index + count]:
+            _mark_untagged_as_artifacts(page, parents.get(int(page.obj.StructParents)),
+                                        part_doc, top)
             page.obj.StructParents = base + int(page.obj.StructParents)
             for annot in page.obj.get("/Annots", []):
                 if "/StructParent" in annot:
@@ -212,7 +222,7 @@ def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
             kid.P = document
             kids.append(kid)
             _walk_elements(kid, number, ids)
-        page_index += len(source.pages)
+        page_index += count
         base += max(keys, default=-1) + 1
     document.K = pikepdf.Array(kids)
     root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
@@ -223,6 +233,38 @@ def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf]) -> None:
         names.append(element)
     if ids:
         root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
+
+
+_MARKED = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
+def _mark_untagged_as_artifacts(page: pikepdf.Page, mapped: pikepdf.Object | None,
+                                document: pikepdf.Object, top: set) -> None:
+    """Turn marked content that the structure tree does not reach into an artifact.
+    WeasyPrint tags the running headers (page margin boxes) as elements whose parent is
+    the Document but which are not among its kids: a screen reader would meet content
+    outside the tree on every page. Their ParentTree entries become null."""
+    if not isinstance(mapped, pikepdf.Array):
+        return
+    orphans = set()
+    for mcid, elem in enumerate(mapped):
+        while isinstance(elem, pikepdf.Dictionary) and elem.get("/P") is not None \
+                and elem.P.objgen != document.objgen:
+            elem = elem.P
+        if not isinstance(elem, pikepdf.Dictionary) or elem.objgen not in top:
+            orphans.add(mcid)
+    if not orphans:
+        return
+    for mcid in orphans:
+        mapped[mcid] = None
+    contents = page.obj.Contents
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    for stream in streams:
+        data = stream.read_bytes()
+        fixed = _MARKED.sub(lambda m: b"/Artifact BMC" if int(m.group(1)) in orphans
+                            else m.group(0), data)
+        if fixed != data:
+            stream.write(zlib.compress(fixed), filter=pikepdf.Name.FlateDecode)
 
 
 def _walk_elements(element: pikepdf.Object, part: int,

@@ -13,62 +13,98 @@ from __future__ import annotations
 
 import io
 import re
+import struct
 import zlib
 from collections import defaultdict
 
 import pikepdf
 from fontTools.ttLib import TTFont
+from fontTools.ttLib.tables.DefaultTable import DefaultTable
 
 _SUBSET = re.compile(r"/(?:[A-Z]{6}\+)?(.+)")
 #: Per-glyph device tables that would not match the merged glyphs (all optional).
 _DROP = ("hdmx", "VDMX", "LTSH")
 
 
-def _used_glyphs(cid_font: pikepdf.Object) -> set[int]:
-    """The glyph ids a font dictionary's /W array gives widths for: those its part draws
-    (WeasyPrint writes /W as [first [w1 w2 …] first [w …] …])."""
-    used: set[int] = set()
-    widths = list(cid_font.get("/W", []))
-    for first, run in zip(widths[::2], widths[1::2], strict=False):
-        if isinstance(run, pikepdf.Array):
-            used.update(range(int(first), int(first) + len(run)))
-    return used
+def _glyphs(font: TTFont) -> list[bytes]:
+    """The raw glyph records of a TrueType font, by glyph id (b"" for an empty glyph)."""
+    data, loca = font.reader["glyf"], font.reader["loca"]
+    count = font["maxp"].numGlyphs
+    if font["head"].indexToLocFormat:
+        offsets = struct.unpack(f">{count + 1}L", loca[:4 * (count + 1)])
+    else:
+        offsets = [2 * o for o in struct.unpack(f">{count + 1}H", loca[:2 * (count + 1)])]
+    return [data[offsets[i]:offsets[i + 1]] for i in range(count)]
 
 
-def _merge_programs(programs: list[bytes], used: list[set[int]]) -> bytes:
-    """One TrueType font with each used glyph taken from a subset that has it."""
-    fonts = [TTFont(io.BytesIO(data)) for data in programs]
-    base_index = max(range(len(fonts)), key=lambda i: fonts[i]["maxp"].numGlyphs)
-    base = fonts[base_index]
-    glyf, hmtx = base["glyf"], base["hmtx"]
-    vmtx = base.get("vmtx")
-    order = base.getGlyphOrder()
-    for index, (font, gids) in enumerate(zip(fonts, used, strict=True)):
-        if index == base_index:
-            continue
-        other, other_order = font["glyf"], font.getGlyphOrder()
-        todo = [gid for gid in gids if gid < len(other_order)]
-        while todo:
-            gid = todo.pop()
-            if gid >= len(order):
-                continue
-            glyph, target = other[other_order[gid]], order[gid]
-            if glyf[target].numberOfContours != 0:
-                continue  # the base has this glyph already
-            if glyph.numberOfContours == 0 and hmtx[target][0]:
-                continue  # empty in both (a space), with its advance known
-            glyf[target] = glyph
-            hmtx[order[gid]] = font["hmtx"][other_order[gid]]
-            if vmtx is not None and "vmtx" in font:
-                vmtx[order[gid]] = font["vmtx"][other_order[gid]]
-            if glyph.isComposite():
-                todo += [font.getGlyphID(name) for name in glyph.getComponentNames(other)]
+def _metrics(font: TTFont, table: str, count_field: str, header: str) -> list[tuple[int, int]]:
+    """(advance, side bearing) by glyph id from a raw hmtx or vmtx table."""
+    data, count = font.reader[table], font["maxp"].numGlyphs
+    full = getattr(font[header], count_field)
+    pairs = list(struct.iter_unpack(">Hh", data[:4 * full]))
+    bearings = struct.unpack(f">{count - full}h", data[4 * full:4 * full + 2 * (count - full)])
+    return pairs + [(pairs[-1][0], b) for b in bearings]
+
+
+def _merge_programs(programs: list[bytes]) -> bytes:
+    """One TrueType font holding every glyph of the given subsets of one font.
+
+    Glyph records are copied as bytes: every subset was cut from the same font with the
+    same options and the same glyph ids, so a glyph present in two subsets is the same
+    record. An empty glyph (a space) keeps the largest advance any subset gives it (a
+    subset gives the glyphs it does not use no advance)."""
+    fonts = [TTFont(io.BytesIO(data), lazy=True, recalcBBoxes=False, recalcTimestamp=False)
+             for data in programs]
+    count = max(f["maxp"].numGlyphs for f in fonts)
+    glyphs = [b""] * count
+    tables = [("hmtx", "numberOfHMetrics", "hhea")]
+    if all("vmtx" in f and "vhea" in f for f in fonts):
+        tables.append(("vmtx", "numberOfVMetrics", "vhea"))
+    metrics = {table: [(0, 0)] * count for table, _, _ in tables}
+    for font in fonts:
+        for gid, record in enumerate(_glyphs(font)):
+            if record and not glyphs[gid]:
+                glyphs[gid] = record
+        for table, field_name, header in tables:
+            merged = metrics[table]
+            for gid, pair in enumerate(_metrics(font, table, field_name, header)):
+                if pair[0] > merged[gid][0]:
+                    merged[gid] = pair
+    base = fonts[0]
+    glyf, offsets = bytearray(), []
+    for record in glyphs:
+        offsets.append(len(glyf))
+        glyf += record + b"\0" * (-len(record) % 4)
+    offsets.append(len(glyf))
+    _raw(base, "glyf", bytes(glyf))
+    _raw(base, "loca", struct.pack(f">{count + 1}L", *offsets))
+    base["head"].indexToLocFormat = 1
+    for table, field_name, header in tables:
+        pairs = metrics[table]
+        _raw(base, table, b"".join(struct.pack(">Hh", *pair) for pair in pairs))
+        setattr(base[header], field_name, count)
+        if header == "hhea":
+            base[header].advanceWidthMax = max(a for a, _ in pairs)
+        else:
+            base[header].advanceHeightMax = max(a for a, _ in pairs)
+    maxp = base["maxp"]
+    maxp.numGlyphs = count
+    for name in ("maxPoints", "maxContours", "maxCompositePoints", "maxCompositeContours",
+                 "maxComponentElements", "maxComponentDepth", "maxSizeOfInstructions"):
+        if hasattr(maxp, name):
+            setattr(maxp, name, max(getattr(f["maxp"], name) for f in fonts))
     for tag in _DROP:
         if tag in base:
             del base[tag]
     out = io.BytesIO()
     base.save(out, reorderTables=False)
     return out.getvalue()
+
+
+def _raw(font: TTFont, tag: str, data: bytes) -> None:
+    table = DefaultTable(tag)
+    table.data = data
+    font[tag] = table
 
 
 def share_font_programs(pdf: pikepdf.Pdf) -> int:
@@ -89,12 +125,7 @@ def share_font_programs(pdf: pikepdf.Pdf) -> int:
         descriptors = {f.FontDescriptor.objgen: f.FontDescriptor for f in cid_fonts}
         if len(descriptors) < 2:
             continue
-        programs = {d.FontFile2.objgen: d.FontFile2.read_bytes() for d in descriptors.values()}
-        used: dict[tuple[int, int], set[int]] = defaultdict(set)
-        for f in cid_fonts:
-            used[f.FontDescriptor.FontFile2.objgen] |= _used_glyphs(f)
-        keys = list(programs)
-        merged = _merge_programs([programs[k] for k in keys], [used[k] for k in keys])
+        merged = _merge_programs([d.FontFile2.read_bytes() for d in descriptors.values()])
         stream = pikepdf.Stream(pdf, zlib.compress(merged, 9))
         stream.Filter = pikepdf.Name.FlateDecode
         stream.Length1 = len(merged)

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[1]
 AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
-PHONE, DESKTOP = 390, 1280
+SMALLEST, PHONE, DESKTOP = 320, 390, 1280
 
 #: The figures one page needs, gathered in one evaluation.
 MEASURE = """(() => {
@@ -70,7 +70,7 @@ def pages(report_inputs, tmp_path_factory):
     axe = AXE.read_text(encoding="utf-8")
     results = {}
     with Browser() as browser:
-        for edition, widths in ((PUBLIC, (PHONE, DESKTOP)), (INTERNAL, (PHONE,))):
+        for edition, widths in ((PUBLIC, (SMALLEST, PHONE, DESKTOP)), (INTERNAL, (PHONE,))):
             path = web_page(report_inputs, folder, edition)
             for width in widths:
                 browser.open(path, width)
@@ -81,8 +81,8 @@ def pages(report_inputs, tmp_path_factory):
     return results
 
 
-@pytest.mark.parametrize(("edition", "width"), [(PUBLIC, PHONE), (PUBLIC, DESKTOP),
-                                                (INTERNAL, PHONE)])
+@pytest.mark.parametrize(("edition", "width"), [(PUBLIC, SMALLEST), (PUBLIC, PHONE),
+                                                (PUBLIC, DESKTOP), (INTERNAL, PHONE)])
 def test_page_never_scrolls_sideways(pages, edition, width):
     page = pages[edition, width]
     assert page["viewport"] == width

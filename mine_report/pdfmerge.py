@@ -1,7 +1,7 @@
 """Join separately rendered parts of the report into one PDF, with pikepdf.
 
 The report is laid out in parts (cover and contents, each chapter) on several cores;
-each part is a complete PDF/A-3b of its own. This module puts the pages one after the
+each part is a complete, tagged PDF/A-3a of its own. This module puts the pages one after the
 other into the first part's file (which holds the metadata, the output intent and the
 attached workbook) and then makes the whole read as one document:
 

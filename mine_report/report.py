@@ -1,4 +1,4 @@
-"""Render the evaluation report (効果検証報告書) as PDF/A-3b, and optionally as one HTML page.
+"""Render the evaluation report (効果検証報告書) as tagged PDF/A-3a, and optionally as one HTML page.
 
 The jinja2 environment is made here and nowhere else (autoescape on, undefined names
 are errors). WeasyPrint gets a URL fetcher that serves only files inside the template
@@ -261,7 +261,7 @@ def _page_box(page) -> pdfmerge.PageBox:
 
 
 def _lay_out(job: _Job) -> pdfmerge.Part:
-    """Worker: lay out one part with WeasyPrint and (when asked) write its PDF/A-3b."""
+    """Worker: lay out one part with WeasyPrint and (when asked) write its PDF (tagged PDF/A-3a; the footers untagged)."""
     fetcher = AssetFetcher(job.dirs)
     document = weasyprint.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
                                url_fetcher=fetcher).render()
@@ -336,7 +336,7 @@ def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime
                attachments: Sequence[Path] = (), *, jobs: int | None = None,
                env: jinja2.Environment | None = None,
                progress: Progress | None = None) -> bytes:
-    """The PDF/A-3b of the report, laid out part by part on up to `jobs` processes."""
+    """The tagged PDF/A-3a of the report, laid out part by part on up to `jobs` processes."""
     say = progress or (lambda message: None)
     env = env or make_environment(dirs)
     files = _read_attachments(attachments)

@@ -7,8 +7,9 @@ BIN := $(VENV)/bin
 PIP := $(BIN)/python -m pip install -q --disable-pip-version-check
 FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libharfbuzz-subset0
 # Real clients the tests check our files with (PDF tools, LibreOffice Calc and its UNO
-# bridge for the system python3, which the tests use to type into workbooks like a clerk).
-TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui python3-uno
+# bridge for the system python3, which the tests use to type into workbooks like a clerk,
+# and a browser for the web page).
+TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui python3-uno chromium
 # Microsoft's Open XML SDK validator (the shared excel-check tool runs it from this venv):
 # about 70 MB, some 10 s to set up once; without network the tests that use it skip.
 XV_VENV := $(HOME)/.cache/xv-venv
@@ -19,7 +20,7 @@ XV_PACKAGES := pythonnet==3.2.1 python-redlines-docxodus==2.0.0
 report: $(VENV)/.installed fonts
 	@$(BIN)/mine-report build --input examples/submissions --output output --html
 
-test: $(VENV)/.installed-test fonts $(XV_VENV)/.installed
+test: $(VENV)/.installed-test fonts $(XV_VENV)/.installed node_modules/.installed
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
@@ -54,6 +55,12 @@ $(XV_VENV)/.installed:
 		--disable-pip-version-check --timeout 20 --retries 1 $(XV_PACKAGES) \
 		> $(XV_VENV)/pip.log 2>&1 && touch $@ \
 		|| echo "Open XML SDK の検証環境を作れませんでした (Excel 検証のテストは省略): $(XV_VENV)/pip.log"
+
+# axe-core (accessibility rules) for the browser tests, in the git-ignored node_modules/,
+# at the versions of package-lock.json.
+node_modules/.installed: package.json package-lock.json
+	@npm ci --no-audit --no-fund --silent > /dev/null 2>&1 || { echo "npm ci に失敗しました (Node.js と npm が必要です)"; exit 1; }
+	@touch $@
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -48,7 +48,7 @@ def worker_build(spec: dict) -> dict:
     from mine_report import checks
     from mine_report.build import _evaluation_year, _usable
     from mine_report.config import default_rules
-    from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
+    from mine_report.export import OPEN_DATA_NAMES, write_open_data
     from mine_report.grading import evaluate
     from mine_report.merge import merge
     from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
@@ -82,13 +82,13 @@ def worker_build(spec: dict) -> dict:
     t = lap("grade", t)
     write_merged_xlsx(out / XLSX_NAME, merged, evaluation)
     t = lap("xlsx", t)
-    write_json(out / JSON_NAME, merged, evaluation)
-    write_csv(out / CSV_NAME, merged, evaluation)
+    write_open_data(out, merged, evaluation)
     t = lap("json_csv", t)
     if spec.get("pdf"):
         from mine_report.report import render_report  # loaded when used, as build does
 
-        render_report(merged, evaluation, out, attachments=[out / XLSX_NAME],
+        # The public edition, as build makes by default: the open data attached.
+        render_report(merged, evaluation, out, attachments=[out / n for n in OPEN_DATA_NAMES],
                       jobs=spec.get("jobs"))
         t = lap("pdf", t)
     phases["total"] = t - started

@@ -18,21 +18,21 @@ from xlsxwriter.exceptions import FileCreateError
 from mine_report import checks, history
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
-from mine_report.export import CSV_NAME, HTML_NAME, JSON_NAME, PDF_NAME, write_csv, write_json
+from mine_report.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
 from mine_report.fiscal import format_fiscal_year
 from mine_report.grading import Evaluation, evaluate
 from mine_report.layout import GOALS_SHEET
 from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
-from mine_report.model import Plan, Submission
+from mine_report.model import INTERNAL, PUBLIC, Plan, Submission
 from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
 
 Progress = Callable[[str, int, int], None]
 
 #: Every file a build may write into the output folder. Each build replaces the ones it
 #: writes and removes the others, so the folder always holds the outputs of one build.
-OWNED_NAMES = (XLSX_NAME, JSON_NAME, CSV_NAME, PDF_NAME, HTML_NAME)
+OWNED_NAMES = (XLSX_NAME, *OPEN_DATA_NAMES, PDF_NAME, HTML_NAME)
 
 
 class InputErrors(MineReportError):
@@ -56,6 +56,9 @@ class BuildOptions:
     pdf: bool = True
     html: bool = False
     templates_dir: Path | None = None
+    #: model.PUBLIC (for the website: no staff or file names, the open data
+    #: attached) or INTERNAL (input files and checks listed, the merged workbook attached).
+    edition: str = PUBLIC
     #: Processes reading the workbooks and laying out the report (None: every core).
     jobs: int | None = None
 
@@ -119,26 +122,26 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
     remove the owned files this build does not write), with the round's history, when
     given, as the last file."""
     out = options.output_dir
-    total = 3 + (1 if options.pdf else 0)
+    total = 2 + (1 if options.pdf else 0)
+    public = options.edition != INTERNAL
     step("write", 0, total)
     try:
         write_merged_xlsx(staging / XLSX_NAME, merged, evaluation)
         step("write", 1, total)
-        write_json(staging / JSON_NAME, merged, evaluation)
+        names = [XLSX_NAME, *write_open_data(staging, merged, evaluation, public=public)]
         step("write", 2, total)
-        write_csv(staging / CSV_NAME, merged, evaluation)
     except (OSError, FileCreateError) as exc:
         raise unwritable(out, exc if isinstance(exc, OSError) else str(exc)) from None
-    step("write", 3, total)
-    names = [XLSX_NAME, JSON_NAME, CSV_NAME]
     if options.pdf:
         from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
 
+        attached = OPEN_DATA_NAMES if public else (XLSX_NAME,)
         written = render_report(merged, evaluation, staging,
                                 templates_dir=options.templates_dir, html=options.html,
-                                attachments=[staging / XLSX_NAME], jobs=options.jobs)
+                                attachments=[staging / n for n in attached],
+                                jobs=options.jobs, edition=options.edition)
         names += [p.name for p in written]
-        step("write", 4, total)
+        step("write", 3, total)
     if history_text:
         (staging / history.HISTORY_NAME).write_text(history_text, encoding="utf-8")
         names.append(history.HISTORY_NAME)

@@ -17,6 +17,9 @@ from markupsafe import Markup, escape
 from mine_report.fiscal import short_fiscal_year
 
 FONT = "BIZ UDPGothic"
+#: Trend lines (CUD blue for the actuals, purple for the target: 4.5:1 on white as legend
+#: text). Grade colours come from the grading scheme (schemes.py).
+ACTUAL_COLOUR, TARGET_COLOUR = "#005AFF", "#990099"
 
 
 def _n(value: float) -> str:
@@ -29,7 +32,9 @@ def _svg(width: float, height: float, label: str, body: list[str]) -> Markup:
     head = (f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {_n(width)} {_n(height)}" '
             f'width="{_n(width)}" height="{_n(height)}" role="img" aria-label="{escape(label)}" '
             f'font-family="{FONT}">')
-    return Markup(head + "".join(body) + "</svg>")
+    # The <title> is the figure's alternate text in the tagged PDF (WeasyPrint reads it;
+    # browsers use the aria-label).
+    return Markup(head + f"<title>{escape(label)}</title>" + "".join(body) + "</svg>")
 
 
 # --- grade counts: horizontal 100 % stacked bars -----------------------------------------
@@ -185,11 +190,12 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
         marks.append(f"M{_n(x - 2.2)} {_n(y - 2.2)}h4.4v4.4h-4.4z")
         pen_down = True
     if line:
-        body.append(f'<path d="{"".join(line)}" stroke="#0072B2" stroke-width="1.4" fill="none"/>')
-        body.append(f'<path d="{"".join(marks)}" fill="#0072B2"/>')
+        body.append(f'<path d="{"".join(line)}" stroke="{ACTUAL_COLOUR}" stroke-width="1.4" '
+                    f'fill="none"/>')
+        body.append(f'<path d="{"".join(marks)}" fill="{ACTUAL_COLOUR}"/>')
     tx, ty = px(data.target[0]), py(data.target[1])
     body.append(f'<path d="M{_n(tx)} {_n(ty - 4)}l4 4l-4 4l-4 -4z" fill="#FFFFFF" '
-                f'stroke="#D55E00" stroke-width="1.4"/>')
+                f'stroke="{TARGET_COLOUR}" stroke-width="1.4"/>')
 
     # Few text elements keep WeasyPrint fast: y ticks, and only the baseline, current and
     # target years on the x axis (every year gets a tick mark).

@@ -9,6 +9,7 @@ import click
 
 from mine_report import __version__
 from mine_report.errors import MineReportError, ProblemsError
+from mine_report.model import EDITIONS, PUBLIC
 from mine_report.outline import plan_outline
 from mine_report.plan import load_plan, plan_to_json
 from mine_report.safetext import for_terminal
@@ -131,6 +132,9 @@ class TerminalProgress:
               help="評価基準の設定ファイル (TOML)。省略時は ./mine-report.toml があればそれを使用。")
 @click.option("--draft", is_flag=True, help="誤りのある部分を除いて暫定版を作ります。")
 @click.option("--html", "with_html", is_flag=True, help="report.html (ウェブ公開用) も出力します。")
+@click.option("--edition", type=click.Choice(EDITIONS), default=PUBLIC, show_default=True,
+              help="public = 公開版 (担当者名・ファイル名・ハッシュなし、オープンデータを添付)、"
+                   "internal = 内部版 (入力ファイルと確認結果の付録、統合ブックを添付)。")
 @click.option("--templates", "templates_dir", type=click.Path(),
               default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
@@ -138,7 +142,7 @@ class TerminalProgress:
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
-          jobs: int | None, no_pdf: bool) -> None:
+          jobs: int | None, no_pdf: bool, edition: str) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -151,7 +155,7 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     rules = load_rules(config_path)
     options = building.BuildOptions(
         input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
-        pdf=not no_pdf, html=with_html,
+        pdf=not no_pdf, html=with_html, edition=edition,
         templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())

@@ -1,11 +1,21 @@
-"""Machine-readable outputs: kpi_results.json (the record every output agrees with) and
-kpi_results.csv (open data: Japanese headers, UTF-8 with BOM so Excel opens it)."""
+"""Machine-readable outputs, published as open data by the conventions of Japanese public
+bodies (公共データ利用規約 PDL1.0, 西暦 fiscal years with 和暦 only as a display column, UTF-8
+CSV with a BOM so Excel opens it, the municipality identified by its 全国地方公共団体コード):
+
+- kpi_results.json: the record every output agrees with (the public edition leaves out who
+  submitted which file, file names, hashes and cell addresses);
+- kpi_results.csv: one row per KPI in the evaluation year;
+- kpi_values.csv: tidy, one row per indicator (KPI or goal indicator) per fiscal year;
+- kpi_metadata.json: publisher, licence, source, and every CSV column described.
+"""
 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -13,6 +23,7 @@ from pathlib import Path
 from mine_report.fiscal import format_fiscal_year
 from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, round_half_up
 from mine_report.merge import Merged
+from mine_report.messages import text
 from mine_report.model import DIRECTION_LABELS, json_number
 
 JSON_NAME = "kpi_results.json"
@@ -21,6 +32,17 @@ CSV_NAME = "kpi_results.csv"
 #: so that the build knows every name it owns without loading the renderer.
 PDF_NAME = "report.pdf"
 HTML_NAME = "report.html"
+VALUES_NAME = "kpi_values.csv"
+METADATA_NAME = "kpi_metadata.json"
+#: The open data files, metadata first; all of them safe to publish in the public edition.
+OPEN_DATA_NAMES = (METADATA_NAME, JSON_NAME, CSV_NAME, VALUES_NAME)
+#: The licence Japanese public bodies publish data under (CC BY 4.0 compatible, 2024).
+LICENSE = {
+    "id": "PDL-1.0",
+    "name": "公共データ利用規約（第1.0版）",
+    "url": "https://www.digital.go.jp/resources/open_data/public_data_license_v1.0",
+    "compatible_with": "CC BY 4.0",
+}
 
 
 def exact(value: Fraction | Decimal | None) -> float | int | None:
@@ -51,11 +73,11 @@ def _grade_dict(g: KpiGrade) -> dict:
     }
 
 
-def _result_dict(r: KpiResult, department: str) -> dict:
+def _result_dict(r: KpiResult, department: str, public: bool) -> dict:
     g = r.current
     source = g.actual_source
     prev = r.previous
-    return {
+    data = {
         "id": r.kpi.id,
         "measure_id": r.measure_id,
         "name": r.kpi.name,
@@ -67,24 +89,32 @@ def _result_dict(r: KpiResult, department: str) -> dict:
         "source": {**source.to_dict(), "file": Path(source.file).name} if source else None,
         "history": [_grade_dict(h) for h in r.by_year.values()],
     }
+    if public:
+        del data["source"]
+    return data
 
 
 def _rollup_dict(r: Rollup) -> dict:
     return {"counts": dict(r.counts), "mean_points": exact(r.mean_points), "grade": r.grade}
 
 
-def results_dict(merged: Merged, evaluation: Evaluation) -> dict:
-    """The whole evaluation as JSON-able data."""
+def results_dict(merged: Merged, evaluation: Evaluation, *, public: bool = False) -> dict:
+    """The whole evaluation as JSON-able data. `public` leaves out what only the planning
+    division needs: the input files (names, submitters, hashes), each value's file and
+    cell, and what a draft left out (named by file)."""
     dept = {mid: m.department for mid, m in merged.measures.items()}
-    return {
+    data = {
         "title": merged.plan.title,
+        "municipality_code": merged.plan.municipality_code,
+        "edition": "public" if public else "internal",
         "year": evaluation.year,
         "year_label": format_fiscal_year(evaluation.year),
         "draft": merged.draft,
         "sample": merged.sample,
         "plan": merged.plan.to_dict(),
-        "kpis": [_result_dict(r, dept.get(r.measure_id or "", "")) for r in evaluation.kpis.values()],
-        "goal_indicators": [_result_dict(r, merged.goal_department)
+        "kpis": [_result_dict(r, dept.get(r.measure_id or "", ""), public)
+                 for r in evaluation.kpis.values()],
+        "goal_indicators": [_result_dict(r, merged.goal_department, public)
                             for r in evaluation.goals.values()],
         "rollups": {
             "total": _rollup_dict(evaluation.total),
@@ -101,19 +131,77 @@ def results_dict(merged: Merged, evaluation: Evaluation) -> dict:
         ],
         "left_out": [{"item": what, "reason": why} for what, why in merged.left_out],
     }
+    if public:
+        del data["inputs"], data["left_out"]
+    return data
 
 
-def write_json(path: Path, merged: Merged, evaluation: Evaluation) -> None:
-    data = results_dict(merged, evaluation)
+def write_json(path: Path, merged: Merged, evaluation: Evaluation, *,
+               public: bool = False) -> None:
+    data = results_dict(merged, evaluation, public=public)
     text = json.dumps(data, ensure_ascii=False, indent=1, default=json_number) + "\n"
     path.write_text(text, encoding="utf-8")
 
 
-CSV_HEADERS = [
-    "重点戦略", "戦略方針", "具体的施策", "KPI番号", "指標名", "単位", "方向", "累計",
-    "基準値", "基準年度", "目標値", "目標年度", "評価年度", "実績値", "見込み値",
-    "進捗率（%）", "目標達成率（%）", "評価", "前年度の評価", "評価なしの理由", "担当課",
-]
+@dataclass(frozen=True)
+class Column:
+    """One CSV column: its header and what it holds (printed in kpi_metadata.json and README)."""
+
+    name: str
+    description: str
+
+
+_PUBLISHER_COLUMNS = (
+    Column("団体コード", "全国地方公共団体コード（6桁、検査数字付き）。計画データの municipality_code"),
+    Column("地方公共団体名", "計画データの市町村名"),
+)
+#: kpi_results.csv: one row per KPI in the evaluation year.
+RESULT_COLUMNS = (
+    *_PUBLISHER_COLUMNS,
+    Column("重点戦略", "重点戦略の番号（1〜）"),
+    Column("戦略方針", "戦略方針の番号（1-1 など）"),
+    Column("具体的施策", "具体的施策の番号（1-1-1 など）"),
+    Column("KPI番号", "KPI の番号。計画データの id で、年度をまたいで変わらない"),
+    Column("指標名", "KPI の名称"),
+    Column("単位", "値の単位（単位のない指標は「－」）"),
+    Column("方向", "増加・減少（低いほど良い）・維持"),
+    Column("累計", "累計で数える指標は「累計」、単年度の値は空欄"),
+    Column("基準値", "計画の現状値（ない指標は空欄）"),
+    Column("基準年度", "基準値の年度（西暦の年度。2018 = 平成30年度）"),
+    Column("基準年度（和暦）", "基準年度の表示用の和暦"),
+    Column("目標値", "計画の目標値"),
+    Column("目標年度", "目標値の年度（西暦の年度）"),
+    Column("目標年度（和暦）", "目標年度の表示用の和暦"),
+    Column("評価年度", "評価した年度（西暦の年度。4月から翌年3月まで）"),
+    Column("評価年度（和暦）", "評価年度の表示用の和暦"),
+    Column("実績値", "評価年度の実績値（未把握・未提出は空欄）"),
+    Column("見込み値", "評価年度の目安値（基準値から目標値まで均等に割り振った値、小数第2位）"),
+    Column("進捗率（%）", "評価に使った率（%、小数第1位で四捨五入）"),
+    Column("目標達成率（%）", "最終目標に対する率（%、小数第1位で四捨五入）"),
+    Column("評価", "A〜D。評価できないときは「－」"),
+    Column("前年度の評価", "前年度の評価（計画期間の初年度は空欄）"),
+    Column("評価なしの理由", "評価が「－」の理由"),
+    Column("担当課", "実績を報告した課（未提出は空欄）"),
+)
+#: kpi_values.csv: tidy, one row per indicator (KPI and goal indicator) per fiscal year.
+VALUE_COLUMNS = (
+    *_PUBLISHER_COLUMNS,
+    Column("指標ID", "KPI（1-1-1-1 など）・目標指標（G1-1 など）の番号。年度をまたいで変わらない"),
+    Column("指標の種類", "KPI または 目標指標"),
+    Column("重点戦略", "重点戦略の番号"),
+    Column("具体的施策", "具体的施策の番号（目標指標は空欄）"),
+    Column("指標名", "指標の名称"),
+    Column("単位", "値の単位"),
+    Column("方向", "増加・減少・維持"),
+    Column("年度", "値の年度（西暦の年度。2023 = 令和5年度）"),
+    Column("年度（和暦）", "年度の表示用の和暦"),
+    Column("実績値", "その年度の実績値（未把握・未提出は空欄）"),
+    Column("見込み値", "その年度の目安値（小数第2位）"),
+    Column("進捗率（%）", "その年度の評価に使った率（%、小数第1位）"),
+    Column("評価", "その年度の評価 A〜D、評価できないときは「－」"),
+    Column("評価なしの理由", "評価が「－」の理由"),
+)
+CSV_HEADERS = [c.name for c in RESULT_COLUMNS]
 
 
 def _csv_number(value: Fraction | Decimal | None, places: int | None = None) -> str:
@@ -129,24 +217,106 @@ def _csv_text(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
-    plan = merged.plan
+def _writer() -> tuple[io.StringIO, csv.writer]:
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
+    return buf, csv.writer(buf, lineterminator="\r\n")
+
+
+def _write_bom_csv(path: Path, buf: io.StringIO) -> None:
+    """UTF-8 with a BOM (Excel reads Japanese correctly only then) and CRLF line ends."""
+    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+
+
+def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
+    """kpi_results.csv: one row per KPI with the evaluation year's figures."""
+    plan = merged.plan
+    buf, writer = _writer()
     writer.writerow(CSV_HEADERS)
     for r in evaluation.kpis.values():
         k, g = r.kpi, r.current
         strategy, policy = plan.parents(r.measure_id)
         prev = r.previous
         writer.writerow([
+            plan.municipality_code, plan.municipality,
             strategy.id, policy.id, r.measure_id, k.id, k.name, k.unit,
             DIRECTION_LABELS[k.direction], "累計" if k.cumulative else "",
-            _csv_number(k.baseline), format_fiscal_year(k.baseline_year),
-            _csv_number(k.target), format_fiscal_year(k.target_year),
-            format_fiscal_year(g.year), _csv_number(g.actual),
+            _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
+            _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),
+            g.year, format_fiscal_year(g.year), _csv_number(g.actual),
             _csv_number(g.expected, 2),
             _csv_number(percent(g.progress_rate)), _csv_number(percent(g.final_rate)),
             g.grade, prev.grade if prev else "", _csv_text(g.reason),
             _csv_text(merged.measures[r.measure_id].department),
         ])
-    path.write_bytes(("\ufeff" + buf.getvalue()).encode("utf-8"))
+    _write_bom_csv(path, buf)
+
+
+def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
+    """kpi_values.csv: the tidy table, one row per indicator per fiscal year, KPIs in plan
+    order and then the goal indicators."""
+    plan = merged.plan
+    strategy_of = {g.id: s.id for s in plan.strategies for g in s.goal_indicators}
+    buf, writer = _writer()
+    writer.writerow([c.name for c in VALUE_COLUMNS])
+    for kind, results in (("KPI", evaluation.kpis), ("目標指標", evaluation.goals)):
+        for r in results.values():
+            k = r.kpi
+            if r.measure_id:
+                strategy = plan.parents(r.measure_id)[0].id
+            else:
+                strategy = strategy_of.get(k.id, "")
+            for year, g in sorted(r.by_year.items()):
+                writer.writerow([
+                    plan.municipality_code, plan.municipality, k.id, kind, strategy,
+                    r.measure_id or "", k.name, k.unit, DIRECTION_LABELS[k.direction],
+                    year, format_fiscal_year(year), _csv_number(g.actual),
+                    _csv_number(g.expected, 2), _csv_number(percent(g.progress_rate)),
+                    g.grade, _csv_text(g.reason),
+                ])
+    _write_bom_csv(path, buf)
+
+
+def metadata_dict(merged: Merged, evaluation: Evaluation) -> dict:
+    """kpi_metadata.json: who publishes the data, under which licence, from what source,
+    and what every column of the CSV files means."""
+    plan = merged.plan
+    year = evaluation.year
+    report_title = f"{format_fiscal_year(year)} 効果検証報告書"
+    return {
+        "title": f"{plan.title} {format_fiscal_year(year)} KPI 効果検証データ",
+        "publisher": {"name": plan.municipality, "municipality_code": plan.municipality_code,
+                      "department": plan.issuer},
+        "license": LICENSE,
+        "attribution": f"出典：{plan.municipality}「{plan.title} {report_title}」",
+        "source": {"plan": plan.title, "plan_adopted": plan.adopted, "report": report_title},
+        "fiscal_year": year,
+        "fiscal_year_label": format_fiscal_year(year),
+        "draft": merged.draft,
+        "sample": merged.sample,
+        "notes": [n for n, on in ((text("B030"), merged.sample), (text("B031"), merged.draft))
+                  if on],
+        "files": [
+            {"name": CSV_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
+             "description": text("B032"), "columns": [dataclasses.asdict(c) for c in RESULT_COLUMNS]},
+            {"name": VALUES_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
+             "description": text("B033"), "columns": [dataclasses.asdict(c) for c in VALUE_COLUMNS]},
+            {"name": JSON_NAME, "format": "application/json", "encoding": "UTF-8",
+             "description": text("B034")},
+        ],
+    }
+
+
+def write_metadata(path: Path, merged: Merged, evaluation: Evaluation) -> None:
+    data = metadata_dict(merged, evaluation)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
+def write_open_data(folder: Path, merged: Merged, evaluation: Evaluation, *,
+                    public: bool = True) -> list[str]:
+    """Write the JSON, both CSV files and the metadata into folder; return their names
+    (in the order a reader should look at them: metadata first)."""
+    write_metadata(folder / METADATA_NAME, merged, evaluation)
+    write_json(folder / JSON_NAME, merged, evaluation, public=public)
+    write_csv(folder / CSV_NAME, merged, evaluation)
+    write_values_csv(folder / VALUES_NAME, merged, evaluation)
+    return list(OPEN_DATA_NAMES)

@@ -16,6 +16,12 @@ from typing import Literal
 Direction = Literal["increase", "decrease", "maintain"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "maintain")
 DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維持"}
+#: The two editions of the outputs. The public one (the default: the website, the committee)
+#: carries no staff names, file names, hashes or cell addresses and attaches the open data
+#: to the PDF; the internal one (the planning division's record) lists the input files and
+#: the checks and attaches the merged workbook.
+PUBLIC, INTERNAL = "public", "internal"
+EDITIONS = (PUBLIC, INTERNAL)
 
 #: Who fills the goal indicators (目標指標) unless the plan names another owner.
 PLANNING_DIVISION = "企画政策課"
@@ -124,6 +130,8 @@ class Plan:
     strategies: tuple[Strategy, ...]
     #: The departments named in the plan are an example to adapt (the shipped Mine plan).
     assignment_is_example: bool = False
+    #: 全国地方公共団体コード (six digits with its check digit), for open data; "" if unknown.
+    municipality_code: str = ""
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -216,6 +224,7 @@ class Plan:
         return {
             "title": self.title,
             "municipality": self.municipality,
+            **({"municipality_code": self.municipality_code} if self.municipality_code else {}),
             "issuer": self.issuer,
             "adopted": self.adopted,
             "period": {"start": self.period_start, "end": self.period_end},
@@ -258,9 +267,12 @@ class Plan:
         """sha256 of the canonical JSON of the plan: recorded in templates to detect plan changes.
 
         Who reports what (担当課) is left out, so assigning or moving a measure does not
-        turn workbooks already sent out into E113. Cached: every workbook read compares
-        against it, and it costs a full JSON dump."""
-        canonical = json.dumps(self.to_dict(assignment=False), ensure_ascii=False, sort_keys=True,
+        turn workbooks already sent out into E113; so is the municipality code, which
+        identifies the publisher of the open data and appears in no workbook. Cached: every
+        workbook read compares against it, and it costs a full JSON dump."""
+        data = self.to_dict(assignment=False)
+        data.pop("municipality_code", None)
+        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
                                separators=(",", ":"), default=json_number)
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

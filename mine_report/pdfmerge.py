@@ -1,7 +1,7 @@
 """Join separately rendered parts of the report into one PDF, with pikepdf.
 
 The report is laid out in parts (cover and contents, each chapter) on several cores;
-each part is a complete PDF/A-3b of its own. This module puts the pages one after the
+each part is a complete, tagged PDF/A-3a of its own. This module puts the pages one after the
 other into the first part's file (which holds the metadata, the output intent and the
 attached workbook) and then makes the whole read as one document:
 
@@ -11,7 +11,9 @@ attached workbook) and then makes the whole read as one document:
 * the named destinations that links point to, and the bookmarks, are rebuilt for the
   whole report, each pointing at its page in the joined file;
 * the page footers ("- 3 / 44 -"), which only the whole report can number, are drawn
-  on every page from a small document of footers rendered for the final page count.
+  on every page from a small document of footers rendered for the final page count,
+  marked as artifacts (not content a screen reader reads);
+* the parts' structure trees (tagged PDF, PDF/A-3a) become one: see _join_structure.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import pikepdf
+
+from mine_report.pdffonts import share_font_programs
 
 #: Less than this (in points) is the same position.
 EPSILON = 0.01
@@ -88,7 +93,7 @@ def _draw_over(pdf: pikepdf.Pdf, page: pikepdf.Page, over: pikepdf.Page, name: s
     if "/XObject" not in resources:
         resources.XObject = pikepdf.Dictionary()
     resources.XObject[name] = pdf.copy_foreign(over.as_form_xobject())
-    page.contents_add(pikepdf.Stream(pdf, f"q {name} Do Q\n".encode()))
+    page.contents_add(pikepdf.Stream(pdf, f"/Artifact BMC q {name} Do Q EMC\n".encode()))
 
 
 def _dest_target(dest: pikepdf.Array, local: dict[tuple[int, int], int],
@@ -145,6 +150,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         if source is not pdf:
             pdf.pages.extend(source.pages)
         offset += len(source.pages)
+    _join_structure(pdf, opened, [len(part.pages) for part in parts])
 
     for index, (page, dx) in enumerate(zip(pdf.pages, moves, strict=True)):
         _enclose(pdf, page, dx)
@@ -161,14 +167,131 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
     with pdf.open_outline() as outline:
         outline.root.clear()
         outline.root.extend(_make_bookmarks(bookmarks, moves))
+    pdf.Root.PageMode = pikepdf.Name.UseOutlines  # the bookmarks panel opens with the file
 
+    share_font_programs(pdf)
     _name_subsets(pdf)
     out = io.BytesIO()
-    pdf.save(out, deterministic_id=True)
+    # Object streams: the structure tree is some 10,000 small objects (PDF/A-3 allows them).
+    pdf.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
     for source in opened:
         source.close()
     overlay.close()
     return out.getvalue()
+
+
+def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf],
+                    page_counts: Sequence[int]) -> None:
+    """Make the parts' structure trees one tree of the joined file (when they are tagged).
+
+    WeasyPrint numbers each part's ParentTree from 0 (pages first, then link annotations)
+    and gives table headers IDs made of its own object numbers; joined as they are, the
+    keys and IDs of later parts would collide with the first part's. So each part's keys
+    are shifted past the previous parts', its IDs get a part prefix (and its cells'
+    Headers with them), and its top-level elements move under the first part's Document
+    element, in page order. The ID tree WeasyPrint leaves out is added, and table
+    headers get their Scope (Column in the table head, Row in the body).
+    """
+    root = pdf.Root.get("/StructTreeRoot")
+    if root is None:
+        return
+    document = root.K[0]
+    kids: list = []
+    nums: list = []
+    ids: list[tuple[bytes, pikepdf.Object]] = []
+    base = page_index = 0
+    for number, (source, count) in enumerate(zip(sources, page_counts, strict=True)):
+        tree = source.Root.StructTreeRoot if source is not pdf else root
+        if source is not pdf:
+            tree = pdf.copy_foreign(tree)
+        part_doc = tree.K[0]
+        part_nums = list(tree.ParentTree.Nums)
+        keys = [int(k) for k in part_nums[::2]]
+        parents = dict(zip(keys, part_nums[1::2], strict=True))
+        for key, value in zip(keys, part_nums[1::2], strict=True):
+            nums += [base + key, value]
+        top = {kid.objgen for kid in part_doc.K}
+        for page in pdf.pages[page_index:page_index + count]:
+            _mark_untagged_as_artifacts(page, parents.get(int(page.obj.StructParents)),
+                                        part_doc, top)
+            page.obj.StructParents = base + int(page.obj.StructParents)
+            for annot in page.obj.get("/Annots", []):
+                if "/StructParent" in annot:
+                    annot.StructParent = base + int(annot.StructParent)
+        for kid in part_doc.K:
+            kid.P = document
+            kids.append(kid)
+            _walk_elements(kid, number, ids)
+        page_index += count
+        base += max(keys, default=-1) + 1
+    document.K = pikepdf.Array(kids)
+    root.ParentTree = pdf.make_indirect(pikepdf.Dictionary(Nums=pikepdf.Array(nums)))
+    root.ParentTreeNextKey = base
+    names = pikepdf.Array()
+    for key, element in sorted(ids, key=lambda item: item[0]):
+        names.append(pikepdf.String(key))
+        names.append(element)
+    if ids:
+        root.IDTree = pdf.make_indirect(pikepdf.Dictionary(Names=names))
+
+
+_MARKED = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
+
+
+def _mark_untagged_as_artifacts(page: pikepdf.Page, mapped: pikepdf.Object | None,
+                                document: pikepdf.Object, top: set) -> None:
+    """Turn marked content that the structure tree does not reach into an artifact.
+    WeasyPrint tags the running headers (page margin boxes) as elements whose parent is
+    the Document but which are not among its kids: a screen reader would meet content
+    outside the tree on every page. Their ParentTree entries become null."""
+    if not isinstance(mapped, pikepdf.Array):
+        return
+    orphans = set()
+    for mcid, elem in enumerate(mapped):
+        while isinstance(elem, pikepdf.Dictionary) and elem.get("/P") is not None \
+                and elem.P.objgen != document.objgen:
+            elem = elem.P
+        if not isinstance(elem, pikepdf.Dictionary) or elem.objgen not in top:
+            orphans.add(mcid)
+    if not orphans:
+        return
+    for mcid in orphans:
+        mapped[mcid] = None
+    contents = page.obj.Contents
+    streams = list(contents) if isinstance(contents, pikepdf.Array) else [contents]
+    for stream in streams:
+        data = stream.read_bytes()
+        fixed = _MARKED.sub(lambda m: b"/Artifact BMC" if int(m.group(1)) in orphans
+                            else m.group(0), data)
+        if fixed != data:
+            stream.write(zlib.compress(fixed), filter=pikepdf.Name.FlateDecode)
+
+
+def _walk_elements(element: pikepdf.Object, part: int,
+                   ids: list[tuple[bytes, pikepdf.Object]]) -> None:
+    """Prefix the IDs and Headers of one part's elements, give table headers a Scope."""
+    stack = [element]
+    while stack:
+        elem = stack.pop()
+        if not isinstance(elem, pikepdf.Dictionary) or "/S" not in elem:
+            continue
+        if "/ID" in elem:
+            elem.ID = pikepdf.String(f"p{part}-" + str(elem.ID))
+            ids.append((bytes(elem.ID), elem))
+        attributes = elem.get("/A")
+        if isinstance(attributes, pikepdf.Dictionary):
+            if "/Headers" in attributes:
+                attributes.Headers = pikepdf.Array(
+                    [pikepdf.String(f"p{part}-" + str(h)) for h in attributes.Headers])
+            if elem.S == "/TH":
+                group = elem.P.get("/P") if "/P" in elem.P else None
+                in_head = group is not None and group.get("/S") == "/THead"
+                attributes.Scope = pikepdf.Name.Column if in_head else pikepdf.Name.Row
+        children = elem.get("/K")
+        if isinstance(children, pikepdf.Array):
+            stack.extend(children)
+        elif isinstance(children, pikepdf.Dictionary):
+            stack.append(children)
 
 
 def _name_subsets(pdf: pikepdf.Pdf) -> None:

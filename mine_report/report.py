@@ -1,4 +1,4 @@
-"""Render the evaluation report (効果検証報告書) as PDF/A-3b, and optionally as one HTML page.
+"""Render the evaluation report (効果検証報告書) as tagged PDF/A-3a, and optionally as one HTML page.
 
 The jinja2 environment is made here and nowhere else (sandboxed, autoescape on,
 undefined names are errors, templates read only from inside the template folders). WeasyPrint gets a URL fetcher that serves only files inside the template
@@ -33,6 +33,7 @@ from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
 from mine_report.merge import Merged
 from mine_report.messages import text
+from mine_report.model import PUBLIC
 from mine_report.report_context import ReportContext, build_context, report_datetime
 from mine_report.safetext import for_document, is_safe
 
@@ -45,8 +46,11 @@ from weasyprint.text.ffi import ffi, fontconfig  # noqa: E402
 from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
 
 MAIN_TEMPLATE = "report.html"
-#: The variant WeasyPrint writes: archival PDF/A-3b, which may carry the data file.
-PDF_VARIANT = "pdf/a-3b"
+#: The variant WeasyPrint writes: archival PDF/A-3 (it may carry the data files), level "a":
+#: tagged, with a structure tree that pdfmerge joins across the parts.
+PDF_VARIANT = "pdf/a-3a"
+#: The footers are drawn over the pages as artifacts: their document needs no tags.
+FOOTER_VARIANT = "pdf/a-3b"
 #: The family every text in the report is set in; checked before rendering.
 REQUIRED_FONT = "BIZ UDPGothic"
 FONT_PACKAGES = ("fonts-morisawa-bizud-gothic", "fonts-morisawa-bizud-mincho")
@@ -206,15 +210,16 @@ def lays_out_sections(env: jinja2.Environment) -> bool:
 def render_html(context: ReportContext, dirs: Sequence[Path], *,
                 env: jinja2.Environment | None = None,
                 sections: Sequence[Section] | None = None, toc: Mapping[str, object] | None = None,
-                stubs: Sequence[str] = (), page_css: str = "") -> str:
-    """The report as one self-contained HTML page (inline CSS and SVG); or, for the PDF,
+                stubs: Sequence[str] = (), page_css: str = "", web: bool = False) -> str:
+    """The report as one self-contained HTML page (inline CSS and SVG; `web` adds the
+    screen's stylesheet and links, see render_report); or, for the PDF,
     only `sections`, with the contents' page numbers `toc` (anchor → number), empty
     anchors `stubs` for links into other parts, and extra CSS `page_css`. `env` (made
     from `dirs` when not given) keeps the compiled templates between calls."""
     if sections is None:
         sections = [section for part in report_parts(context) for section in part]
     return _render(env or make_environment(dirs), MAIN_TEMPLATE, report=context,
-                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css))
+                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css), web=web)
 
 
 def render_page(name: str, **values: object) -> str:
@@ -292,6 +297,7 @@ class _Job:
     write: bool = True
     attachments: tuple[tuple[str, bytes], ...] = ()
     issued: dt.datetime | None = None
+    variant: str = PDF_VARIANT
 
 
 def _page_box(page) -> pdfmerge.PageBox:
@@ -301,7 +307,7 @@ def _page_box(page) -> pdfmerge.PageBox:
 
 
 def _lay_out(job: _Job) -> pdfmerge.Part:
-    """Worker: lay out one part with WeasyPrint and (when asked) write its PDF/A-3b."""
+    """Worker: lay out one part with WeasyPrint and (when asked) write its PDF (tagged PDF/A-3a; the footers untagged)."""
     fetcher = AssetFetcher(job.dirs)
     document = weasyprint.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
                                url_fetcher=fetcher).render()
@@ -315,10 +321,16 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
         # Dates fixed to the report's date: a file's ctime would change the PDF's bytes.
         files = [weasyprint.Attachment(
             file_obj=io.BytesIO(data), name=name, created=job.issued, modified=job.issued,
-            description=text("R020"), relationship="Data", url_fetcher=fetcher)
+            description=_attachment_description(name), relationship="Data",
+            url_fetcher=fetcher)
             for name, data in job.attachments]
-        pdf = document.write_pdf(pdf_variant=PDF_VARIANT, attachments=files)
+        pdf = document.write_pdf(pdf_variant=job.variant, attachments=files)
     return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
+
+
+def _attachment_description(name: str) -> str:
+    """The merged workbook (internal edition) or one of the open data files (public)."""
+    return text("R020") if name.endswith(".xlsx") else text("B035", name=name)
 
 
 def _stubs(html_text: str) -> frozenset[str]:
@@ -353,7 +365,7 @@ def _footers_job(env: jinja2.Environment, dirs: Sequence[Path], context: ReportC
     html_text = (f'<!DOCTYPE html><html lang="ja"><head><meta charset="utf-8">'
                  f'<title>{escape(for_document(context.plan_title))}</title>'
                  f'<style>{css}</style></head><body>{body}</body></html>')
-    return _Job(html_text, tuple(dirs))
+    return _Job(html_text, tuple(dirs), variant=FOOTER_VARIANT)
 
 
 def _read_attachments(attachments: Sequence[Path]) -> tuple[tuple[str, bytes], ...]:
@@ -370,7 +382,7 @@ def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime
                attachments: Sequence[Path] = (), *, jobs: int | None = None,
                env: jinja2.Environment | None = None,
                progress: Progress | None = None) -> bytes:
-    """The PDF/A-3b of the report, laid out part by part on up to `jobs` processes."""
+    """The tagged PDF/A-3a of the report, laid out part by part on up to `jobs` processes."""
     say = progress or (lambda message: None)
     env = env or make_environment(dirs)
     files = _read_attachments(attachments)
@@ -443,8 +455,9 @@ def _write(target: Path, data: bytes) -> None:
 def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
-                  progress: Progress | None = None) -> list[Path]:
-    """Write out_dir/report.pdf (and report.html when html is True); return the paths.
+                  progress: Progress | None = None, edition: str = PUBLIC) -> list[Path]:
+    """Write out_dir/report.pdf (and report.html when html is True) in the given edition
+    (report_context.EDITIONS); return the paths.
 
     Checks the fonts and the templates before any output is made; each file is written
     to a temporary file in out_dir and renamed, so no partial file is ever left.
@@ -454,9 +467,9 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     dirs = template_dirs(templates_dir)
     issued = report_datetime()
     say(text("R030"))
-    context = build_context(merged, evaluation, issued=issued)
+    context = build_context(merged, evaluation, issued=issued, edition=edition)
     env = make_environment(dirs)
-    html_text = render_html(context, dirs, env=env) if html else ""
+    html_text = render_html(context, dirs, env=env, web=True) if html else ""
     say(text("R031"))
     pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, env=env, progress=say)
     out_dir = Path(out_dir)

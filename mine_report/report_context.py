@@ -32,7 +32,7 @@ from mine_report.grading import (
 )
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
-from mine_report.model import Kpi
+from mine_report.model import INTERNAL, PUBLIC, Kpi
 from mine_report.schemes import RATES, Scheme
 
 NO_VALUE = UNGRADED
@@ -89,6 +89,16 @@ class GradeCell:
 
     letter: str
     css: str
+    label: str = ""  # the grade's name in the scheme in force (概ね順調)
+    graded: bool = True
+
+    @property
+    def name(self) -> str:
+        """What a screen reader says instead of a bare letter: 評価B（概ね順調）, or the
+        ungraded label (評価不能) for 「－」."""
+        if not self.graded:
+            return self.label or "評価なし"
+        return f"評価{self.letter}（{self.label}）" if self.label else f"評価{self.letter}"
 
 
 @dataclass(frozen=True)
@@ -205,6 +215,14 @@ class InputRow:
 
 
 @dataclass(frozen=True)
+class DepartmentRow:
+    """A reporting department and its measures: what the public edition says of the inputs."""
+
+    department: str
+    measures: str
+
+
+@dataclass(frozen=True)
 class WarningRow:
     file: str
     place: str
@@ -244,21 +262,34 @@ class ReportContext:
     graded_d: tuple[ListedKpi, ...]
     not_graded: tuple[ListedKpi, ...]
     strategies: tuple[StrategyChapter, ...]
-    inputs: tuple[InputRow, ...]
-    warnings: tuple[WarningRow, ...]
+    inputs: tuple[InputRow, ...]  # empty in the public edition
+    warnings: tuple[WarningRow, ...]  # empty in the public edition
     unsubmitted: tuple[tuple[str, str, str], ...]  # (measure id, title, strategy heading)
-    left_out: tuple[tuple[str, str], ...]
+    left_out: tuple[tuple[str, str], ...]  # empty in the public edition (named by file)
     goal_department: str
     kpi_count: int
     history: tuple[HistoryRow, ...] = ()
     builds: int = 0  # builds of this round so far (round_history.jsonl)
+    edition: str = PUBLIC
+    departments: tuple[DepartmentRow, ...] = ()
+    input_count: int = 0
+
+    @property
+    def internal(self) -> bool:
+        """Whether this is the internal edition (input files, submitters, hashes, checks)."""
+        return self.edition == INTERNAL
+
+    @property
+    def appendix_title(self) -> str:
+        return "付録　入力ファイルと確認結果" if self.internal else "付録　提出状況"
 
 
 # --- building it ---------------------------------------------------------------------------
 
 
 def _grade(scheme: Scheme, key: str) -> GradeCell:
-    return GradeCell(key, scheme.css_class(key))
+    return GradeCell(key, scheme.css_class(key), scheme.grade(key).label,
+                     scheme.is_graded(key))
 
 
 def _float(value: Decimal | Fraction | None) -> float | None:
@@ -300,10 +331,23 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         reason=current.reason,
         # The engine's reason often quotes the 備考 already; print it once.
         notes=tuple(n for n in notes if n not in current.reason),
-        chart=trend_chart(trend, label=f"{kpi.name}の推移"),
+        chart=trend_chart(trend, label=_chart_text(kpi, years, actuals, places)),
         cumulative=kpi.cumulative,
         direction=kpi.direction,
     )
+
+
+def _chart_text(kpi: Kpi, years: Sequence[int], actuals: Sequence[str], places: int) -> str:
+    """A trend chart in words, as its alternate text: what a sighted reader takes from it."""
+    unit = "" if kpi.unit == NO_VALUE else f"（単位：{kpi.unit}）"
+    parts = [f"{kpi.name}の推移{unit}。"]
+    if kpi.baseline is not None:
+        parts.append(f"基準値 {format_number(kpi.baseline, places)}"
+                     f"（{short_fiscal_year(kpi.baseline_year)}）、")
+    parts.append("実績 " + "、".join(f"{short_fiscal_year(y)} {a}"
+                                    for y, a in zip(years, actuals, strict=True)))
+    parts.append(f"、目標値 {format_number(kpi.target, places)}（{short_fiscal_year(kpi.target_year)}）")
+    return "".join(parts)
 
 
 def _count_row(label: str, title: str, rollup: Rollup, scheme: Scheme) -> CountRow:
@@ -346,9 +390,21 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     )
 
 
+def _departments(merged: Merged) -> tuple[DepartmentRow, ...]:
+    """Each reporting department once, in the order of the inputs, with its measures."""
+    measures: dict[str, list[str]] = {}
+    for f in merged.inputs:
+        if f.department:
+            measures.setdefault(f.department, []).extend(f.measure_ids)
+    return tuple(DepartmentRow(d, "、".join(ids) or "－") for d, ids in measures.items())
+
+
 def build_context(merged: Merged, evaluation: Evaluation, *,
-                  issued: dt.datetime | None = None) -> ReportContext:
-    """Turn the merged inputs and the engine's evaluation into the report's context."""
+                  issued: dt.datetime | None = None, edition: str = PUBLIC) -> ReportContext:
+    """Turn the merged inputs and the engine's evaluation into the report's context. The
+    public edition's context holds nothing of the internal one's file list, submitters,
+    hashes and check messages, so no template can print them."""
+    internal = edition == INTERNAL
     plan = merged.plan
     issued = issued or report_datetime()
     rules = evaluation.rules
@@ -375,7 +431,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 rollup = evaluation.measures[m.id]
                 measures.append(MeasureSection(
                     id=m.id, title=m.title, description=m.description,
-                    submitted=mm.submitted, department=mm.department, file=mm.file,
+                    submitted=mm.submitted, department=mm.department,
+                    file=mm.file if internal else "",
                     grade=_grade(scheme, rollup.grade), mean_points=format_points(rollup.mean_points),
                     counts=dict(rollup.counts),
                     kpis=tuple(rows[k.id] for k in m.kpis),
@@ -416,6 +473,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                                         detail=result.current.reason))
 
     strategy_of = {m.id: f"重点戦略{s.id}" for s in plan.strategies for m in s.measures}
+    bars = [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
+            for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)]
     return ReportContext(
         plan_title=plan.title,
         municipality=plan.municipality,
@@ -443,24 +502,27 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                                     scheme) for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total, scheme),
         goal_total_row=_count_row("目標指標", "", evaluation.goal_total, scheme),
-        count_chart=grade_bar_chart(
-            [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
-             for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)],
-            scheme.colours, title="重点戦略別の評価の内訳"),
+        count_chart=grade_bar_chart(bars, scheme.colours, title="重点戦略別の評価の内訳。" + "。".join(
+            f"{bar.label}：" + "、".join(f"{g} {bar.counts[g]}件" for g in scheme.count_keys)
+            for bar in bars)),
         goals=tuple(rows[g.id] for g in plan.goal_indicators),
         graded_d=tuple(graded_d),
         not_graded=tuple(not_graded),
         strategies=tuple(chapters),
         inputs=tuple(InputRow(f.name, f.department, f.submitter, f.sha256[:12],
-                              "、".join(f.measure_ids)) for f in merged.inputs),
+                              "、".join(f.measure_ids)) for f in merged.inputs) if internal else (),
         warnings=tuple(WarningRow(w.file, "!".join(x for x in (w.sheet, w.cell) if x), w.code,
-                                  w.message) for w in merged.warnings),
+                                  w.message) for w in merged.warnings) if internal else (),
         unsubmitted=tuple((mid, measure_title[mid], strategy_of[mid])
                           for mid in merged.unsubmitted),
-        left_out=tuple(merged.left_out),
+        left_out=tuple(merged.left_out) if internal else (),
         goal_department=merged.goal_department,
         kpi_count=len(evaluation.kpis),
-        history=tuple(history_rows(merged.history, merged.year)),
+        # The round's history names files and hashes: the internal edition's only.
+        history=tuple(history_rows(merged.history, merged.year)) if internal else (),
         builds=sum(r.year == merged.year for r in merged.history),
+        edition=INTERNAL if internal else PUBLIC,
+        departments=_departments(merged),
+        input_count=len(merged.inputs),
     )
 

@@ -465,20 +465,19 @@ class Scheme:
                 text("C531")]
 
 
-# --- palettes: colour-blind safe (Okabe–Ito), best grade first -------------------------------
+# --- palettes: the colour-universal-design set (CUD 推奨配色セット ver.4), best grade first --------
 
-#: (fill, text) per number of grades; the letter is always printed, colour only helps.
+#: (fill, text) per number of grades, every text at 4.5:1 or more on its fill; the grade's
+#: letter or mark is always printed as well, so colour only helps.
+_BLUE, _SKY, _YELLOW, _RED = ("#005AFF", "#FFFFFF"), ("#4DC4FF", "#000000"), \
+    ("#FFF100", "#000000"), ("#FF4B00", "#000000")
+_GREEN, _ORANGE, _PURPLE = ("#03AF7A", "#000000"), ("#F6AA00", "#000000"), ("#990099", "#FFFFFF")
 PALETTES: dict[int, tuple[tuple[str, str], ...]] = {
-    3: (("#0072B2", "#FFFFFF"), ("#F0E442", "#000000"), ("#D55E00", "#FFFFFF")),
-    4: (("#0072B2", "#FFFFFF"), ("#56B4E9", "#000000"), ("#F0E442", "#000000"),
-        ("#D55E00", "#FFFFFF")),
-    5: (("#009E73", "#FFFFFF"), ("#0072B2", "#FFFFFF"), ("#56B4E9", "#000000"),
-        ("#F0E442", "#000000"), ("#D55E00", "#FFFFFF")),
-    6: (("#009E73", "#FFFFFF"), ("#0072B2", "#FFFFFF"), ("#56B4E9", "#000000"),
-        ("#F0E442", "#000000"), ("#E69F00", "#000000"), ("#D55E00", "#FFFFFF")),
-    7: (("#009E73", "#FFFFFF"), ("#0072B2", "#FFFFFF"), ("#56B4E9", "#000000"),
-        ("#F0E442", "#000000"), ("#E69F00", "#000000"), ("#D55E00", "#FFFFFF"),
-        ("#CC79A7", "#000000")),
+    3: (_BLUE, _YELLOW, _RED),
+    4: (_BLUE, _SKY, _YELLOW, _RED),
+    5: (_GREEN, _BLUE, _SKY, _YELLOW, _RED),
+    6: (_GREEN, _BLUE, _SKY, _YELLOW, _ORANGE, _RED),
+    7: (_GREEN, _BLUE, _SKY, _YELLOW, _ORANGE, _RED, _PURPLE),
 }
 UNGRADED_COLOURS = ("#FFFFFF", "#000000")
 

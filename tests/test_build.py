@@ -43,7 +43,8 @@ def test_summary_line_and_outputs(built):
     out, output = built
     assert "令和5年度の評価" in output and "KPI 78 件中" in output
     assert sorted(p.name for p in out.iterdir()) == [
-        "kpi_merged.xlsx", "kpi_results.csv", "kpi_results.json", "round_history.jsonl"]
+        "kpi_merged.xlsx", "kpi_metadata.json", "kpi_results.csv", "kpi_results.json",
+        "kpi_values.csv", "round_history.jsonl"]
 
 
 def test_every_kpi_once_with_the_same_grade_everywhere(built):
@@ -107,7 +108,9 @@ def test_two_builds_identical_bytes(built, tmp_path):
     out, _ = built
     again = tmp_path / "again"
     assert run_build(SAMPLES, again).exit_code == 0
-    for name in ("kpi_merged.xlsx", "kpi_results.json", "kpi_results.csv"):
+    names = sorted(p.name for p in out.iterdir())
+    assert len(names) == 6  # with round_history.jsonl: same inputs, same record
+    for name in names:
         assert (again / name).read_bytes() == (out / name).read_bytes(), name
 
 
@@ -130,7 +133,7 @@ def test_draft_leaves_out_the_broken_file(inputs, tmp_path):
     out = tmp_path / "out"
     assert run_build(inputs, out).exit_code == 1
     assert not out.exists() or not list(out.iterdir())
-    result = run_build(inputs, out, "--draft")
+    result = run_build(inputs, out, "--draft", "--edition", "internal")
     assert result.exit_code == 0, result.output
     assert "【暫定版】" in result.output
     data = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))

@@ -6,6 +6,8 @@ import re
 import xml.etree.ElementTree as ET
 
 from mine_report.charts import (
+    ACTUAL_COLOUR,
+    TARGET_COLOUR,
     GradeBar,
     TrendData,
     grade_bar_chart,
@@ -101,7 +103,7 @@ def test_trend_chart_is_compact_self_contained_and_deterministic():
 def test_trend_chart_breaks_the_line_at_missing_years_and_dashes_expected():
     root = parse(trend_chart(trend()))
     solid = [p for p in root.iter(f"{SVG}path")
-             if p.get("stroke") == "#0072B2" and p.get("fill") == "none"]
+             if p.get("stroke") == ACTUAL_COLOUR and p.get("fill") == "none"]
     (line,) = solid
     runs = points(line.get("d"))
     # Baseline, 2020, 2021 joined; 2022 missing; 2023 starts a new run.
@@ -120,7 +122,7 @@ def test_trend_chart_target_is_rightmost_and_labels_big_numbers_in_man():
     svg = trend_chart(trend(baseline=(2018, 279072.0), actuals=[(2020, 281398.0)],
                             expected=[(2020, 283056.0)], target=(2024, 293026.0)))
     root = parse(svg)
-    diamond = next(p for p in root.iter(f"{SVG}path") if p.get("stroke") == "#D55E00")
+    diamond = next(p for p in root.iter(f"{SVG}path") if p.get("stroke") == TARGET_COLOUR)
     x_target = float(re.match(r"M([\d.]+)", diamond.get("d"))[1])
     xs = [float(t.get("x")) for t in root.iter(f"{SVG}text") if t.text and t.text[0] in "HR"]
     assert x_target == max(xs)
@@ -131,8 +133,8 @@ def test_trend_chart_target_is_rightmost_and_labels_big_numbers_in_man():
 
 def test_trend_chart_without_baseline_or_actuals_still_draws_the_target():
     root = parse(trend_chart(TrendData(None, [(2020, None), (2021, None)], [], (2024, 1.0))))
-    assert any(p.get("stroke") == "#D55E00" for p in root.iter(f"{SVG}path"))
-    assert not [p for p in root.iter(f"{SVG}path") if p.get("stroke") == "#0072B2"]
+    assert any(p.get("stroke") == TARGET_COLOUR for p in root.iter(f"{SVG}path"))
+    assert not [p for p in root.iter(f"{SVG}path") if p.get("stroke") == ACTUAL_COLOUR]
 
 
 def test_trend_chart_axis_uses_one_unit_throughout():

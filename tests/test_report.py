@@ -14,6 +14,7 @@ import openpyxl
 import pikepdf
 import pytest
 from conftest import INJECTED_COMMENT, REPORT_UNSUBMITTED
+from pdfstruct import walk
 
 from mine_report import report
 from mine_report.fiscal import format_fiscal_year
@@ -114,7 +115,7 @@ def test_metadata_language_and_pdfa(built):
     qdf = subprocess.run(["qpdf", "--qdf", "--object-streams=disable", str(built["pdf"]), "-"],
                          capture_output=True, check=True).stdout
     assert b"/Lang (ja)" in qdf
-    assert b'pdfaid:part="3"' in qdf and b'pdfaid:conformance="B"' in qdf
+    assert b'pdfaid:part="3"' in qdf and b'pdfaid:conformance="A"' in qdf
     assert b"/OutputIntents" in qdf and b"/GTS_PDFA1" in qdf
     assert b"/AFRelationship /Data" in qdf  # PDF/A-3: the attached data the tables show
     check = subprocess.run(["qpdf", "--check", str(built["pdf"])], capture_output=True, text=True)
@@ -144,6 +145,54 @@ def test_each_font_subset_has_its_own_name(built):
                     descriptor.FontFile2.read_bytes())
     assert len(subsets) >= 2
     assert all(len(data) == 1 for data in subsets.values()), sorted(subsets)
+
+
+def test_each_font_is_embedded_once_across_the_joined_parts(built):
+    with pikepdf.open(built["pdf"]) as pdf:
+        programs: dict[str, set[tuple[int, int]]] = {}
+        for obj in pdf.objects:
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0":
+                descriptor = obj.DescendantFonts[0].FontDescriptor
+                family = str(obj.BaseFont).split("+")[-1]
+                programs.setdefault(family, set()).add(descriptor.FontFile2.objgen)
+    assert sorted(programs) == ["BIZ-UDPGothic", "BIZ-UDPGothic-Bold"]
+    assert all(len(p) == 1 for p in programs.values()), programs
+
+
+def test_tagged_pdf_has_one_sound_structure_tree(built):
+    info = subprocess.run(["pdfinfo", str(built["pdf"])], capture_output=True, text=True,
+                          check=True).stdout
+    assert re.search(r"^Tagged:\s+yes$", info, re.M)
+    html = built["html"].read_text(encoding="utf-8")
+    strategies = built["merged"].plan.strategies
+    with pikepdf.open(built["pdf"]) as pdf:
+        found = walk(pdf)
+        assert pdf.Root.PageMode == "/UseOutlines"  # the bookmarks panel opens
+        assert pdf.Root.ViewerPreferences.DisplayDocTitle  # the title, not the file name
+        assert pdf.Root.MarkInfo.Marked
+        alts = [str(e.Alt) for e in _figures(pdf.Root.StructTreeRoot)]
+    assert found.problems == []
+    # cover, method, summary, one per strategy, appendix; in the order of the pages
+    assert found.types["H1"] == 4 + len(strategies)
+    assert [page for _, page in found.order] == sorted(page for _, page in found.order)
+    assert found.types["Figure"] == html.count("<svg") == len(alts)
+    assert found.types["TH"] > 500 and found.types["Table"] > 50
+    first = built["evaluation"].kpis["1-1-1-1"].kpi
+    alt = next(a for a in alts if a.startswith(first.name))
+    assert "基準値 499（H30）" in alt and "目標値 540（R6）" in alt and "実績 R2" in alt
+    assert any(a.startswith("重点戦略別の評価の内訳。重点戦略1：A ") for a in alts)
+
+
+def _figures(root):
+    stack = list(root.K)
+    while stack:
+        elem = stack.pop()
+        if isinstance(elem, pikepdf.Dictionary) and "/S" in elem:
+            if elem.S == "/Figure":
+                yield elem
+            kids = elem.get("/K")
+            if isinstance(kids, pikepdf.Array):
+                stack.extend(kids)
 
 
 def test_every_page_but_the_cover_has_its_number_in_the_footer(built):
@@ -179,7 +228,7 @@ def test_contents_links_and_bookmarks_lead_to_their_pages(built):
         with pdf.open_outline() as outline:
             marks = {str(item.title): index[item.destination[0].objgen]
                      for item in outline.root}
-            policies = {str(child.title).split()[0]: index[child.destination[0].objgen]
+            policies = {str(child.title): index[child.destination[0].objgen]
                         for item in outline.root for child in item.children}
     strategies = built["merged"].plan.strategies
     assert len(set(links)) == len(entries)  # the title and its page number both link
@@ -187,10 +236,11 @@ def test_contents_links_and_bookmarks_lead_to_their_pages(built):
     for s in strategies:
         assert f"strategy-{s.id}" in links
         assert dests[f"strategy-{s.id}"] == entries[f"重点戦略{s.id}"]
-        assert marks[f"重点戦略{s.id}{s.title}"] == entries[f"重点戦略{s.id}"]
+        # Bookmarks read as the headings do, number and title apart, no grade after them.
+        assert marks[f"重点戦略{s.id}　{s.title}"] == entries[f"重点戦略{s.id}"]
         for p in s.policies:
             assert dests[f"policy-{p.id}"] == entries[f"戦略方針{p.id}"]
-            assert policies[f"戦略方針{p.id}"] == entries[f"戦略方針{p.id}"]
+            assert policies[f"戦略方針{p.id}　{p.title}"] == entries[f"戦略方針{p.id}"]
 
 
 def test_data_workbook_is_attached(built, tmp_path):
@@ -341,10 +391,10 @@ def test_cover_flags_draft_and_sample(report_inputs):
     merged, evaluation = report_inputs
     flagged = dataclasses.replace(merged, draft=True, sample=True)
     html = report.render_html(build_context(flagged, evaluation), report.template_dirs(None))
-    cover = html[html.index('<section class="cover">'):html.index("</section>")]
+    cover = html[html.index('<header class="cover">'):html.index("</header>")]
     assert "暫定版" in cover and "サンプルデータ" in cover
     plain = report.render_html(build_context(merged, evaluation), report.template_dirs(None))
-    assert "暫定版" not in plain[plain.index('<section class="cover">'):]
+    assert "暫定版" not in plain[plain.index('<header class="cover">'):]
 
 
 def test_report_names_the_plans_own_issuer(report_inputs):
@@ -353,7 +403,7 @@ def test_report_names_the_plans_own_issuer(report_inputs):
                                 title="架空町総合戦略")
     html = report.render_html(build_context(dataclasses.replace(merged, plan=other), evaluation),
                               report.template_dirs(None))
-    assert "架空町　企画課" in html and "美祢市" not in html.split('<section class="cover">')[1].split("</section>")[0]
+    assert "架空町　企画課" in html and "美祢市" not in html.split('<header class="cover">')[1].split("</header>")[0]
     assert f"{format_fiscal_year(evaluation.year)} 効果検証報告書" in html
 
 

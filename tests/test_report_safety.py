@@ -172,7 +172,8 @@ def test_a_build_without_html_removes_the_html_of_the_build_before(long_words, t
     result = run_build(SAMPLES, out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "kpi_merged.xlsx", "kpi_results.csv", "kpi_results.json", "memo.txt", "report.pdf"]
+        "kpi_merged.xlsx", "kpi_metadata.json", "kpi_results.csv", "kpi_results.json",
+        "kpi_values.csv", "memo.txt", "report.pdf", "round_history.jsonl"]
     assert "x" * 1000 not in subprocess.run(["pdftotext", str(out / "report.pdf"), "-"],
                                             capture_output=True, text=True).stdout
 

@@ -1,0 +1,69 @@
+"""pdffonts: subsets of one font from separately rendered PDFs merge into one program that
+holds every glyph of each, and a joined PDF then embeds each font once."""
+
+from __future__ import annotations
+
+import io
+import subprocess
+
+import pikepdf
+import pytest
+import weasyprint
+from fontTools.ttLib import TTFont
+
+from mine_report.pdffonts import _glyphs, _merge_programs, share_font_programs
+
+pytestmark = pytest.mark.slow
+
+PAGE = ('<html lang="ja"><body style="font-family: \'BIZ UDPGothic\'">'
+        '<p>{text}</p><p style="font-weight: bold">{bold}</p></body></html>')
+
+
+def render(text: str, bold: str) -> bytes:
+    return weasyprint.HTML(string=PAGE.format(text=text, bold=bold)).write_pdf()
+
+
+def programs(pdf: pikepdf.Pdf) -> dict[str, bytes]:
+    found = {}
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0":
+            descriptor = obj.DescendantFonts[0].FontDescriptor
+            found[str(obj.BaseFont).split("+")[-1]] = descriptor.FontFile2.read_bytes()
+    return found
+
+
+def drawn(program: bytes) -> set[int]:
+    return {gid for gid, record in enumerate(_glyphs(TTFont(io.BytesIO(program), lazy=True)))
+            if record}
+
+
+def test_merged_program_holds_every_glyph_of_each_subset():
+    first = programs(pikepdf.open(io.BytesIO(render("美祢市の三洞入洞者数", "評価A"))))
+    second = programs(pikepdf.open(io.BytesIO(render("秋吉台ジオパーク 2024", "概ね順調"))))
+    for family in first:
+        a, b = first[family], second[family]
+        assert drawn(a) - drawn(b) and drawn(b) - drawn(a)  # two different subsets
+        merged = _merge_programs([a, b])
+        assert drawn(merged) == drawn(a) | drawn(b)
+        font = TTFont(io.BytesIO(merged))
+        glyphs_a = _glyphs(TTFont(io.BytesIO(a), lazy=True))
+        merged_glyphs = _glyphs(font)
+        for gid in drawn(a):  # the same record, at most padded to four bytes
+            assert merged_glyphs[gid].startswith(glyphs_a[gid])
+        assert font["hmtx"].metrics  # parses as a font again
+
+
+def test_joined_pdf_shares_one_program_per_font():
+    pdf = pikepdf.open(io.BytesIO(render("美祢市", "評価A")))
+    other = pikepdf.open(io.BytesIO(render("秋吉台", "概ね順調")))
+    pdf.pages.extend(other.pages)
+    assert share_font_programs(pdf) == 2  # one program left out per font
+    out = io.BytesIO()
+    pdf.save(out)
+    joined = pikepdf.open(io.BytesIO(out.getvalue()))
+    files = {obj.DescendantFonts[0].FontDescriptor.FontFile2.objgen for obj in joined.objects
+             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"}
+    assert len(files) == 2
+    text = subprocess.run(["pdftotext", "-", "-"], input=out.getvalue(), capture_output=True,
+                          check=True).stdout.decode("utf-8")
+    assert all(word in text for word in ("美祢市", "評価A", "秋吉台", "概ね順調"))

@@ -52,13 +52,12 @@ from mine_report.model import (
 )
 from mine_report.xlsxread import (
     MAX_FILE_BYTES,
-    Package,
     Refused,
     SheetData,
+    WorkbookSource,
     cell_ref,
     col_index,
-    get_column_letter,
-    sniff,
+    open_workbook,
     split_ref,
 )
 
@@ -129,8 +128,7 @@ def template_candidate(data: bytes, plan: Plan) -> bool:
     department recorded and the submitter cells empty (only the metadata and submitter
     sheets are read). False for anything else, never raises."""
     try:
-        sniff(data)
-        reader = _WorkbookReader("", "", plan, Package(data))
+        reader = _WorkbookReader("", "", plan, open_workbook(data))
         meta = reader.read_meta()
         if meta.department:
             return False
@@ -153,8 +151,7 @@ def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = Non
         if data is None:
             data = load_bytes(Path(path))
         digest = hashlib.sha256(data).hexdigest()
-        sniff(data)
-        return _WorkbookReader(name, digest, plan, Package(data)).read()
+        return _WorkbookReader(name, digest, plan, open_workbook(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
     except Exception as exc:  # one odd file must never stop the others, nor crash the run
@@ -201,32 +198,23 @@ class _SheetProblems:
 class _WorkbookReader:
     """Reads one opened package against the plan, collecting problems as it goes."""
 
-    def __init__(self, file: str, sha256: str, plan: Plan, package: Package):
+    def __init__(self, file: str, sha256: str, plan: Plan, package: WorkbookSource):
         self.package = package
         self.file = file
         self.sha256 = sha256
         self.plan = plan
         self.problems: list[Problem] = []
         self.year: int | None = None
-        self._sheets: dict[str, SheetData] = {}
 
     def add(self, code: str, **kwargs: object) -> None:
         self.problems.append(make_problem(code, self.file, **kwargs))
 
     def sheet(self, name: str) -> SheetData:
-        if name not in self._sheets:
-            self._sheets[name] = self.package.read_sheet(name)
-        return self._sheets[name]
+        """A sheet's cells (the package parses each sheet once and keeps it)."""
+        return self.package.read_sheet(name)
 
     def id_values(self, name: str, refs: list[str]) -> dict[str, object]:
-        """The values in these cells of a sheet. Only a glance at the id cells when the
-        sheet has not been read yet: the goal sheet, say, is read in full only if used."""
-        if name not in self._sheets:
-            wanted = {ref: split_ref(ref) for ref in refs}
-            peeked = self.package.peek(name, {get_column_letter(c) for _, c in wanted.values()},
-                                       rows={r for r, _ in wanted.values()})
-            if peeked is not None:
-                return {ref: peeked.get(rc) for ref, rc in wanted.items()}
+        """The values in these cells of a sheet."""
         sheet = self.sheet(name)
         return {ref: sheet.get(ref) for ref in refs}
 
@@ -349,15 +337,10 @@ class _WorkbookReader:
 
     def may_have_input(self, name: str, smap: SheetMap) -> bool:
         """Whether any cell where _KpiTable looks for input (this year's and later actuals,
-        備考) below the header holds anything; when not, the table has no input for sure.
-        Looks at those columns only, unless the sheet has been read already."""
+        備考) below the header holds anything; when not, the table has no input for sure."""
         columns = {c for y, c in smap.year_cols.items() if self.year is None or y >= self.year}
         if smap.note_col:
             columns.add(smap.note_col)
-        if name not in self._sheets:
-            peeked = self.package.peek(name, columns, smap.kpi_header_row + 1)
-            if peeked is not None:
-                return bool(peeked)
         wanted = {col_index(c) for c in columns}
         return any(c in wanted and r > smap.kpi_header_row for r, c in self.sheet(name).cells)
 

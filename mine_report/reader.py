@@ -26,6 +26,7 @@ from mine_report.checks_values import (
     shown,
 )
 from mine_report.fiscal import format_fiscal_year
+from mine_report.intake import load_bytes
 from mine_report.layout import (
     CHECK_SHEET,
     GOALS_SHEET,
@@ -51,7 +52,6 @@ from mine_report.model import (
     Submission,
 )
 from mine_report.xlsxread import (
-    MAX_FILE_BYTES,
     Refused,
     SheetData,
     WorkbookSource,
@@ -109,20 +109,6 @@ def read_workbook(path: str | Path, plan: Plan) -> tuple[Submission | None, list
     return result.submission, result.problems
 
 
-def load_bytes(path: Path) -> bytes:
-    """The file's bytes; Refused for a folder, an unreadable or an oversized file."""
-    if path.is_dir():
-        raise Refused("E109")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise Refused("E107", size=f"{size / (1024 * 1024):.1f} MB",
-                          limit=f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return path.read_bytes()
-    except OSError as exc:
-        raise Refused("E101", reason=exc.strerror or type(exc).__name__) from None
-
-
 def template_candidate(data: bytes, plan: Plan) -> bool:
     """A cheap first look for the blank template: our workbook for this plan with no
     department recorded and the submitter cells empty (only the metadata and submitter
@@ -154,8 +140,9 @@ def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = Non
         return _WorkbookReader(name, digest, plan, open_workbook(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
-    except Exception as exc:  # one odd file must never stop the others, nor crash the run
-        problem = make_problem("E106", name, reason=f"{type(exc).__name__}: {exc}")
+    except Exception:  # one odd file must never stop the others, nor crash the run
+        # Python's own text is no message for a department (and may quote the file).
+        problem = make_problem("E106", name, reason="読み取り中に想定外の問題が起きました")
     return WorkbookRead(name, digest, None, [problem])
 
 
@@ -164,7 +151,8 @@ def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: 
     """A Problem with its message; `value` (the value found, as shown) also fills {value}."""
     severity = "error" if code.startswith("E") else "warning"
     message = text(code, value=value, kpi=kpi, sheet=sheet, cell=cell, **values)
-    return Problem(code, severity, message, file, sheet, cell, kpi, value)
+    return Problem(code, severity, message, file, sheet, cell, kpi, value,
+                   {name: str(v) for name, v in values.items()})
 
 
 def norm_id(raw: object) -> str:
@@ -278,8 +266,8 @@ class _WorkbookReader:
             raise Refused("E110")
         try:
             meta = WorkbookMeta.from_rows(rows)
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise Refused("E111", reason=f"{type(exc).__name__}: {exc}") from None
+        except (KeyError, ValueError, TypeError, AttributeError):
+            raise Refused("E111", reason="記録の項目が欠けているか、値が正しくありません") from None
         if meta.format_version not in SUPPORTED_VERSIONS:
             raise Refused("E112", version=meta.format_version,
                           supported="、".join(str(v) for v in SUPPORTED_VERSIONS))

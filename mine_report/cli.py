@@ -194,6 +194,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     from pathlib import Path
 
     from mine_report import annotate, checks
+    from mine_report.safetext import visible
 
     plan = load_plan(plan_path)
     targets = checks.collect_paths(paths or ("input",), plan)
@@ -201,7 +202,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         from mine_report.errors import UsageError
         from mine_report.messages import text
 
-        raise UsageError(text("V002", where="、".join(paths or ("input",))))
+        raise UsageError(visible(text("V002", where="、".join(paths or ("input",)))))
     if annotate_dir:
         annotate.check_out_dir(Path(annotate_dir), targets)
     show = (output_format == "text" and len(targets) >= VALIDATE_PROGRESS_MIN
@@ -226,7 +227,8 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         missed = [Path(f.path).name for f in report.files
                   if report.problems_of(f) and Path(f.path).name not in names]
         if missed:
-            click.echo(text("V016", names="、".join(missed)), err=output_format == "json")
+            click.echo(visible(text("V016", names="、".join(missed))),
+                       err=output_format == "json")
     if report.errors:
         sys.exit(1)
 

@@ -450,24 +450,20 @@ def _too_big(title: str, rows: int, cols: int) -> None:
 _DIGITS = "0123456789"
 
 
-@functools.lru_cache(maxsize=1024)
-def _column(letters: str) -> int | None:
-    try:
-        return column_index_from_string(letters.upper()) if 0 < len(letters) <= 3 else None
-    except ValueError:
-        return None
-
-
+@functools.lru_cache(maxsize=16384)
 def _position(ref: str) -> tuple[int, int] | None:
     """(row, column) of a cell's r attribute ("J8"), None when it is not a reference
-    (then the cell follows the previous one, as when r is left out)."""
+    (then the cell follows the previous one, as when r is left out). Cached: workbooks
+    made from one template share their references."""
     ref = ref.replace("$", "")
     letters = ref.rstrip(_DIGITS)
     digits = ref[len(letters):]
-    col = _column(letters)
-    if col is None or not digits or not digits.isascii():
+    if not 0 < len(letters) <= 3 or not digits or not digits.isascii():
         return None
-    return int(digits), col
+    try:
+        return int(digits), column_index_from_string(letters.upper())
+    except ValueError:
+        return None
 
 
 class _SheetHandler:

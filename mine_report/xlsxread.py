@@ -484,6 +484,7 @@ class _SheetHandler:
         self.inline: list[str] | None = None
         self.capture: list[str] | None = None
         self.phonetic = 0
+        self.nested = 0  # <c> inside a <c>: not a cell, and must not end the open one
 
     def start(self, name: str, attrs: dict) -> None:
         tag = _TAGS.get(name)
@@ -500,6 +501,8 @@ class _SheetHandler:
                 self.capture = self.inline
             elif tag == "rPh":
                 self.phonetic += 1
+            elif tag == "c":
+                self.nested += 1
         elif tag == "c" and self.in_data:
             self.cell = attrs
             self.v = self.f = self.inline = None
@@ -533,7 +536,9 @@ class _SheetHandler:
         tag = _TAGS.get(name)
         if tag is None:
             return
-        if tag == "c" and self.cell is not None:
+        if tag == "c" and self.nested:
+            self.nested -= 1
+        elif tag == "c" and self.cell is not None:
             # most cells are empty (formatting only): nothing to convert
             value = None if self.v is self.f is self.inline is None else self._value()
             if value is not None:

@@ -41,6 +41,10 @@ MAX_ROWS = 10_000
 MAX_COLS = 200
 #: Uncompressed size above which a package is refused unread (a "zip bomb" guard).
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024
+#: XML elements read from the sheets and shared strings of one workbook. Each costs a
+#: Python call, so this, not the byte budget, bounds the time (200 MB of "<a/>" would be
+#: 50 million calls). A full template filled in has about 20,000.
+MAX_ELEMENTS = 1_000_000
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -268,6 +272,7 @@ class Package:
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
         self._sheet_cache: dict[str, SheetData] = {}
+        self.elements_left = MAX_ELEMENTS
 
     @staticmethod
     def _too_big() -> Refused:
@@ -326,7 +331,7 @@ class Package:
             name = _find_member(self._members, "xl/sharedStrings.xml")
             self._strings = []
             if name in self._members:
-                handler = _SharedStrings(self._strings)
+                handler = _SharedStrings(self._strings, self)
                 _parse(self._chunks(name), name, handler.start, handler.end, handler.text)
         return self._strings
 
@@ -411,13 +416,17 @@ class _SharedStrings:
     """Handlers collecting the shared strings: each <si>'s <t> runs joined, furigana
     (<rPh>) left out."""
 
-    def __init__(self, out: list[str]):
+    def __init__(self, out: list[str], package: Package):
+        self.package = package
         self.out = out
         self.parts: list[str] | None = None
         self.capture = False
         self.phonetic = 0
 
     def start(self, name: str, _attrs: dict) -> None:
+        self.package.elements_left -= 1
+        if self.package.elements_left < 0:
+            raise _too_many()
         tag = _TAGS.get(name)
         if tag == "si":
             self.parts = []
@@ -439,6 +448,10 @@ class _SharedStrings:
     def text(self, data: str) -> None:
         if self.capture:
             self.parts.append(data)  # type: ignore[union-attr]
+
+
+def _too_many() -> Refused:
+    return Refused("E116", limit=f"{MAX_ELEMENTS:,}")
 
 
 def _too_big(title: str, rows: int, cols: int) -> None:
@@ -487,6 +500,9 @@ class _SheetHandler:
         self.nested = 0  # <c> inside a <c>: not a cell, and must not end the open one
 
     def start(self, name: str, attrs: dict) -> None:
+        self.package.elements_left -= 1
+        if self.package.elements_left < 0:
+            raise _too_many()
         tag = _TAGS.get(name)
         if tag is None:
             return

@@ -314,3 +314,14 @@ def test_broken_files_are_explained_without_python_text(returned):
         assert not re.search(r"Error|Exception|is not|not well-formed|mismatched|tag|line",
                              problem["message"]), problem
     assert "行 1、列" in problems_of(doc, "bad-xml.xlsx")[0]["message"]
+
+
+def test_millions_of_tiny_elements_are_refused_early(returned):
+    sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
+    edit_sheet(returned, sheet, lambda x: x.replace("<sheetData>", "<sheetData>" + "<a/>" * 3_000_000, 1))
+    started = time.perf_counter()
+    code, doc = validate_json(str(returned))
+    assert time.perf_counter() - started < 10
+    assert code == 1
+    [problem] = problems_of(doc, returned.name)
+    assert problem["code"] == "E116"

@@ -5,8 +5,10 @@ Every part is read with expat (pyexpat, the C parser defusedxml wraps) under the
 guards as defusedxml, made stricter: a document type declaration is refused outright
 (Excel never writes one), so no entity is ever defined or expanded and nothing external
 is fetched. Comments, processing instructions and CDATA are never markup, so a cell
-hidden in a comment is not a cell, and the cost is linear in the file. Cell data goes
-through handlers that keep only what the checks need (no element tree is built):
+hidden in a comment is not a cell, and the cost is linear in the file. Every part, cell
+data and structure (workbook, relationships, styles) alike, goes through handlers that
+keep only what the checks need (no element tree is built), and every element counts
+against one budget per workbook (MAX_ELEMENTS), which bounds the time any file can take:
 openpyxl's read-only mode cost 0.1–0.2 s per file before a single value was read, and
 it does not tell whether a formula has a cached value, which cells hold error values, or
 where the merged ranges are. Zip members are decompressed in bounded chunks against one
@@ -23,13 +25,11 @@ import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pyexpat import ExpatError, ParserCreate
 from typing import Protocol
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
@@ -50,8 +50,6 @@ CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 #: Stream name present in an OLE2 container that holds an encrypted OOXML workbook.
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class Refused(Exception):
@@ -170,7 +168,7 @@ def _xml_error(part: str, exc: Exception) -> Refused:
     """E106 for a part that is not well-formed XML, located without Python's own text."""
     position = getattr(exc, "position", None)
     line, column = position if position else (getattr(exc, "lineno", 0), getattr(exc, "offset", 0))
-    if isinstance(exc, (DefusedXmlException, _Forbidden)):
+    if isinstance(exc, _Forbidden):
         reason = f"{part} に DTD・実体の宣言があります"
     elif line:
         reason = f"{part} の XML が正しくありません (行 {line}、列 {column})"
@@ -179,15 +177,31 @@ def _xml_error(part: str, exc: Exception) -> Refused:
     return Refused("E106", reason=reason)
 
 
-def _safe_tree(data: bytes, what: str):
-    try:
-        return SafeET.fromstring(data)
-    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
-        raise _xml_error(what, exc) from None
+def _elements(chunks: Iterable[bytes], part: str, wanted: frozenset[str],
+              limit: int = MAX_ELEMENTS) -> tuple[list[tuple[str, dict]], int]:
+    """The elements of a structural part whose local name is in `wanted`, in document
+    order, as (local name, attributes), and with ("/" + name, {}) at the end of those
+    named "/" + name in `wanted`; and how many elements the part has. Attribute names
+    in a namespace come as "namespace-uri local"."""
+    found: list[tuple[str, dict]] = []
+    count = 0
 
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise _too_many()
+        local = name.rpartition(" ")[2]
+        if local in wanted:
+            found.append((local, attrs))
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+    def end(name: str) -> None:
+        local = "/" + name.rpartition(" ")[2]
+        if local in wanted:
+            found.append((local, {}))
+
+    _parse(chunks, part, start, end, None)
+    return found, count
 
 
 @functools.lru_cache(maxsize=8)
@@ -197,25 +211,30 @@ def _date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     file's read (a refused file raises, and nothing is cached)."""
     dates: set[int] = set()
     durations: set[int] = set()
-    root = _safe_tree(data, "xl/styles.xml")
+    found, _count = _elements([data], "xl/styles.xml",
+                              frozenset({"numFmt", "cellXfs", "/cellXfs", "xf"}))
     formats = dict(BUILTIN_FORMATS)
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
+    for local, attrs in found:
+        if local == "numFmt":
             try:
-                formats[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
+                formats[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
             except ValueError:
                 continue
-    for el in root.iter():
-        if _local(el.tag) == "cellXfs":
-            for index, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
-                try:
-                    code = formats.get(int(xf.get("numFmtId", "0")), "")
-                except ValueError:
-                    continue
-                if code and is_date_format(code):
-                    dates.add(index)
-                    if is_timedelta_format(code):
-                        durations.add(index)
+    index = -1
+    in_xfs = False
+    for local, attrs in found:
+        if local in ("cellXfs", "/cellXfs"):
+            in_xfs = local == "cellXfs"
+        elif local == "xf" and in_xfs:
+            index += 1
+            try:
+                code = formats.get(int(attrs.get("numFmtId", "0")), "")
+            except ValueError:
+                continue
+            if code and is_date_format(code):
+                dates.add(index)
+                if is_timedelta_format(code):
+                    durations.add(index)
     return frozenset(dates), frozenset(durations)
 
 
@@ -267,12 +286,12 @@ class Package:
         self._budget = MAX_EXPANDED_BYTES
         if sum(i.file_size for i in infos) > self._budget:
             raise self._too_big()
+        self.elements_left = MAX_ELEMENTS
         self.sheets = self._read_sheet_list()
         self.sheet_names = [s.name for s in self.sheets]
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
         self._sheet_cache: dict[str, SheetData] = {}
-        self.elements_left = MAX_ELEMENTS
 
     @staticmethod
     def _too_big() -> Refused:
@@ -301,28 +320,32 @@ class Package:
             return None
         return b"".join(self._chunks(name))
 
+    def _scan(self, name: str, wanted: frozenset[str]) -> list[tuple[str, dict]]:
+        """_elements of a member (none when it is missing), charged to the budgets."""
+        if name not in self._members:
+            return []
+        found, count = _elements(self._chunks(name), name, wanted, self.elements_left)
+        self.elements_left -= count
+        return found
+
     def _read_sheet_list(self) -> list[SheetInfo]:
-        root = _safe_tree(self._member("xl/workbook.xml") or b"", "xl/workbook.xml")
-        self.date1904 = False
-        for el in root.iter():
-            if _local(el.tag) == "workbookPr":
-                self.date1904 = el.get("date1904", "0").lower() in ("1", "true")
+        book = self._scan("xl/workbook.xml", frozenset({"workbookPr", "sheet"}))
+        self.date1904 = any(attrs.get("date1904", "0").lower() in ("1", "true")
+                            for local, attrs in book if local == "workbookPr")
         targets: dict[str, str] = {}
-        rels = self._member("xl/_rels/workbook.xml.rels")
-        if rels is not None:
-            for el in _safe_tree(rels, "workbook.xml.rels").iter():
-                if _local(el.tag) == "Relationship":
-                    target = el.get("Target", "")
-                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                        posixpath.join("xl", target))
-                    kind = el.get("Type", "").rsplit("/", 1)[-1]
-                    targets[el.get("Id", "")] = path if kind == "worksheet" else ""
+        for _local, attrs in self._scan("xl/_rels/workbook.xml.rels",
+                                        frozenset({"Relationship"})):
+            target = attrs.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target))
+            kind = attrs.get("Type", "").rsplit("/", 1)[-1]
+            targets[attrs.get("Id", "")] = path if kind == "worksheet" else ""
         sheets = []
-        for el in root.iter():
-            if _local(el.tag) == "sheet":
-                rid = el.get(f"{{{REL_NS}}}id") or el.get("id") or ""
-                sheets.append(SheetInfo(clean_text(el.get("name", "")), targets.get(rid, ""),
-                                        el.get("state", "visible")))
+        for local, attrs in book:
+            if local == "sheet":
+                rid = next((v for k, v in attrs.items() if k == "id" or k.endswith(" id")), "")
+                sheets.append(SheetInfo(clean_text(attrs.get("name", "")), targets.get(rid, ""),
+                                        attrs.get("state", "visible")))
         return sheets
 
     @property
@@ -393,8 +416,8 @@ _NAMES = ("c", "v", "f", "is", "t", "rPh", "row", "sheetData", "mergeCell", "dim
 _TAGS = {f"{ns} {local}": local for ns in _MAIN_NS for local in _NAMES}
 
 
-def _parse(chunks: Iterator[bytes], part: str, start: Callable, end: Callable,
-           text: Callable) -> None:
+def _parse(chunks: Iterable[bytes], part: str, start: Callable, end: Callable,
+           text: Callable | None) -> None:
     """Feed a part to expat chunk by chunk with these handlers (see _Forbidden)."""
     parser = ParserCreate(namespace_separator=" ")
     parser.buffer_text = True
@@ -403,7 +426,8 @@ def _parse(chunks: Iterator[bytes], part: str, start: Callable, end: Callable,
     parser.ExternalEntityRefHandler = _forbid
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.CharacterDataHandler = text
+    if text is not None:
+        parser.CharacterDataHandler = text
     try:
         for chunk in chunks:
             parser.Parse(chunk, False)

@@ -8,8 +8,8 @@ is fetched. Comments, processing instructions and CDATA are never markup, so a c
 hidden in a comment is not a cell, and the cost is linear in the file. Every part, cell
 data and structure (workbook, relationships, styles) alike, goes through handlers that
 keep only what the checks need (no element tree is built), and every element counts
-against one budget per workbook (MAX_ELEMENTS), which bounds the time any file can take:
-openpyxl's read-only mode cost 0.1–0.2 s per file before a single value was read, and
+against one budget per workbook (MAX_ELEMENTS), which bounds the time any file can take.
+Why not openpyxl: its read-only mode cost 0.1–0.2 s per file before a single value was read, and
 it does not tell whether a formula has a cached value, which cells hold error values, or
 where the merged ranges are. Zip members are decompressed in bounded chunks against one
 budget per package, so a member that lies about its size stops at the limit.

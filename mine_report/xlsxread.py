@@ -626,6 +626,10 @@ class _SheetHandler:
         return strings[index] or None
 
 
+#: A number as SpreadsheetML writes it in <v> (xsd:double without INF/NaN), ASCII only.
+_XSD_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
 def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
                durations: frozenset[int], epoch: dt.datetime) -> object:
     """The Python value of a cell's <v> text by its type (t) and style (s): a number, a
@@ -643,10 +647,11 @@ def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
             return dt.datetime.fromisoformat(text)
         except ValueError:
             return clean_text(text)
-    try:
-        number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
-    except ValueError:
+    if not _XSD_NUMBER.match(text):
+        # Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
+        # spreadsheet writes: kept as text, for the checks to report.
         return clean_text(text)
+    number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
     if style and dates:
         try:
             style_id = int(style)

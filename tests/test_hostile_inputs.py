@@ -147,6 +147,16 @@ def test_number_beyond_float_is_an_input_error_and_never_built(returned, tmp_pat
     assert not (tmp_path / "out" / "kpi_results.json").exists()
 
 
+@pytest.mark.parametrize("v", ["1_000", "\u0663", "nan", "0x10"])
+def test_number_python_takes_but_no_spreadsheet_writes_is_not_graded(returned, shipped_plan, v):
+    sheet, cell = cell_of(returned, KPI, FILLED_YEAR)
+    set_cell_xml(returned, sheet, cell, f'<c r="{cell}"><v>{v}</v></c>')
+    assert actual_value(returned, shipped_plan) is None
+    code, doc = validate_json(str(returned))
+    assert code == 1
+    assert [p["code"] for p in problems_of(doc) if p["cell"] == cell] == ["E301"]
+
+
 def test_310_digit_number_typed_as_text_is_an_error_not_a_warning(returned, tmp_path):
     sheet, cell = cell_of(returned, KPI, FILLED_YEAR)
     set_cell_xml(returned, sheet, cell,

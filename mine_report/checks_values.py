@@ -28,8 +28,10 @@ SHOWN_LIMIT = 60
 MAX_ACTUAL = Decimal(10) ** 15
 
 _MARKS = frozenset(NOT_MEASURED_MARKS) | {unicodedata.normalize("NFKC", m) for m in NOT_MEASURED_MARKS}
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# ASCII digits only (after NFKC, which maps full-width ones): \d would also take other
+# scripts' digits, and Decimal would read them, for a value no spreadsheet shows as one.
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _SPACES = re.compile(r"\s+")
 #: Minus-like characters people paste instead of "-" (NFKC leaves these alone).
 _MINUSES = str.maketrans({"−": "-", "‐": "-", "‒": "-", "–": "-"})

@@ -25,6 +25,7 @@ import math
 import posixpath
 import re
 import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pyexpat import ExpatError, ParserCreate
@@ -311,8 +312,8 @@ class Package:
                     if self._budget < 0:
                         raise self._too_big()
                     yield chunk
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError,
-                RuntimeError):
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
+                NotImplementedError, RuntimeError):
             raise Refused("E106", reason=f"{name} を展開できません") from None
 
     def _member(self, name: str) -> bytes | None:

@@ -46,6 +46,10 @@ MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 #: Python call, so this, not the byte budget, bounds the time (200 MB of "<a/>" would be
 #: 50 million calls). A full template filled in has about 20,000.
 MAX_ELEMENTS = 1_000_000
+#: Characters of one cell's (or shared string's) XML text. Excel holds 32,767 characters
+#: a cell; escapes (_x000D_) make the XML longer, hence the margin. Without it one cell of
+#: 200 MB of text, packed into a few hundred KB, would be held several times over.
+MAX_CELL_XML_CHARS = 4 * 32_767
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -447,6 +451,7 @@ class _SharedStrings:
         self.parts: list[str] | None = None
         self.capture = False
         self.phonetic = 0
+        self.chars = 0
 
     def start(self, name: str, _attrs: dict) -> None:
         self.package.elements_left -= 1
@@ -455,6 +460,7 @@ class _SharedStrings:
         tag = _TAGS.get(name)
         if tag == "si":
             self.parts = []
+            self.chars = 0
         elif tag == "t" and self.parts is not None and not self.phonetic:
             self.capture = True
         elif tag == "rPh":
@@ -472,6 +478,9 @@ class _SharedStrings:
 
     def text(self, data: str) -> None:
         if self.capture:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_XML_CHARS:
+                raise Refused("E117", sheet="", cell=f"共有文字列 {len(self.out) + 1} 番")
             self.parts.append(data)  # type: ignore[union-attr]
 
 
@@ -523,6 +532,7 @@ class _SheetHandler:
         self.capture: list[str] | None = None
         self.phonetic = 0
         self.nested = 0  # <c> inside a <c>: not a cell, and must not end the open one
+        self.chars = 0  # characters captured for the open cell
 
     def start(self, name: str, attrs: dict) -> None:
         self.package.elements_left -= 1
@@ -547,6 +557,7 @@ class _SheetHandler:
         elif tag == "c" and self.in_data:
             self.cell = attrs
             self.v = self.f = self.inline = None
+            self.chars = 0
             ref = attrs.get("r")
             where = _position(ref) if ref else None
             if where is None:
@@ -596,6 +607,9 @@ class _SheetHandler:
 
     def text(self, data: str) -> None:
         if self.capture is not None:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_XML_CHARS:
+                raise Refused("E117", sheet=self.sheet.title, cell=cell_ref(self.row, self.col))
             self.capture.append(data)
 
     def _value(self) -> object:

@@ -338,3 +338,32 @@ def test_millions_of_tiny_elements_are_refused_early(returned, part):
     assert code == 1
     [problem] = problems_of(doc, returned.name)
     assert problem["code"] == "E116"
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_a_cell_of_megabytes_of_text_is_refused_with_its_cell(returned, shared):
+    sheet, cell = cell_of(returned, "1-1-1", "issues")
+    huge = "あ" * 2_000_000
+    if shared:
+        set_cell_xml(returned, sheet, cell, f'<c r="{cell}" t="s"><v>0</v></c>')
+        sst = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+               f"<si><t>{huge}</t></si></sst>")
+        with zipfile.ZipFile(returned, "a") as package:
+            package.writestr("xl/sharedStrings.xml", sst)
+    else:
+        set_cell_xml(returned, sheet, cell, f'<c r="{cell}" t="inlineStr"><is><t>{huge}</t></is></c>')
+    code, doc = validate_json(str(returned))
+    assert code == 1
+    [problem] = problems_of(doc, returned.name)
+    assert problem["code"] == "E117"
+    if not shared:
+        assert (problem["sheet"], problem["cell"]) == (sheet, cell)
+
+
+def test_the_longest_text_excel_holds_is_read(returned, shipped_plan):
+    sheet, cell = cell_of(returned, "1-1-1", "issues")
+    longest = "長" * 32_767
+    set_cell_xml(returned, sheet, cell, f'<c r="{cell}" t="inlineStr"><is><t>{longest}</t></is></c>')
+    sub, problems = read_workbook(returned, shipped_plan)
+    assert sub.measures[0].issues == longest
+    assert [p.code for p in problems] == ["W305"]

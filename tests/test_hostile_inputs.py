@@ -256,17 +256,32 @@ def test_member_that_lies_about_its_size_stops_at_the_budget(returned, tmp_path)
     sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
     lying_zip(returned, sheet_member(returned, sheet), 600 << 20)
     assert sum(i.file_size for i in zipfile.ZipFile(returned).infolist()) < 1 << 20
-    script = ("import resource, sys\nfrom mine_report.cli import main\n"
+    # Python's own allocations (ru_maxrss would include this process's, inherited at fork)
+    script = ("import sys, tracemalloc\nfrom mine_report.cli import main\n"
               "sys.argv = ['mine-report', 'validate', '--format', 'json', sys.argv[1]]\n"
+              "tracemalloc.start()\n"
               "try:\n    main()\nexcept SystemExit as exit:\n"
-              "    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
-              "    print(peak, file=sys.stderr)\n    raise\n")
+              "    print(tracemalloc.get_traced_memory()[1] // 1024, file=sys.stderr)\n"
+              "    raise\n")
     done = subprocess.run([sys.executable, "-c", script, str(returned)], capture_output=True,
                           text=True, timeout=120)
     assert done.returncode == 1, done.stderr
     [problem] = problems_of(json.loads(done.stdout), returned.name)
     assert problem["code"] in ("E106", "E107")
-    assert int(done.stderr.split()[-1]) < 300 * 1024  # KiB: far below the member's size
+    assert int(done.stderr.split()[-1]) < 100 * 1024  # KiB: far below the member's size
+
+
+def test_one_huge_attribute_is_refused_before_expat_rescans_it(returned):
+    sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
+    replace_member(returned, sheet_member(returned, sheet),
+                   lambda x: x.replace(b"<sheetData>", b'<sheetData><row r="1" x="'
+                                       + b"a" * (40 << 20) + b'"/>', 1))
+    started = time.perf_counter()
+    code, doc = validate_json(str(returned))
+    assert time.perf_counter() - started < 10
+    assert code == 1
+    [problem] = problems_of(doc, returned.name)
+    assert problem["code"] == "E107" and "16 MB" in problem["message"]
 
 
 def test_refused_file_gets_no_annotated_copy(returned, tmp_path):

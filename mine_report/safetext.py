@@ -47,22 +47,20 @@ def clean_text(text: str) -> str:
 
 def _balanced_bidi(line: str) -> str:
     """The line without the bidi controls that are not matched within it: an opener with
-    its closer is kept (that is ordinary right-to-left text), any other one is dropped."""
-    stack: list[int] = []  # positions of open embeddings, innermost last
+    its closer is kept (that is ordinary right-to-left text), any other one is dropped.
+    Embeddings/overrides (closed by PDF) and isolates (closed by PDI) are matched on
+    their own stacks, so the cost stays linear however the text nests them."""
+    stacks: dict[str, list[int]] = {"\u202c": [], "\u2069": []}  # closer → open positions
     keep = [True] * len(line)
     for i, ch in enumerate(line):
         if ch in _OPENERS:
-            stack.append(i)
+            stacks[_OPENERS[ch]].append(i)
             keep[i] = False  # kept only once its closer is found
         elif ch in _CLOSERS:
-            match = next((k for k in range(len(stack) - 1, -1, -1)
-                          if _OPENERS[line[stack[k]]] == ch), None)
-            if match is None:
-                keep[i] = False
+            if stacks[ch]:
+                keep[stacks[ch].pop()] = True
             else:
-                keep[stack[match]] = True
-                # anything opened inside it and not closed stays dropped
-                del stack[match:]
+                keep[i] = False
     return "".join(ch for ch, k in zip(line, keep, strict=True) if k)
 
 

@@ -47,6 +47,9 @@ MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 #: 50 million calls): 500,000 take about 5 s on a busy machine. The blank template with
 #: all 38 measures has about 19,000, a sample return about 4,500.
 MAX_ELEMENTS = 500_000
+#: Merged ranges of one sheet: each is checked against every input cell, and real sheets
+#: have a few dozen (the template none).
+MAX_MERGED = 10_000
 #: Characters of one cell's (or shared string's) XML text. Excel holds 32,767 characters
 #: a cell; escapes (_x000D_) make the XML longer, hence the margin. Without it one cell of
 #: 200 MB of text, packed into a few hundred KB, would be held several times over.
@@ -498,7 +501,7 @@ class _SharedStrings:
 
 
 def _too_many() -> Refused:
-    return Refused("E116", limit=f"{MAX_ELEMENTS:,}")
+    return Refused("E116", limit=f"XML の要素 {MAX_ELEMENTS:,} 個")
 
 
 def _too_big(title: str, rows: int, cols: int) -> None:
@@ -589,6 +592,9 @@ class _SheetHandler:
         elif tag == "mergeCell":
             if attrs.get("ref"):
                 self.sheet.merged.append(attrs["ref"])
+                if len(self.sheet.merged) > MAX_MERGED:
+                    raise Refused("E116", limit=f"シート「{self.sheet.title}」のセルの結合 "
+                                                f"{MAX_MERGED:,} 個")
         elif tag == "dimension":  # refuse an oversized sheet before reading its cells
             try:
                 _c, _r, max_col, max_row = range_boundaries(attrs.get("ref", ""))

@@ -382,3 +382,19 @@ def test_the_longest_text_excel_holds_is_read(returned, shipped_plan):
     sub, problems = read_workbook(returned, shipped_plan)
     assert sub.measures[0].issues == longest
     assert [p.code for p in problems] == ["W305"]
+
+
+def test_tens_of_thousands_of_merged_ranges_are_refused(returned):
+    sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
+    merged = "".join(f'<mergeCell ref="Z{r}:AA{r}"/>' for r in range(1, 20_001))
+
+    def add(xml: str) -> str:
+        if "</mergeCells>" in xml:
+            return xml.replace("</mergeCells>", merged + "</mergeCells>", 1)
+        return xml.replace("</sheetData>", f"</sheetData><mergeCells>{merged}</mergeCells>", 1)
+
+    edit_sheet(returned, sheet, add)
+    code, doc = validate_json(str(returned))
+    assert code == 1
+    [problem] = problems_of(doc, returned.name)
+    assert problem["code"] == "E116" and sheet in problem["message"]

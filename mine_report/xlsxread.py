@@ -47,6 +47,9 @@ MAX_EXPANDED_BYTES = 200 * 1024 * 1024
 #: 50 million calls): 500,000 take about 5 s on a busy machine. The blank template with
 #: all 38 measures has about 19,000, a sample return about 4,500.
 MAX_ELEMENTS = 500_000
+#: Sheets of one workbook: the template has 41 (38 measures), and every sheet is looked
+#: at for the measure id in its id cell.
+MAX_SHEETS = 1_000
 #: Merged ranges of one sheet: each is checked against every input cell, and real sheets
 #: have a few dozen (the template none).
 MAX_MERGED = 10_000
@@ -303,7 +306,10 @@ class Package:
             raise self._too_big()
         self.elements_left = MAX_ELEMENTS
         self.sheets = self._read_sheet_list()
+        if len(self.sheets) > MAX_SHEETS:
+            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
         self.sheet_names = [s.name for s in self.sheets]
+        self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
         self._sheet_cache: dict[str, SheetData] = {}
@@ -394,7 +400,7 @@ class Package:
         columns, as soon as that is known, so an oversized sheet is never read in full.
         """
         if name not in self._sheet_cache:
-            info = next((s for s in self.sheets if s.name == name), None)
+            info = self._sheet_info.get(name)
             if info is None:
                 raise KeyError(name)
             sheet = SheetData(name)

@@ -398,3 +398,12 @@ def test_tens_of_thousands_of_merged_ranges_are_refused(returned):
     assert code == 1
     [problem] = problems_of(doc, returned.name)
     assert problem["code"] == "E116" and sheet in problem["message"]
+
+
+def test_a_workbook_listing_thousands_of_sheets_is_refused(returned):
+    sheets = "".join(f'<sheet name="s{n}" sheetId="{n + 100}"/>' for n in range(5_000))
+    replace_member(returned, "xl/workbook.xml", lambda x: x.replace(b"</sheets>", sheets.encode() + b"</sheets>", 1))
+    code, doc = validate_json(str(returned))
+    assert code == 1
+    [problem] = problems_of(doc, returned.name)
+    assert problem["code"] == "E116" and "シート" in problem["message"]

@@ -266,7 +266,7 @@ class _WorkbookReader:
             raise Refused("E110")
         try:
             meta = WorkbookMeta.from_rows(rows)
-        except (KeyError, ValueError, TypeError, AttributeError):
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
             raise Refused("E111", reason="記録の項目が欠けているか、値が正しくありません") from None
         if meta.format_version not in SUPPORTED_VERSIONS:
             raise Refused("E112", version=meta.format_version,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import tempfile
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
 from mine_report.errors import UsageError
 from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.intake import load_bytes
 from mine_report.layout import CHECK_SHEET
 from mine_report.model import Problem
 
@@ -42,18 +44,32 @@ COLUMNS = (  # (header, width)
 
 def check_out_dir(out_dir: Path, inputs: Sequence[Path]) -> None:
     """Refuse an output folder that holds any input file (a copy must never replace it)."""
-    target = out_dir.resolve()
+    target = os.path.realpath(out_dir)
     for path in inputs:
-        if path.resolve().parent == target:
+        if os.path.dirname(os.path.realpath(path)) == target:
             raise UsageError.of("V003", path=out_dir)
     if out_dir.exists() and not out_dir.is_dir():
         raise UsageError.of("V004", path=out_dir, reason="同じ名前のファイルがあります")
+    # Checked before any file is read, whether or not a copy turns out to be needed: the
+    # nearest existing folder must take a file (/proc, a read-only mount do not).
+    existing = Path(os.path.abspath(out_dir))
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise UsageError.of("V004", path=out_dir, reason="途中にフォルダーでないものがあります")
+    try:
+        with tempfile.TemporaryFile(dir=existing):
+            pass
+    except OSError as exc:
+        raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
 
 
 def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
     """Write an annotated copy of every file with problems into out_dir; return the copies.
 
-    Files that cannot be opened as workbooks (not xlsx, damaged, encrypted) get no copy.
+    A file that was refused (not xlsx, damaged, encrypted, too large, not ours: any file
+    whose report has no submission) gets no copy, and is never handed to openpyxl: a
+    refusal is often the very reason openpyxl must not open it (a bomb, a pipe).
     """
     out_dir = Path(out_dir)
     try:
@@ -64,7 +80,7 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
     used: set[str] = set()
     for f in report.files:
         problems = report.problems_of(f)
-        if not problems:
+        if not problems or f.submission is None:
             continue
         data = _annotated_bytes(f, problems)
         if data is None:
@@ -91,7 +107,7 @@ def _unique_name(name: str, used: set[str]) -> str:
 
 def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     try:
-        original = Path(f.path).read_bytes()
+        original = load_bytes(Path(f.path))
         wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
                            rich_text=True)
     except Exception:  # anything openpyxl cannot open simply gets no annotated copy

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
@@ -20,16 +21,17 @@ from mine_report import parallel
 from mine_report.checks_values import shown
 from mine_report.errors import MineReportError, UsageError
 from mine_report.fiscal import format_fiscal_year
+from mine_report.intake import load_bytes, os_reason
 from mine_report.layout import GOALS_SHEET
 from mine_report.messages import text
 from mine_report.model import Actual, MeasureReport, Plan, Problem, Submission
 from mine_report.reader import (
     WorkbookRead,
-    load_bytes,
     make_problem,
     read_workbook_details,
     template_candidate,
 )
+from mine_report.safetext import visible
 from mine_report.xlsxread import Refused
 
 #: What a folder is searched for (explicitly named files are checked whatever their name).
@@ -122,18 +124,24 @@ def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
     found: dict[str, Path] = {}
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
+        if not os.path.lexists(path):  # a broken link or a link loop is reported per file
             raise UsageError.of("V001", path=path)
         if not path.is_dir():
-            found.setdefault(str(path.resolve()), path)
+            found.setdefault(os.path.realpath(path), path)
             continue
-        for child in sorted(path.iterdir()):
+        try:
+            children = sorted(path.iterdir())
+        except OSError as exc:
+            raise UsageError.of("V006", path=path, reason=os_reason(exc)) from None
+        for child in children:
             name = child.name
             if name.startswith(("~$", ".")) or not name.lower().endswith(WORKBOOK_SUFFIXES):
                 continue
-            if child.is_file() and is_blank_template(child, plan):
+            # Anything else with a workbook's name (a folder, a pipe, a link to a device or
+            # to nowhere) is kept, to be reported with its own code by check_file.
+            if is_blank_template(child, plan):
                 continue
-            found.setdefault(str(child.resolve()), child)
+            found.setdefault(os.path.realpath(child), child)
     return sorted(found.values(), key=str)
 
 
@@ -323,7 +331,8 @@ def formatmake_problem(p: Problem) -> str:
         head.append(f"KPI {p.kpi}")
     if p.value:
         head.append(f"値「{p.value}」")
-    return "  " + "  ".join(head) + "\n      " + p.message
+    # Cell values, sheet and file names are the department's text: shown, never obeyed.
+    return "  " + visible("  ".join(head)) + "\n      " + visible(p.message)
 
 
 def format_report(report: ValidationReport) -> str:
@@ -337,6 +346,7 @@ def format_report(report: ValidationReport) -> str:
         title = f"■ {f.path}"
         if f.department:
             title += f"（{f.department}）"
+        title = visible(title)
         if problems:
             title += f"  エラー {errors} 件・警告 {warnings} 件"
         else:
@@ -345,7 +355,7 @@ def format_report(report: ValidationReport) -> str:
         lines.extend(formatmake_problem(p) for p in problems)
         if f.blank_measures:
             blank_total += len(f.blank_measures)
-            lines.append("  " + text("V012", measures="、".join(f.blank_measures)))
+            lines.append("  " + visible(text("V012", measures="、".join(f.blank_measures))))
     summary = text("V010", files=len(report.files), errors=report.errors,
                    warnings=report.warnings)
     if blank_total:

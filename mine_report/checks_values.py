@@ -22,10 +22,16 @@ from mine_report.xlsxread import CellError, MissingFormulaValue
 TEXT_LIMIT = 2000
 #: How much of a long value a problem line shows.
 SHOWN_LIMIT = 60
+#: Actual values must stay below this in magnitude: Excel keeps 15 significant digits, and
+#: a larger number (1e400, a 310-digit text) is no KPI value and no float can carry it to
+#: the merged workbook. Non-finite values (inf, nan) are refused by the same check.
+MAX_ACTUAL = Decimal(10) ** 15
 
 _MARKS = frozenset(NOT_MEASURED_MARKS) | {unicodedata.normalize("NFKC", m) for m in NOT_MEASURED_MARKS}
-_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$")
+# ASCII digits only (after NFKC, which maps full-width ones): \d would also take other
+# scripts' digits, and Decimal would read them, for a value no spreadsheet shows as one.
+_NUMBER = re.compile(r"^[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\Z")
+_GROUPED = re.compile(r"^[+-]?[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _SPACES = re.compile(r"\s+")
 #: Minus-like characters people paste instead of "-" (NFKC leaves these alone).
 _MINUSES = str.maketrans({"−": "-", "‐": "-", "‒": "-", "–": "-"})
@@ -125,6 +131,8 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
         if value is None:
             return ActualReading("invalid", findings=(Finding("E301"),))
         findings.append(Finding("W301", {"taken": number_text(value)}))
+    if not value.is_finite() or abs(value) >= MAX_ACTUAL:
+        return ActualReading("invalid", findings=(Finding("E309", {"limit": "1,000兆"}),))
     if value < 0 and not kpi.allows_negative:
         return ActualReading("invalid", findings=(Finding("E302"),))
     if kpi.is_percent and value > 100:

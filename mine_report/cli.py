@@ -12,7 +12,7 @@ from mine_report.errors import MineReportError, ProblemsError
 from mine_report.model import EDITIONS, PUBLIC
 from mine_report.outline import plan_outline
 from mine_report.plan import load_plan, plan_to_json
-from mine_report.safetext import for_terminal
+from mine_report.safetext import for_terminal, visible
 
 
 class ReportedError(click.ClickException):
@@ -256,7 +256,8 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         missed = [Path(f.path).name for f in report.files
                   if report.problems_of(f) and Path(f.path).name not in names]
         if missed:
-            click.echo(for_terminal(text("V016", names="、".join(missed))), err=output_format == "json")
+            click.echo(visible(text("V016", names="、".join(missed))),
+                       err=output_format == "json")
     if report.errors:
         sys.exit(1)
 

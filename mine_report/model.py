@@ -397,6 +397,9 @@ class Problem:
     cell: str = ""
     kpi: str = ""
     value: str = ""
+    #: The other values the message was made from (placeholder name → text), so a
+    #: program can use them without parsing the Japanese sentence.
+    values: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def is_error(self) -> bool:
@@ -410,5 +413,6 @@ class Problem:
             "cell": self.cell,
             "kpi": self.kpi,
             "value": self.value,
+            "values": dict(self.values),
             "message": self.message,
         }

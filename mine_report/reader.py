@@ -26,6 +26,7 @@ from mine_report.checks_values import (
     shown,
 )
 from mine_report.fiscal import format_fiscal_year
+from mine_report.intake import load_bytes
 from mine_report.layout import (
     CHECK_SHEET,
     GOALS_SHEET,
@@ -51,14 +52,12 @@ from mine_report.model import (
     Submission,
 )
 from mine_report.xlsxread import (
-    MAX_FILE_BYTES,
-    Package,
     Refused,
     SheetData,
+    WorkbookSource,
     cell_ref,
     col_index,
-    get_column_letter,
-    sniff,
+    open_workbook,
     split_ref,
 )
 
@@ -110,27 +109,12 @@ def read_workbook(path: str | Path, plan: Plan) -> tuple[Submission | None, list
     return result.submission, result.problems
 
 
-def load_bytes(path: Path) -> bytes:
-    """The file's bytes; Refused for a folder, an unreadable or an oversized file."""
-    if path.is_dir():
-        raise Refused("E109")
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise Refused("E107", size=f"{size / (1024 * 1024):.1f} MB",
-                          limit=f"{MAX_FILE_BYTES // (1024 * 1024)} MB")
-        return path.read_bytes()
-    except OSError as exc:
-        raise Refused("E101", reason=exc.strerror or type(exc).__name__) from None
-
-
 def template_candidate(data: bytes, plan: Plan) -> bool:
     """A cheap first look for the blank template: our workbook for this plan with no
     department recorded and the submitter cells empty (only the metadata and submitter
     sheets are read). False for anything else, never raises."""
     try:
-        sniff(data)
-        reader = _WorkbookReader("", "", plan, Package(data))
+        reader = _WorkbookReader("", "", plan, open_workbook(data))
         meta = reader.read_meta()
         if meta.department:
             return False
@@ -153,12 +137,12 @@ def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = Non
         if data is None:
             data = load_bytes(Path(path))
         digest = hashlib.sha256(data).hexdigest()
-        sniff(data)
-        return _WorkbookReader(name, digest, plan, Package(data)).read()
+        return _WorkbookReader(name, digest, plan, open_workbook(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
-    except Exception as exc:  # one odd file must never stop the others, nor crash the run
-        problem = make_problem("E106", name, reason=f"{type(exc).__name__}: {exc}")
+    except Exception:  # one odd file must never stop the others, nor crash the run
+        # Python's own text is no message for a department (and may quote the file).
+        problem = make_problem("E106", name, reason="読み取り中に想定外の問題が起きました")
     return WorkbookRead(name, digest, None, [problem])
 
 
@@ -167,7 +151,8 @@ def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: 
     """A Problem with its message; `value` (the value found, as shown) also fills {value}."""
     severity = "error" if code.startswith("E") else "warning"
     message = text(code, value=value, kpi=kpi, sheet=sheet, cell=cell, **values)
-    return Problem(code, severity, message, file, sheet, cell, kpi, value)
+    return Problem(code, severity, message, file, sheet, cell, kpi, value,
+                   {name: str(v) for name, v in values.items()})
 
 
 def norm_id(raw: object) -> str:
@@ -201,32 +186,23 @@ class _SheetProblems:
 class _WorkbookReader:
     """Reads one opened package against the plan, collecting problems as it goes."""
 
-    def __init__(self, file: str, sha256: str, plan: Plan, package: Package):
+    def __init__(self, file: str, sha256: str, plan: Plan, package: WorkbookSource):
         self.package = package
         self.file = file
         self.sha256 = sha256
         self.plan = plan
         self.problems: list[Problem] = []
         self.year: int | None = None
-        self._sheets: dict[str, SheetData] = {}
 
     def add(self, code: str, **kwargs: object) -> None:
         self.problems.append(make_problem(code, self.file, **kwargs))
 
     def sheet(self, name: str) -> SheetData:
-        if name not in self._sheets:
-            self._sheets[name] = self.package.read_sheet(name)
-        return self._sheets[name]
+        """A sheet's cells (the package parses each sheet once and keeps it)."""
+        return self.package.read_sheet(name)
 
     def id_values(self, name: str, refs: list[str]) -> dict[str, object]:
-        """The values in these cells of a sheet. Only a glance at the id cells when the
-        sheet has not been read yet: the goal sheet, say, is read in full only if used."""
-        if name not in self._sheets:
-            wanted = {ref: split_ref(ref) for ref in refs}
-            peeked = self.package.peek(name, {get_column_letter(c) for _, c in wanted.values()},
-                                       rows={r for r, _ in wanted.values()})
-            if peeked is not None:
-                return {ref: peeked.get(rc) for ref, rc in wanted.items()}
+        """The values in these cells of a sheet."""
         sheet = self.sheet(name)
         return {ref: sheet.get(ref) for ref in refs}
 
@@ -290,8 +266,8 @@ class _WorkbookReader:
             raise Refused("E110")
         try:
             meta = WorkbookMeta.from_rows(rows)
-        except (KeyError, ValueError, TypeError, AttributeError) as exc:
-            raise Refused("E111", reason=f"{type(exc).__name__}: {exc}") from None
+        except (KeyError, ValueError, TypeError, AttributeError, RecursionError):
+            raise Refused("E111", reason="記録の項目が欠けているか、値が正しくありません") from None
         if meta.format_version not in SUPPORTED_VERSIONS:
             raise Refused("E112", version=meta.format_version,
                           supported="、".join(str(v) for v in SUPPORTED_VERSIONS))
@@ -349,15 +325,10 @@ class _WorkbookReader:
 
     def may_have_input(self, name: str, smap: SheetMap) -> bool:
         """Whether any cell where _KpiTable looks for input (this year's and later actuals,
-        備考) below the header holds anything; when not, the table has no input for sure.
-        Looks at those columns only, unless the sheet has been read already."""
+        備考) below the header holds anything; when not, the table has no input for sure."""
         columns = {c for y, c in smap.year_cols.items() if self.year is None or y >= self.year}
         if smap.note_col:
             columns.add(smap.note_col)
-        if name not in self._sheets:
-            peeked = self.package.peek(name, columns, smap.kpi_header_row + 1)
-            if peeked is not None:
-                return bool(peeked)
         wanted = {col_index(c) for c in columns}
         return any(c in wanted and r > smap.kpi_header_row for r, c in self.sheet(name).cells)
 

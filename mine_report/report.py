@@ -35,7 +35,7 @@ from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.model import PUBLIC
 from mine_report.report_context import ReportContext, build_context, report_datetime
-from mine_report.safetext import for_document, is_safe
+from mine_report.safetext import for_document, is_clean
 
 # Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
 # slowly) but warns at import; users of the command should not see a Python warning.
@@ -146,7 +146,7 @@ class ConfinedLoader(jinja2.BaseLoader):
 def _finalize(value: object) -> object:
     """Every `{{ … }}` output, before escaping: no control characters, bidi controls
     balanced (the reader cleans cell text already; this holds for any value)."""
-    if not isinstance(value, str) or is_safe(value):
+    if not isinstance(value, str) or is_clean(value):
         return value
     if isinstance(value, Markup):
         return Markup(for_document(str(value)))

@@ -1,72 +1,112 @@
-"""Text from departments made safe for where it is shown: no control characters and no
-unbalanced bidi overrides in the report, nothing a terminal would obey on the console.
+"""Text hygiene: what a cell, a plan value or a file name may carry that no encoder, page or
+terminal should receive. One module for every side, so the rules cannot drift apart:
 
-The reader already cleans cell text when it is read; this is the second line, applied
-where text leaves the tool (the report's jinja environment, the CLI's messages), so that
-no path from data to an output can carry such characters.
+- `clean_text` is applied by the reader to every string read from a workbook, and again
+  by the report's jinja environment to every value it prints (`for_document`), so no path
+  from data to an output carries such characters. It joins surrogate pairs (Excel writes an
+  emoji as two `_xHHHH_` escapes, one per UTF-16 half), replaces lone surrogates with
+  U+FFFD (no UTF-8 encoder accepts them: xlsxwriter and the PDF would fail), removes C0/C1
+  control characters other than tab and line breaks, and keeps only the bidi embeddings,
+  overrides and isolates that are closed within their own line (an unclosed RLO would
+  reverse everything after it, numbers included).
+- `visible` (one console line) and `for_terminal` (a block of lines) are applied to what
+  the console prints: control characters (ESC starts terminal escape sequences), bidi
+  controls and lone surrogates (from undecodable file names) become `\\x1b`, `<U+202E>`,
+  `\\udcff`, so a value can neither drive the terminal nor reorder the line.
 """
 
 from __future__ import annotations
 
 import re
 
-#: C0 and C1 control characters, DEL; tab and line breaks are text.
-_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-#: Bidi embeddings/overrides (LRE RLE PDF LRO RLO) and isolates (LRI RLI FSI PDI).
+#: C0 and C1 control characters and DEL, except tab, line feed and carriage return.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Explicit bidi formatting: LRE RLE PDF LRO RLO (U+202A–E), LRI RLI FSI PDI (U+2066–9).
 _OPENERS = {"\u202a": "\u202c", "\u202b": "\u202c", "\u202d": "\u202c", "\u202e": "\u202c",
             "\u2066": "\u2069", "\u2067": "\u2069", "\u2068": "\u2069"}
-_CLOSERS = {"\u202c", "\u2069"}
+_CLOSERS = frozenset(_OPENERS.values())
 _BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
-#: Either kind: most text has neither, and is then returned as it is.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+#: Anything `clean_text` would change: most text has none and is returned as it is.
+_UNCLEAN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
+#: What one console line must never print raw: controls (tab and line breaks too),
+#: bidi controls, lone surrogates.
+_UNSAFE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+#: The same for a block of lines, which keeps its tabs and line feeds.
+_UNSAFE_BLOCK = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                           "\ud800-\udfff]")
+
+
+def is_clean(text: str) -> bool:
+    """Whether `clean_text` would leave the text as it is."""
+    return _UNCLEAN.search(text) is None
+
+
+def clean_text(text: str) -> str:
+    """A string made safe to keep, encode and print (see the module docstring).
+
+    Text without anything to clean is returned as it is (the common case costs one scan).
+    """
+    if is_clean(text):
+        return text
+    if _SURROGATE.search(text):
+        text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    text = _CONTROLS.sub("", text)
+    if _BIDI.search(text):
+        text = "\n".join(balance_bidi(line) for line in text.split("\n"))
+    return text
+
+
+#: Text for HTML and PDF is cleaned by the same rule as text read from a workbook.
+for_document = clean_text
 
 
 def balance_bidi(value: str) -> str:
-    """`value` with every bidi override or isolate closed inside it: a closer without its
-    opener is dropped, an opener left open is closed at the end, so the reordering can
-    never run on into the text that follows."""
+    """`value` with only the bidi controls that are properly closed within it: an opener
+    left open and a closer without its opener are dropped (an unclosed RLO is removed, not
+    closed, so the text reads in its stored order), and a PDI that closes its isolate
+    drops the embeddings still open inside it, as the bidi algorithm would end them.
+    What is kept is properly nested. Linear however the text nests them."""
     if not _BIDI.search(value):
         return value
-    out: list[str] = []
-    stack: list[str] = []
-    for char in value:
+    keep = [True] * len(value)
+    stack: list[tuple[str, int]] = []  # (closer, position) of each open opener
+    open_isolates = 0
+    for i, char in enumerate(value):
         if char in _OPENERS:
-            stack.append(_OPENERS[char])
+            stack.append((_OPENERS[char], i))
+            open_isolates += _OPENERS[char] == "\u2069"
+            keep[i] = False  # kept only once its closer is found
         elif char in _CLOSERS:
-            if char not in stack:
-                continue
-            while stack:  # closing an outer one closes what is open inside it
-                closer = stack.pop()
-                if closer == char:
-                    break
-                out.append(closer)
-        out.append(char)
-    out.extend(reversed(stack))
-    return "".join(out)
+            if stack and stack[-1][0] == char:
+                keep[stack.pop()[1]] = True
+                open_isolates -= char == "\u2069"
+            elif char == "\u2069" and open_isolates:
+                while stack[-1][0] != char:  # embeddings left open inside the isolate
+                    stack.pop()
+                keep[stack.pop()[1]] = True
+                open_isolates -= 1
+            else:
+                keep[i] = False
+    return "".join(ch for ch, k in zip(value, keep, strict=True) if k)
 
 
-def is_safe(value: str) -> bool:
-    """Whether the text has no control or bidi character at all."""
-    return _UNSAFE.search(value) is None
+def _escape(m: re.Match) -> str:
+    code = ord(m[0])
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if 0xD800 <= code <= 0xDFFF:
+        return f"\\u{code:04x}"
+    return f"<U+{code:04X}>"
 
 
-def for_document(value: str) -> str:
-    """Text for HTML/PDF: control characters removed, bidi controls balanced."""
-    if is_safe(value):
-        return value
-    return balance_bidi(_CONTROLS.sub("", value))
+def visible(text: str) -> str:
+    """One console line with every control (line breaks too), bidi control and lone
+    surrogate shown as an escape instead of being sent to the terminal."""
+    return _UNSAFE_LINE.sub(_escape, text)
 
 
-def _picture(match: re.Match) -> str:
-    code = ord(match.group())
-    if code < 0x20:
-        return chr(0x2400 + code)  # the Unicode control pictures: ␛ for ESC
-    return "␡" if code == 0x7F else f"<U+{code:04X}>"
-
-
-def for_terminal(value: str) -> str:
-    """Text for the console: control and bidi characters shown as visible symbols
-    (ESC as ␛, RLO as <U+202E>), so a cell value can neither drive the terminal nor
-    reorder the line it is printed on."""
-    value = _CONTROLS.sub(_picture, value)
-    return _BIDI.sub(lambda m: f"<U+{ord(m.group()):04X}>", value)
+def for_terminal(text: str) -> str:
+    """A block of console lines: as `visible`, but tabs and line feeds stay."""
+    return _UNSAFE_BLOCK.sub(_escape, text)

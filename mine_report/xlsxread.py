@@ -1,14 +1,18 @@
 """Low-level reading of a returned workbook: what kind of file it is, resource limits,
-and one pass per sheet that keeps what the checks need.
+and one streaming pass per sheet that keeps what the checks need.
 
-Why not openpyxl's read-only mode: it parses every sheet once just to size it, and with
-defusedxml (which it rightly uses when installed) every XML element goes through Python
-handlers, so opening a full workbook costs 0.1–0.2 s before a single value is read. Here
-the small structural parts (workbook, relationships, styles) are parsed with defusedxml,
-and the cell data (sheets, shared strings) is tokenised with regular expressions, which
-never expands entities or reads a DTD, so it is as safe and several times faster. The
-checks also need what openpyxl's read-only cells do not give: whether a formula has a
-cached value, which cells hold error values, and the merged ranges, all in the same pass.
+Every part is read with expat (pyexpat, the C parser defusedxml wraps) under the same
+guards as defusedxml, made stricter: a document type declaration is refused outright
+(Excel never writes one), so no entity is ever defined or expanded and nothing external
+is fetched. Comments, processing instructions and CDATA are never markup, so a cell
+hidden in a comment is not a cell, and the cost is linear in the file. Every part, cell
+data and structure (workbook, relationships, styles) alike, goes through handlers that
+keep only what the checks need (no element tree is built), and every element counts
+against one budget per workbook (MAX_ELEMENTS), which bounds the time any file can take.
+Why not openpyxl: its read-only mode cost 0.1–0.2 s per file before a single value was read, and
+it does not tell whether a formula has a cached value, which cells hold error values, or
+where the merged ranges are. Zip members are decompressed in bounded chunks against one
+budget per package, so a member that lies about its size stops at the limit.
 openpyxl's helpers decide which number formats are dates and convert serial dates.
 """
 
@@ -17,30 +21,47 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import io
+import math
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pyexpat import ExpatError, ParserCreate
+from typing import Protocol
 
-from defusedxml import ElementTree as SafeET
-from defusedxml.common import DefusedXmlException
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+from mine_report.safetext import clean_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_COLS = 200
 #: Uncompressed size above which a package is refused unread (a "zip bomb" guard).
 MAX_EXPANDED_BYTES = 200 * 1024 * 1024
+#: XML elements read from the sheets and shared strings of one workbook. Each costs a
+#: Python call, so this, not the byte budget, bounds the time (200 MB of "<a/>" would be
+#: 50 million calls): 500,000 take about 5 s on a busy machine. The blank template with
+#: all 38 measures has about 19,000, a sample return about 4,500.
+MAX_ELEMENTS = 500_000
+#: Sheets of one workbook: the template has 41 (38 measures), and every sheet is looked
+#: at for the measure id in its id cell.
+MAX_SHEETS = 1_000
+#: Merged ranges of one sheet: each is checked against every input cell, and real sheets
+#: have a few dozen (the template none).
+MAX_MERGED = 10_000
+#: Characters of one cell's (or shared string's) XML text. Excel holds 32,767 characters
+#: a cell; escapes (_x000D_) make the XML longer, hence the margin. Without it one cell of
+#: 200 MB of text, packed into a few hundred KB, would be held several times over.
+MAX_CELL_XML_CHARS = 4 * 32_767
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 #: Stream name present in an OLE2 container that holds an encrypted OOXML workbook.
 ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
 
 class Refused(Exception):
@@ -137,75 +158,108 @@ def _looks_like_text(head: bytes) -> bool:
     return False
 
 
-# --- XML helpers ------------------------------------------------------------------------
+# --- text ------------------------------------------------------------------------------
 
-_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
 _XESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
-def _entity(m: re.Match) -> str:
-    name = m[1]
-    if name[0] == "#":
-        try:
-            return chr(int(name[2:], 16) if name[1] in "xX" else int(name[1:]))
-        except (ValueError, OverflowError):
-            return m[0]
-    return _NAMED[name]
-
-
-def xml_text(raw: bytes) -> str:
-    """Character data of an element: XML entities and Excel's _xHHHH_ escapes resolved."""
-    text = raw.decode("utf-8", errors="replace")
-    if "&" in text:
-        text = _ENTITY.sub(_entity, text)
+def xml_text(text: str) -> str:
+    """A string as Excel means it: its _xHHHH_ escapes resolved (ST_Xstring: control
+    characters are written as _x000D_, a literal "_x" as _x005F_x, and a character
+    outside the BMP as two escapes, one per UTF-16 half), then made safe to keep
+    (safetext.clean_text joins those halves and drops what no encoder accepts)."""
     if "_x" in text:
-        # ST_Xstring: Excel writes control characters as _x000D_ and a literal "_x" as _x005F_x
         text = _XESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
-    return text
+    return clean_text(text)
 
 
-def _safe_tree(data: bytes, what: str):
-    try:
-        return SafeET.fromstring(data)
-    except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
-        raise Refused("E106", reason=f"{what}: {exc}") from None
+# --- XML of the structural parts --------------------------------------------------------
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+def _xml_error(part: str, exc: Exception) -> Refused:
+    """E106 for a part that is not well-formed XML, located without Python's own text."""
+    position = getattr(exc, "position", None)
+    line, column = position if position else (getattr(exc, "lineno", 0), getattr(exc, "offset", 0))
+    if isinstance(exc, _Forbidden):
+        reason = f"{part} に DTD・実体の宣言があります"
+    elif line:
+        reason = f"{part} の XML が正しくありません (行 {line}、列 {column})"
+    else:
+        reason = f"{part} の XML が正しくありません"
+    return Refused("E106", reason=reason)
+
+
+def _elements(chunks: Iterable[bytes], part: str, wanted: frozenset[str],
+              limit: int = MAX_ELEMENTS) -> tuple[list[tuple[str, dict]], int]:
+    """The elements of a structural part whose local name is in `wanted`, in document
+    order, as (local name, attributes), and with ("/" + name, {}) at the end of those
+    named "/" + name in `wanted`; and how many elements the part has. Attribute names
+    in a namespace come as "namespace-uri local"."""
+    found: list[tuple[str, dict]] = []
+    count = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count
+        count += 1
+        if count > limit:
+            raise _too_many()
+        local = name.rpartition(" ")[2]
+        if local in wanted:
+            found.append((local, attrs))
+
+    def end(name: str) -> None:
+        local = "/" + name.rpartition(" ")[2]
+        if local in wanted:
+            found.append((local, {}))
+
+    _parse(chunks, part, start, end, None)
+    return found, count
 
 
 @functools.lru_cache(maxsize=8)
 def _date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
     """(date styles, duration styles) of a styles.xml. Cached by its bytes: every workbook
-    made from one template carries the same styles.xml, and parsing it was a fifth of a
+    made from one template carries the same one, and parsing it was a fifth of a
     file's read (a refused file raises, and nothing is cached)."""
     dates: set[int] = set()
     durations: set[int] = set()
-    root = _safe_tree(data, "xl/styles.xml")
+    found, _count = _elements([data], "xl/styles.xml",
+                              frozenset({"numFmt", "cellXfs", "/cellXfs", "xf"}))
     formats = dict(BUILTIN_FORMATS)
-    for el in root.iter():
-        if _local(el.tag) == "numFmt":
+    for local, attrs in found:
+        if local == "numFmt":
             try:
-                formats[int(el.get("numFmtId", ""))] = el.get("formatCode", "")
+                formats[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
             except ValueError:
                 continue
-    for el in root.iter():
-        if _local(el.tag) == "cellXfs":
-            for index, xf in enumerate(x for x in el if _local(x.tag) == "xf"):
-                try:
-                    code = formats.get(int(xf.get("numFmtId", "0")), "")
-                except ValueError:
-                    continue
-                if code and is_date_format(code):
-                    dates.add(index)
-                    if is_timedelta_format(code):
-                        durations.add(index)
+    index = -1
+    in_xfs = False
+    for local, attrs in found:
+        if local in ("cellXfs", "/cellXfs"):
+            in_xfs = local == "cellXfs"
+        elif local == "xf" and in_xfs:
+            index += 1
+            try:
+                code = formats.get(int(attrs.get("numFmtId", "0")), "")
+            except ValueError:
+                continue
+            if code and is_date_format(code):
+                dates.add(index)
+                if is_timedelta_format(code):
+                    durations.add(index)
     return frozenset(dates), frozenset(durations)
 
 
 # --- the package ------------------------------------------------------------------------
+
+#: Bytes decompressed (and fed to expat) at a time.
+CHUNK = 1024 * 1024
+#: Uncompressed bytes of one part (a sheet, the shared strings, …). expat 2.5 scans an
+#: unfinished token again from its start whenever more bytes arrive, so one huge
+#: attribute or comment costs chunks² / 2 scans: 190 MB in 256 KB chunks took two minutes.
+#: 16 parts of 1 MB bound that to a fraction of a second; a sheet of 200,000 numbers is
+#: about 6 MB.
+MAX_PART_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -215,6 +269,22 @@ class SheetInfo:
     state: str  # visible, hidden, veryHidden
 
 
+class WorkbookSource(Protocol):
+    """What the reader needs of a workbook, whatever its file format."""
+
+    sheet_names: list[str]
+
+    def read_sheet(self, name: str) -> SheetData: ...
+
+
+def open_workbook(data: bytes) -> Package:
+    """The workbook in these bytes, behind the interface the reader uses (sheet_names,
+    read_sheet); Refused when it is not one. The one place that knows the file formats:
+    another format would be recognised here and return its own reader of SheetData."""
+    sniff(data)
+    return Package(data)
+
+
 class Package:
     """An opened xlsx package: sheet names in workbook order and their cells on demand."""
 
@@ -222,61 +292,97 @@ class Package:
         try:
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             infos = self._zip.infolist()
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-            raise Refused("E106", reason=str(exc) or type(exc).__name__) from None
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            raise Refused("E106", reason="zip ファイルとして読めません (途中で切れている可能性)") from None
         self._members = {i.filename: i for i in infos}
         if "xl/workbook.bin" in self._members:
             raise Refused("E105", kind="Excel バイナリブック (.xlsb)")
         if "xl/workbook.xml" not in self._members:
             raise Refused("E106", reason="Excel のブックではない zip ファイルです")
-        expanded = sum(i.file_size for i in infos)
-        if expanded > MAX_EXPANDED_BYTES:
-            raise Refused("E107", size=f"展開後 {expanded // (1024 * 1024)} MB",
-                          limit=f"展開後 {MAX_EXPANDED_BYTES // (1024 * 1024)} MB")
+        # What the directory declares is checked first (cheap), what is really unpacked is
+        # counted as it is unpacked (a member may declare less than it holds).
+        self._budget = MAX_EXPANDED_BYTES
+        if sum(i.file_size for i in infos) > self._budget:
+            raise self._too_big()
+        self.elements_left = MAX_ELEMENTS
         self.sheets = self._read_sheet_list()
+        if len(self.sheets) > MAX_SHEETS:
+            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
         self.sheet_names = [s.name for s in self.sheets]
+        self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
         self._strings: list[str] | None = None
         self._styles: tuple[frozenset[int], frozenset[int]] | None = None
-        self._sheet_data: dict[str, bytes] = {}
+        self._sheet_cache: dict[str, SheetData] = {}
+
+    @staticmethod
+    def _too_big() -> Refused:
+        limit = MAX_EXPANDED_BYTES // (1024 * 1024)
+        return Refused("E107", size=f"展開後 {limit} MB 超", limit=f"展開後 {limit} MB")
+
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        """A member's bytes in bounded chunks, charged to the package's budget."""
+        info = self._members[name]
+        left = MAX_PART_BYTES
+        try:
+            with self._zip.open(info) as stream:
+                while True:
+                    chunk = stream.read(CHUNK)
+                    if not chunk:
+                        return
+                    self._budget -= len(chunk)
+                    left -= len(chunk)
+                    if self._budget < 0:
+                        raise self._too_big()
+                    if left < 0:
+                        limit = MAX_PART_BYTES // (1024 * 1024)
+                        raise Refused("E107", size=f"{name} が展開後 {limit} MB 超",
+                                      limit=f"1 つの部分 {limit} MB")
+                    yield chunk
+        except (zipfile.BadZipFile, zlib.error, OSError, ValueError, EOFError,
+                NotImplementedError, RuntimeError):
+            raise Refused("E106", reason=f"{name} を展開できません") from None
 
     def _member(self, name: str) -> bytes | None:
-        info = self._members.get(name)
-        if info is None:
+        if name not in self._members:
             return None
-        try:
-            return self._zip.read(info)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
-            raise Refused("E106", reason=f"{name}: {exc}") from None
+        return b"".join(self._chunks(name))
+
+    def _scan(self, name: str, wanted: frozenset[str]) -> list[tuple[str, dict]]:
+        """_elements of a member (none when it is missing), charged to the budgets."""
+        if name not in self._members:
+            return []
+        found, count = _elements(self._chunks(name), name, wanted, self.elements_left)
+        self.elements_left -= count
+        return found
 
     def _read_sheet_list(self) -> list[SheetInfo]:
-        root = _safe_tree(self._member("xl/workbook.xml") or b"", "xl/workbook.xml")
-        self.date1904 = False
-        for el in root.iter():
-            if _local(el.tag) == "workbookPr":
-                self.date1904 = el.get("date1904", "0").lower() in ("1", "true")
+        book = self._scan("xl/workbook.xml", frozenset({"workbookPr", "sheet"}))
+        self.date1904 = any(attrs.get("date1904", "0").lower() in ("1", "true")
+                            for local, attrs in book if local == "workbookPr")
         targets: dict[str, str] = {}
-        rels = self._member("xl/_rels/workbook.xml.rels")
-        if rels is not None:
-            for el in _safe_tree(rels, "workbook.xml.rels").iter():
-                if _local(el.tag) == "Relationship":
-                    target = el.get("Target", "")
-                    path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-                        posixpath.join("xl", target))
-                    kind = el.get("Type", "").rsplit("/", 1)[-1]
-                    targets[el.get("Id", "")] = path if kind == "worksheet" else ""
+        for _local, attrs in self._scan("xl/_rels/workbook.xml.rels",
+                                        frozenset({"Relationship"})):
+            target = attrs.get("Target", "")
+            path = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
+                posixpath.join("xl", target))
+            kind = attrs.get("Type", "").rsplit("/", 1)[-1]
+            targets[attrs.get("Id", "")] = path if kind == "worksheet" else ""
         sheets = []
-        for el in root.iter():
-            if _local(el.tag) == "sheet":
-                rid = el.get(f"{{{REL_NS}}}id") or el.get("id") or ""
-                sheets.append(SheetInfo(el.get("name", ""), targets.get(rid, ""),
-                                        el.get("state", "visible")))
+        for local, attrs in book:
+            if local == "sheet":
+                rid = next((v for k, v in attrs.items() if k == "id" or k.endswith(" id")), "")
+                sheets.append(SheetInfo(clean_text(attrs.get("name", "")), targets.get(rid, ""),
+                                        attrs.get("state", "visible")))
         return sheets
 
     @property
     def shared_strings(self) -> list[str]:
         if self._strings is None:
-            data = self._member(_find_member(self._members, "xl/sharedStrings.xml")) or b""
-            self._strings = [_rich_text(m[1]) for m in _SI.finditer(data)]
+            name = _find_member(self._members, "xl/sharedStrings.xml")
+            self._strings = []
+            if name in self._members:
+                handler = _SharedStrings(self._strings, self)
+                _parse(self._chunks(name), name, handler.start, handler.end, handler.text)
         return self._strings
 
     @property
@@ -287,62 +393,27 @@ class Package:
             self._styles = _date_styles(data) if data else (frozenset(), frozenset())
         return self._styles
 
-    def _sheet_xml(self, name: str) -> bytes | None:
-        """The XML of a sheet (None for a chart sheet), unzipped once: a sheet may be
-        glanced at (peek) before it is read in full."""
-        if name not in self._sheet_data:
-            info = next((s for s in self.sheets if s.name == name), None)
-            if info is None:
-                raise KeyError(name)
-            if not info.path:  # a chart sheet has no cells
-                return None
-            data = self._member(info.path)
-            if data is None:
-                raise Refused("E106", reason=f"シート「{name}」のデータがありません")
-            self._sheet_data[name] = data
-        return self._sheet_data[name]
-
-    def _value_context(self) -> tuple[frozenset[int], frozenset[int], dt.datetime]:
-        """What turning a cell into a value needs: date styles, duration styles, epoch."""
-        dates, durations = self._date_styles
-        return dates, durations, CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
-
     def read_sheet(self, name: str) -> SheetData:
-        """Every non-empty cell of a sheet and its merged ranges.
+        """Every non-empty cell of a sheet and its merged ranges (parsed once, then kept).
 
         Raise Refused("E108") when the sheet uses more than MAX_ROWS rows or MAX_COLS
         columns, as soon as that is known, so an oversized sheet is never read in full.
         """
-        data = self._sheet_xml(name)
-        if data is None:
-            return SheetData(name)
-        return _parse_sheet(data, name, self, *self._value_context())
-
-    def peek(self, name: str, columns: Iterable[str], min_row: int = 1,
-             rows: Iterable[int] = ()) -> dict[tuple[int, int], object] | None:
-        """The non-empty cells of these columns (letters) from min_row down, or only in
-        `rows` when given, found by their r attribute without reading the rest of the
-        sheet; None when the sheet has cells without r (it is optional), and the caller
-        must read the sheet in full."""
-        data = self._sheet_xml(name)
-        if data is None:
-            return {}
-        if _CELL_WITHOUT_R.search(data):
-            return None
-        letters = b"|".join(re.escape(c.upper().encode("ascii")) for c in columns)
-        numbers = b"|".join(str(r).encode("ascii") for r in rows) or rb"\d+"
-        pattern = re.compile(rb"<(" + _P + rb")c\b([^>]*?\br\s*=\s*[\"']\$?(" + letters
-                             + rb")\$?(" + numbers + rb")[\"'][^>]*?)(?:/>|>(.*?)</\1c>)", re.S)
-        values = self._value_context()
-        cells: dict[tuple[int, int], object] = {}
-        for m in pattern.finditer(data):
-            attrs, letter, row, inner = m.group(2, 3, 4, 5)
-            if not inner or int(row) < min_row:
-                continue
-            value = _cell_value(attrs, inner, self, *values)
-            if value is not None:
-                cells[(int(row), column_index_from_string(letter.decode("ascii")))] = value
-        return cells
+        if name not in self._sheet_cache:
+            info = self._sheet_info.get(name)
+            if info is None:
+                raise KeyError(name)
+            sheet = SheetData(name)
+            if info.path:  # a chart sheet has no cells
+                if info.path not in self._members:
+                    raise Refused("E106", reason=f"シート「{name}」のデータがありません")
+                dates, durations = self._date_styles
+                epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
+                handler = _SheetHandler(sheet, self, dates, durations, epoch)
+                _parse(self._chunks(info.path), info.path, handler.start, handler.end,
+                       handler.text)
+            self._sheet_cache[name] = sheet
+        return self._sheet_cache[name]
 
 
 def _find_member(members: dict, name: str) -> str:
@@ -352,32 +423,91 @@ def _find_member(members: dict, name: str) -> str:
     return next((m for m in members if m.lower() == lowered), name)
 
 
-# --- cell data tokenisers ---------------------------------------------------------------
-
-_P = rb"(?:[A-Za-z_][\w.-]*:)?"  # an optional namespace prefix
-_SI = re.compile(rb"<" + _P + rb"si\b[^>]*?(?:/>|>(.*?)</" + _P + rb"si>)", re.S)
-_T = re.compile(rb"<" + _P + rb"t\b[^>]*?(?:/>|>(.*?)</" + _P + rb"t>)", re.S)
-_RPH = re.compile(rb"<" + _P + rb"rPh\b.*?</" + _P + rb"rPh>", re.S)
-_TOKEN = re.compile(rb"<(" + _P + rb")(?:c\b([^>]*?)(?:/>|>(.*?)</\1c>)"
-                    rb"|(row|mergeCell|dimension)\b([^>]*?)/?>)", re.S)
-_CELL_WITHOUT_R = re.compile(rb"<" + _P + rb"c\b(?![^>]*?\br\s*=)")
-_ATTR_R = re.compile(rb"""\br\s*=\s*["']\$?([A-Za-z]{1,3})\$?(\d+)["']""")
-_ATTR_ROW = re.compile(rb"""\br\s*=\s*["']([^"']*)["']""")
-_ATTR_T = re.compile(rb"""\bt\s*=\s*["']([^"']*)["']""")
-_ATTR_S = re.compile(rb"""\bs\s*=\s*["']([^"']*)["']""")
-_ATTR_REF = re.compile(rb"""\bref\s*=\s*["']([^"']*)["']""")
-_V = re.compile(rb"<" + _P + rb"v\b[^>]*?(?:/>|>(.*?)</" + _P + rb"v>)", re.S)
-_F = re.compile(rb"<" + _P + rb"f\b[^>]*?(?:/>|>(.*?)</" + _P + rb"f>)", re.S)
-_IS = re.compile(rb"<" + _P + rb"is\b[^>]*?(?:/>|>(.*?)</" + _P + rb"is>)", re.S)
+# --- streaming parse of cell data -------------------------------------------------------
 
 
-def _rich_text(inner: bytes | None) -> str:
-    """The text of a shared or inline string: its runs joined, furigana (rPh) left out."""
-    if not inner:
-        return ""
-    if b"rPh" in inner:
-        inner = _RPH.sub(b"", inner)
-    return "".join(xml_text(m[1]) for m in _T.finditer(inner) if m[1])
+class _Forbidden(Exception):
+    """A DTD in a part: refused before anything in it could be declared or expanded."""
+
+
+def _forbid(*_args: object) -> None:
+    raise _Forbidden()
+
+
+#: SpreadsheetML's namespaces (transitional, strict): an element in any other namespace
+#: is not a cell to Excel, so it is not one here either.
+_MAIN_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+            "http://purl.oclc.org/ooxml/spreadsheetml/main")
+_NAMES = ("c", "v", "f", "is", "t", "rPh", "row", "sheetData", "mergeCell", "dimension", "si")
+#: expat's "namespace local" name → local name, for the elements the handlers act on.
+_TAGS = {f"{ns} {local}": local for ns in _MAIN_NS for local in _NAMES}
+
+
+def _parse(chunks: Iterable[bytes], part: str, start: Callable, end: Callable,
+           text: Callable | None) -> None:
+    """Feed a part to expat chunk by chunk with these handlers (see _Forbidden)."""
+    parser = ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartDoctypeDeclHandler = _forbid
+    parser.EntityDeclHandler = _forbid
+    parser.ExternalEntityRefHandler = _forbid
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    if text is not None:
+        parser.CharacterDataHandler = text
+    try:
+        for chunk in chunks:
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except (ExpatError, _Forbidden) as exc:
+        raise _xml_error(part, exc) from None
+
+
+class _SharedStrings:
+    """Handlers collecting the shared strings: each <si>'s <t> runs joined, furigana
+    (<rPh>) left out."""
+
+    def __init__(self, out: list[str], package: Package):
+        self.package = package
+        self.out = out
+        self.parts: list[str] | None = None
+        self.capture = False
+        self.phonetic = 0
+        self.chars = 0
+
+    def start(self, name: str, _attrs: dict) -> None:
+        self.package.elements_left -= 1
+        if self.package.elements_left < 0:
+            raise _too_many()
+        tag = _TAGS.get(name)
+        if tag == "si":
+            self.parts = []
+            self.chars = 0
+        elif tag == "t" and self.parts is not None and not self.phonetic:
+            self.capture = True
+        elif tag == "rPh":
+            self.phonetic += 1
+
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name)
+        if tag == "t":
+            self.capture = False
+        elif tag == "rPh":
+            self.phonetic -= 1
+        elif tag == "si" and self.parts is not None:
+            self.out.append(xml_text("".join(self.parts)))
+            self.parts = None
+
+    def text(self, data: str) -> None:
+        if self.capture:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_XML_CHARS:
+                raise Refused("E117", sheet="", cell=f"共有文字列 {len(self.out) + 1} 番")
+            self.parts.append(data)  # type: ignore[union-attr]
+
+
+def _too_many() -> Refused:
+    return Refused("E116", limit=f"XML の要素 {MAX_ELEMENTS:,} 個")
 
 
 def _too_big(title: str, rows: int, cols: int) -> None:
@@ -386,94 +516,190 @@ def _too_big(title: str, rows: int, cols: int) -> None:
                       max_rows=MAX_ROWS, max_cols=MAX_COLS)
 
 
-def _parse_sheet(data: bytes, title: str, package: Package, dates: frozenset[int],
-                 durations: frozenset[int], epoch: dt.datetime) -> SheetData:
-    sheet = SheetData(title)
-    cells = sheet.cells
-    row = col = 0
-    for m in _TOKEN.finditer(data):
-        cell_attrs, inner, tag, attrs = m.group(2, 3, 4, 5)
-        if tag is None:  # a cell
-            if not inner:  # empty (formatting only): just keep count for cells without r
-                col += 1
-                continue
-            ref = _ATTR_R.search(cell_attrs)
-            if ref is not None:
-                row, col = int(ref[2]), column_index_from_string(ref[1].decode().upper())
-            else:
-                col += 1
-            value = _cell_value(cell_attrs, inner, package, dates, durations, epoch)
-            if value is None:
-                continue
-            if row > MAX_ROWS or col > MAX_COLS:
-                _too_big(title, row, col)
-            cells[(row, col)] = value
-        elif tag == b"row":
-            r = _ATTR_ROW.search(attrs)
-            try:
-                row = int(float(r[1])) if r else row + 1
-            except ValueError:
-                raise Refused("E106", reason=f"シート「{title}」の行番号 {r[1]!r}") from None
-            col = 0
-        elif tag == b"mergeCell":
-            ref = _ATTR_REF.search(attrs)
-            if ref:
-                sheet.merged.append(ref[1].decode("ascii", errors="replace"))
-        else:  # dimension: refuse an oversized sheet before reading its cells
-            ref = _ATTR_REF.search(attrs)
-            try:
-                _min_col, _min_row, max_col, max_row = range_boundaries(
-                    ref[1].decode("ascii") if ref else "")
-            except (ValueError, TypeError, UnicodeDecodeError):
-                continue
-            if max_row is not None and max_col is not None:
-                _too_big(title, max_row, max_col)
-    return sheet
+_DIGITS = "0123456789"
 
 
-def _cell_value(attrs: bytes, inner: bytes, package: Package,
-                dates: frozenset[int], durations: frozenset[int], epoch: dt.datetime) -> object:
-    """The Python value of a cell, CellError / MissingFormulaValue, or None when empty."""
-    t = _ATTR_T.search(attrs)
-    kind = t[1] if t else b"n"
-    if kind == b"inlineStr":
-        m = _IS.search(inner)
-        return (_rich_text(m[1]) if m else "") or None
-    vm = _V.search(inner)
-    v = vm[1] if vm else None
-    if not v:
-        fm = _F.search(inner)
-        if fm is not None:
-            return MissingFormulaValue("=" + xml_text(fm[1] or b""))
+@functools.lru_cache(maxsize=16384)
+def _position(ref: str) -> tuple[int, int] | None:
+    """(row, column) of a cell's r attribute ("J8"), None when it is not a reference
+    (then the cell follows the previous one, as when r is left out). Cached: workbooks
+    made from one template share their references."""
+    ref = ref.replace("$", "")
+    letters = ref.rstrip(_DIGITS)
+    digits = ref[len(letters):]
+    if not 0 < len(letters) <= 3 or not digits or not digits.isascii():
         return None
-    if kind == b"s":
+    try:
+        return int(digits), column_index_from_string(letters.upper())
+    except ValueError:
+        return None
+
+
+class _SheetHandler:
+    """Handlers that fill a SheetData: <c> inside <row> inside <sheetData>, the
+    <mergeCell> ranges, and an early refusal from <dimension> or any cell out of range."""
+
+    def __init__(self, sheet: SheetData, package: Package, dates: frozenset[int],
+                 durations: frozenset[int], epoch: dt.datetime):
+        self.sheet = sheet
+        self.package = package
+        self.context = (dates, durations, epoch)
+        self.in_data = False
+        self.row = 0
+        self.col = 0
+        self.cell: dict | None = None  # the open <c>'s attributes
+        self.v: list[str] | None = None
+        self.f: list[str] | None = None
+        self.inline: list[str] | None = None
+        self.capture: list[str] | None = None
+        self.phonetic = 0
+        self.nested = 0  # <c> inside a <c>: not a cell, and must not end the open one
+        self.chars = 0  # characters captured for the open cell
+
+    def start(self, name: str, attrs: dict) -> None:
+        self.package.elements_left -= 1
+        if self.package.elements_left < 0:
+            raise _too_many()
+        tag = _TAGS.get(name)
+        if tag is None:
+            return
+        if self.cell is not None:  # inside a cell
+            if tag == "v":
+                self.v = self.capture = []
+            elif tag == "f":
+                self.f = self.capture = []
+            elif tag == "is":
+                self.inline = []
+            elif tag == "t" and self.inline is not None and not self.phonetic:
+                self.capture = self.inline
+            elif tag == "rPh":
+                self.phonetic += 1
+            elif tag == "c":
+                self.nested += 1
+        elif tag == "c" and self.in_data:
+            self.cell = attrs
+            self.v = self.f = self.inline = None
+            self.chars = 0
+            ref = attrs.get("r")
+            where = _position(ref) if ref else None
+            if where is None:
+                self.col += 1
+            else:
+                self.row, self.col = where
+        elif tag == "row" and self.in_data:
+            r = attrs.get("r")
+            try:
+                self.row = int(float(r)) if r else self.row + 1
+            except (ValueError, OverflowError):
+                raise Refused("E106", reason=f"シート「{self.sheet.title}」の行番号が正しくありません") from None
+            self.col = 0
+        elif tag == "sheetData":
+            self.in_data = True
+        elif tag == "mergeCell":
+            if attrs.get("ref"):
+                self.sheet.merged.append(attrs["ref"])
+                if len(self.sheet.merged) > MAX_MERGED:
+                    raise Refused("E116", limit=f"シート「{self.sheet.title}」のセルの結合 "
+                                                f"{MAX_MERGED:,} 個")
+        elif tag == "dimension":  # refuse an oversized sheet before reading its cells
+            try:
+                _c, _r, max_col, max_row = range_boundaries(attrs.get("ref", ""))
+            except (ValueError, TypeError):
+                return
+            if max_row is not None and max_col is not None:
+                _too_big(self.sheet.title, max_row, max_col)
+
+    def end(self, name: str) -> None:
+        tag = _TAGS.get(name)
+        if tag is None:
+            return
+        if tag == "c" and self.nested:
+            self.nested -= 1
+        elif tag == "c" and self.cell is not None:
+            # most cells are empty (formatting only): nothing to convert
+            value = None if self.v is self.f is self.inline is None else self._value()
+            if value is not None:
+                if self.row > MAX_ROWS or self.col > MAX_COLS:
+                    _too_big(self.sheet.title, self.row, self.col)
+                self.sheet.cells[(self.row, self.col)] = value
+            self.cell = self.v = self.f = self.inline = self.capture = None
+        elif tag in ("v", "f") or (tag == "t" and self.capture is self.inline):
+            self.capture = None
+        elif tag == "rPh" and self.phonetic:
+            self.phonetic -= 1
+        elif tag == "sheetData":
+            self.in_data = False
+
+    def text(self, data: str) -> None:
+        if self.capture is not None:
+            self.chars += len(data)
+            if self.chars > MAX_CELL_XML_CHARS:
+                raise Refused("E117", sheet=self.sheet.title, cell=cell_ref(self.row, self.col))
+            self.capture.append(data)
+
+    def _value(self) -> object:
+        attrs = self.cell
+        assert attrs is not None
+        kind = attrs.get("t", "n")
+        if kind == "inlineStr":
+            return xml_text("".join(self.inline)) or None if self.inline is not None else None
+        v = "".join(self.v) if self.v is not None else ""
+        if not v:
+            if self.f is not None:
+                return MissingFormulaValue("=" + xml_text("".join(self.f)))
+            return None
+        if kind == "s":
+            return self._shared(v)
+        return cell_value(kind, v, attrs.get("s"), *self.context)
+
+    def _shared(self, v: str) -> object:
+        strings = self.package.shared_strings
         try:
-            return package.shared_strings[int(v)] or None
-        except (IndexError, ValueError):
-            return CellError("#REF!")
-    if kind == b"str":
+            index = int(v.strip())
+        except ValueError:
+            index = -1
+        if not 0 <= index < len(strings):
+            # No program writes this: the file is damaged (or crafted), and no cell may
+            # silently show another cell's text.
+            raise Refused("E114", sheet=self.sheet.title, cell=cell_ref(self.row, self.col),
+                          index=v.strip()[:20], count=len(strings))
+        return strings[index] or None
+
+
+#: A number as SpreadsheetML writes it in <v> (xsd:double without INF/NaN), ASCII only.
+_XSD_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+
+
+def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
+               durations: frozenset[int], epoch: dt.datetime) -> object:
+    """The Python value of a cell's <v> text by its type (t) and style (s): a number, a
+    string, a bool, a date, CellError. A number no float can hold (1e400) is kept as the
+    float inf or nan: the checks report it (E309), it is never graded."""
+    if kind == "str":
         return xml_text(v) or None
-    if kind == b"e":
+    if kind == "e":
         return CellError(xml_text(v))
-    if kind == b"b":
-        return v.strip() in (b"1", b"true")
-    text = v.decode("ascii", errors="replace").strip()
-    if kind == b"d":
+    if kind == "b":
+        return v.strip() in ("1", "true")
+    text = v.strip()
+    if kind == "d":
         try:
             return dt.datetime.fromisoformat(text)
         except ValueError:
-            return text
-    try:
-        number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
-    except ValueError:
-        return text
-    style = _ATTR_S.search(attrs) if dates else None
-    if style:
+            return clean_text(text)
+    if not _XSD_NUMBER.match(text):
+        # Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
+        # spreadsheet writes: kept as text, for the checks to report.
+        return clean_text(text)
+    number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
+    if style and dates:
         try:
-            style_id = int(style[1])
+            style_id = int(style)
         except ValueError:
             return number
         if style_id in dates:
+            if isinstance(number, float) and not math.isfinite(number):
+                return CellError("#VALUE!")
             try:
                 return from_excel(number, epoch, timedelta=style_id in durations)
             except (OverflowError, ValueError):

@@ -8,6 +8,7 @@ leaves the previous outputs untouched and no partial file behind.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import shutil
 import tempfile
 import time
@@ -16,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from mine_report import checks
+from mine_report.baseline_rule import FIRST_ACTUAL, apply_rule
+from mine_report.committee import CommitteeInput, load_committee
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
 from mine_report.export import CSV_NAME, JSON_NAME, write_csv, write_json
@@ -53,6 +56,12 @@ class BuildOptions:
     templates_dir: Path | None = None
     #: Processes reading the workbooks and laying out the report (None: every core).
     jobs: int | None = None
+    #: The report's publication date (`--date`); None: SOURCE_DATE_EPOCH or today (JST).
+    issued_on: dt.date | None = None
+    #: The planning division's 総評・意見 file (`--opinions`); None: the report has none.
+    opinions: Path | None = None
+    #: What a KPI without a baseline is graded against (baseline_rule.RULES).
+    missing_baseline: str = FIRST_ACTUAL
 
 
 @dataclass
@@ -69,6 +78,7 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     """Run the whole build; raise InputErrors (nothing written) when inputs have errors."""
     started = time.perf_counter()
     step = progress or (lambda what, done, total: None)
+    committee = load_committee(options.opinions, plan)  # its mistakes stop the build first
     paths = checks.collect_paths(options.input_paths, plan)
     if not paths:
         raise BuildError(text("B002", where="、".join(str(p) for p in options.input_paths)))
@@ -85,14 +95,16 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     merged = merge(plan, submissions, year, warnings=warnings, left_out=left_out,
                    draft=options.draft)
     step("grade", 0, 1)
-    evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
+    graded_plan, _ = apply_rule(plan, merged.actuals, year, options.missing_baseline)
+    evaluation = evaluate(graded_plan, merged.actuals, year, rules,
+                          unsubmitted=merged.unsubmitted)
     step("grade", 1, 1)
-    outputs = write_outputs(merged, evaluation, options, step)
+    outputs = write_outputs(merged, evaluation, options, step, committee)
     return BuildResult(merged, evaluation, report, outputs, time.perf_counter() - started)
 
 
 def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
-                  step: Progress) -> list[Path]:
+                  step: Progress, committee: CommitteeInput | None = None) -> list[Path]:
     """Write every output into a staging folder, then move them all into place."""
     out = options.output_dir
     out.mkdir(parents=True, exist_ok=True)
@@ -112,7 +124,8 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
 
             written = render_report(merged, evaluation, staging,
                                     templates_dir=options.templates_dir, html=options.html,
-                                    attachments=[staging / XLSX_NAME], jobs=options.jobs)
+                                    attachments=[staging / XLSX_NAME], jobs=options.jobs,
+                                    issued_on=options.issued_on, committee=committee)
             names += [p.name for p in written]
             step("write", 4, total)
         for name in names:

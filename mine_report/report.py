@@ -132,10 +132,11 @@ class Section:
 
 def report_parts(context: ReportContext) -> list[list[Section]]:
     """The report in the parts that are laid out separately (in parallel): the cover with
-    the contents, the method with the summary, each strategy, the appendix. Each part
+    the contents, the method with the summary and the table of every indicator, each
+    strategy, the appendix. Each part
     starts on a new page, so laying it out alone gives the same pages."""
     return [[Section("cover.html"), Section("contents.html")],
-            [Section("method.html"), Section("summary.html")],
+            [Section("method.html"), Section("summary.html"), Section("overview.html")],
             *([Section("strategy.html", s)] for s in context.strategies),
             [Section("appendix.html")]]
 
@@ -397,18 +398,21 @@ def _write(target: Path, data: bytes) -> None:
 def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
-                  progress: Progress | None = None) -> list[Path]:
+                  progress: Progress | None = None, issued_on: dt.date | None = None,
+                  committee=None) -> list[Path]:
     """Write out_dir/report.pdf (and report.html when html is True); return the paths.
 
     Checks the fonts and the templates before any output is made; each file is written
     to a temporary file in out_dir and renamed, so no partial file is ever left.
+    issued_on dates the report (else SOURCE_DATE_EPOCH or today, in Japan time);
+    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions.
     """
     say = progress or (lambda message: None)
     check_fonts()
     dirs = template_dirs(templates_dir)
-    issued = report_datetime()
+    issued = report_datetime(issued_on)
     say(text("R030"))
-    context = build_context(merged, evaluation, issued=issued)
+    context = build_context(merged, evaluation, issued=issued, committee=committee)
     env = make_environment(dirs)
     html_text = render_html(context, dirs, env=env) if html else ""
     say(text("R031"))

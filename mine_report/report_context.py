@@ -26,18 +26,46 @@ from mine_report.grading import (
     GRADES,
     UNGRADED,
     Evaluation,
+    KpiGrade,
     KpiResult,
     Rollup,
+    _rate,
     format_number,
     format_points,
     format_rate,
+    to_fraction,
 )
 from mine_report.merge import Merged
 from mine_report.model import Kpi
+from mine_report.projection import (
+    IMPROVED,
+    MET_BY_YEAR,
+    MISSED_BY_YEAR,
+    NO_ACTUAL,
+    ON_COURSE,
+    REACHED,
+    SHORT,
+    TOO_FEW,
+    UNCHANGED,
+    WORSENED,
+    KpiOutlook,
+    meets,
+    outlook,
+    period_trend,
+)
 
 NOT_GRADED = NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
 ARROWS = {"up": "↑", "down": "↓"}
+#: The direction marker printed beside each KPI: which way is better.
+DIRECTION_MARKS = {"increase": "↑", "decrease": "↓", "maintain": "→"}
+#: Japan time: a report is dated as its readers' calendar says, not UTC's.
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+#: Extra decimals an expected value may get so that the printed numbers reproduce the
+#: printed rate (a reader checks (a − b)/(e − b) by hand).
+MAX_EXTRA_PLACES = 3
+#: The whole-period trend of a KPI in words (final evaluation).
+PERIOD_TRENDS = {IMPROVED: "改善", UNCHANGED: "横ばい", WORSENED: "悪化"}
 
 
 # --- formatting --------------------------------------------------------------------------
@@ -72,12 +100,34 @@ def japanese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def report_datetime() -> dt.datetime:
-    """When the report is issued: SOURCE_DATE_EPOCH when set (reproducible), else now (UTC)."""
+def report_datetime(day: dt.date | None = None) -> dt.datetime:
+    """When the report is issued, in Japan time: midnight of `day` (`build --date`) when
+    given, else SOURCE_DATE_EPOCH when set (reproducible), else now. Before 09:00 JST the
+    UTC date is still yesterday's, so the date is always taken in JST."""
+    if day is not None:
+        return dt.datetime.combine(day, dt.time(), tzinfo=JST)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return dt.datetime.fromtimestamp(int(epoch), tz=JST)
+    return dt.datetime.now(JST).replace(microsecond=0)
+
+
+def expected_text(grade: KpiGrade, places: int, rules) -> str:
+    """The expected value with as few decimals (from the KPI's own) as make the printed
+    actual, baseline and expected value give the printed rate again: 9.5, not 10, where
+    (6 − 7)/(9.5 − 7) = −40 %."""
+    if grade.expected is None:
+        return NO_VALUE
+    if grade.actual is None or grade.progress_rate is None:
+        return format_number(grade.expected, places)
+    printed = format_rate(grade.progress_rate)
+    a = to_fraction(grade.actual)
+    for extra in range(MAX_EXTRA_PLACES + 1):
+        shown = format_number(grade.expected, places + extra)
+        rate, _ = _rate(grade.kpi, a, to_fraction(shown.replace(",", "")), rules)
+        if rate is not None and format_rate(rate) == printed:
+            return shown
+    return format_number(grade.expected, places + MAX_EXTRA_PLACES)
 
 
 # --- the context --------------------------------------------------------------------------
@@ -116,6 +166,20 @@ class KpiRow:
     chart: Markup
     cumulative: bool
     direction: str
+    # --- what the committee checks by hand and asks about (defaults keep old callers) ---
+    direction_mark: str = ""  # ↑ higher is better, ↓ lower is better, → keep the level
+    rate_kind: str = ""  # which rate the rate column shows on this row (進捗率 / 達成率)
+    change: str = ""  # 「C→B」 when the grade changed since last year, else ""
+    final_rate: str = NO_VALUE  # 目標達成率: against the final target
+    latest: str = NO_VALUE  # the latest actual up to the evaluation year
+    latest_year: str = ""
+    outlook: str = ""  # the outlook sentence (projection or met-by-its-year)
+    outlook_short: str = ""  # the same in a word or two, for the compact table
+    falls_short: bool = False  # このままでは目標年度に未達の見込み, or missed its own year
+    reference: str = ""  # why the grade is only 参考 (no baseline in the plan), else ""
+    period_trend: str = ""  # 改善 / 横ばい / 悪化 over the whole period
+    achieved: str = ""  # final evaluation: 達成 / 未達 / 「－」 at the end of the period
+    target_actual: str = NO_VALUE  # the actual of the target's own year, once it has come
 
 
 @dataclass(frozen=True)
@@ -166,6 +230,7 @@ class StrategyChapter:
     grade: GradeCell
     goals: tuple[KpiRow, ...]
     policies: tuple[PolicySection, ...]
+    opinions: tuple = ()  # committee.Opinion about this strategy
 
 
 @dataclass(frozen=True)
@@ -250,6 +315,10 @@ class ReportContext:
     left_out: tuple[tuple[str, str], ...]
     goal_department: str
     kpi_count: int
+    #: The summary's answers to the committee (report_review.Review); None for old callers.
+    review: object = None
+    final: bool = False  # 最終評価: the plan's last year
+    flags: str = ""  # サンプルデータ・暫定版, printed in every page's running header
 
 
 # --- building it ---------------------------------------------------------------------------
@@ -263,11 +332,48 @@ def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> KpiRow:
+_OUTLOOK_SHORT = {REACHED: "達成済み", ON_COURSE: "達成見込み", SHORT: "未達見込み",
+                  TOO_FEW: "推計不可"}
+
+
+def outlook_texts(kpi: Kpi, seen: KpiOutlook, places: int) -> tuple[str, str]:
+    """(sentence, short label) for a KPI's outlook, with the method where it projects."""
+    target_year = short_fiscal_year(kpi.target_year)
+    if seen.kind in (MET_BY_YEAR, MISSED_BY_YEAR, NO_ACTUAL):
+        word = {MET_BY_YEAR: "達成", MISSED_BY_YEAR: "未達",
+                NO_ACTUAL: "実績値なし"}[seen.kind]
+        return f"目標年度（{target_year}）の実績：{word}", f"{target_year}{word}"
+    if seen.kind == REACHED:
+        return "最新の実績値で目標値に到達しています", _OUTLOOK_SHORT[REACHED]
+    if seen.kind == TOO_FEW:
+        return (f"計画期間の実績値が{seen.points}点のため、推計していません",
+                _OUTLOOK_SHORT[TOO_FEW])
+    value = format_number(seen.projected, places)
+    line = f"（実績値{seen.points}点の直線推計：{target_year} {value}）"
+    if seen.kind == SHORT:
+        return "このままでは目標年度に未達の見込み" + line, _OUTLOOK_SHORT[SHORT]
+    return "目標年度に達成の見込み" + line, _OUTLOOK_SHORT[ON_COURSE]
+
+
+def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
+             rules=None, plan_start: int | None = None, reference_year: int | None = None,
+             final: bool = False) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
     previous = result.previous
+    start = plan_start if plan_start is not None else min(result.by_year)
+    seen = outlook(result, start)
+    sentence, short = outlook_texts(kpi, seen, places)
+    trend_word = PERIOD_TRENDS.get(period_trend(result, start) or "", "")
+    achieved = ""
+    if final:
+        last = seen.latest
+        achieved = NO_VALUE if last is None else ("達成" if meets(kpi, last) else "未達")
+    change = ""
+    if previous is not None and previous.graded and current.graded \
+            and previous.grade != current.grade:
+        change = f"{previous.grade}→{current.grade}"
     actuals = []
     for year in years:
         graded = result.by_year.get(year)
@@ -289,7 +395,8 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
         actuals=tuple(actuals),
         target=format_number(kpi.target, places),
         target_year=short_fiscal_year(kpi.target_year),
-        expected=format_number(current.expected, places),
+        expected=(expected_text(current, places, rules) if rules is not None
+                  else format_number(current.expected, places)),
         progress_rate=format_rate(current.progress_rate),
         grade=_grade(current.grade),
         previous_grade=_grade(previous.grade) if previous else None,
@@ -300,6 +407,24 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str]) -> K
         chart=trend_chart(trend, label=f"{kpi.name}の推移"),
         cumulative=kpi.cumulative,
         direction=kpi.direction,
+        direction_mark=DIRECTION_MARKS.get(kpi.direction, ""),
+        rate_kind=("達成率" if kpi.direction == "maintain"
+                   else (rules.rate_name if rules is not None else "")),
+        change=change,
+        final_rate=format_rate(current.final_rate),
+        latest=NO_VALUE if seen.latest is None else format_actual(
+            result.by_year[seen.latest_year].actual, places),
+        latest_year=short_fiscal_year(seen.latest_year) if seen.latest_year else "",
+        outlook=sentence,
+        outlook_short=short,
+        falls_short=seen.falls_short,
+        reference=("" if reference_year is None else
+                   f"計画に基準値がないため、{short_fiscal_year(reference_year)}の実績値を"
+                   "基準値として評価（参考）"),
+        period_trend=trend_word,
+        achieved=achieved,
+        target_actual=format_actual(result.by_year[kpi.target_year].actual, places)
+        if kpi.target_year in result.by_year else NO_VALUE,
     )
 
 
@@ -328,25 +453,34 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     actual = format_actual(g.actual, places)
     rate = format_rate(g.progress_rate)
     if rules.formula == "progress":
-        formula = (f"{rules.rate_name} ＝（実績値 − 基準値）÷（見込み値 − 基準値）"
+        formula = (f"{rules.rate_name} ＝（実績値 − 基準値）÷（目安値 − 基準値）"
                    f"＝（{actual} − {baseline}）÷（{expected} − {baseline}）≒ {rate}")
     else:
-        formula = f"{rules.rate_name} ＝ 実績値 ÷ 見込み値 ＝ {actual} ÷ {expected} ≒ {rate}"
+        formula = f"{rules.rate_name} ＝ 実績値 ÷ 目安値 ＝ {actual} ÷ {expected} ≒ {rate}"
     return (
         f"例：「{k.name}」（{k.id}）は、基準値 {baseline}{unit}"
         f"（{format_fiscal_year(k.baseline_year)}）、目標値 {target}{unit}"
         f"（{format_fiscal_year(k.target_year)}）です。",
-        f"{format_fiscal_year(g.year)}の見込み値は {expected}{unit}、実績値は {actual}{unit} でした。",
+        f"{format_fiscal_year(g.year)}の目安値は {expected}{unit}、実績値は {actual}{unit} でした。",
         formula,
         f"したがって評価は「{g.grade}」（{rules.grade_rule(g.grade).label}）です。",
     )
 
 
 def build_context(merged: Merged, evaluation: Evaluation, *,
-                  issued: dt.datetime | None = None) -> ReportContext:
-    """Turn the merged inputs and the engine's evaluation into the report's context."""
+                  issued: dt.datetime | None = None, committee=None) -> ReportContext:
+    """Turn the merged inputs and the engine's evaluation into the report's context.
+
+    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions,
+    printed where they belong; without it the report has none.
+    """
+    from mine_report.committee import CommitteeInput
+    from mine_report.report_review import build_review  # it builds on this module's rows
+
+    committee = committee or CommitteeInput()
     plan = merged.plan
     issued = issued or report_datetime()
+    final = evaluation.year >= plan.period_end
     rules = evaluation.rules
     years = [y for y in plan.years if y <= evaluation.year]
     notes: dict[str, list[str]] = {}
@@ -355,7 +489,15 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             for kpi_id, note in mm.report.notes:
                 if note.strip():
                     notes.setdefault(kpi_id, []).append(note)
-    rows = {kid: _kpi_row(r, years, notes.get(kid, ()))
+    # A KPI the plan gives no baseline but the evaluation does was given its first
+    # actual as baseline (baseline_rule): its grade is printed as 参考.
+    reference = {kid: r.kpi.baseline_year
+                 for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())
+                 if r.kpi.baseline is not None and plan.get(kid) is not None
+                 and plan.get(kid).baseline is None}
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), rules=rules,
+                          plan_start=plan.period_start, reference_year=reference.get(kid),
+                          final=final)
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -390,7 +532,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
             description=s.description, grade=_grade(evaluation.strategies[s.id].grade),
-            goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
+            goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies),
+            opinions=committee.about(s.id)))
 
     measure_title = {m.id: m.title for m in plan.measures}
     graded_d, not_graded = [], []
@@ -417,8 +560,9 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         issuer=plan.issuer,
         year=evaluation.year,
         year_label=format_fiscal_year(evaluation.year),
-        title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書",
-        issued_on=japanese_date(issued.date()),
+        title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書"
+              + ("（最終評価）" if final else ""),
+        issued_on=japanese_date(issued.astimezone(JST).date()),
         issued_iso=issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"mine-report {__version__}",
         draft=merged.draft,
@@ -451,4 +595,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         left_out=tuple(merged.left_out),
         goal_department=merged.goal_department,
         kpi_count=len(evaluation.kpis),
+        review=build_review(merged, evaluation, rows, committee),
+        final=final,
+        flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
+                                       ("暫定版", merged.draft)) if on),
     )

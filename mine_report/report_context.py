@@ -385,6 +385,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         expected=[(y, float(g.expected)) for y, g in sorted(result.by_year.items())
                   if g.expected is not None],
         target=(kpi.target_year, float(kpi.target)),
+        integral=places == 0,
     )
     return KpiRow(
         id=kpi.id,

@@ -318,6 +318,7 @@ class ReportContext:
     #: The summary's answers to the committee (report_review.Review); None for old callers.
     review: object = None
     final: bool = False  # 最終評価: the plan's last year
+    period: str = ""  # 令和2年度〜令和6年度
     flags: str = ""  # サンプルデータ・暫定版, printed in every page's running header
 
 
@@ -561,8 +562,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         issuer=plan.issuer,
         year=evaluation.year,
         year_label=format_fiscal_year(evaluation.year),
-        title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書"
-              + ("（最終評価）" if final else ""),
+        title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書",
         issued_on=japanese_date(issued.astimezone(JST).date()),
         issued_iso=issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"mine-report {__version__}",
@@ -598,6 +598,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         kpi_count=len(evaluation.kpis),
         review=build_review(merged, evaluation, rows, committee),
         final=final,
+        period=f"{format_fiscal_year(plan.period_start)}〜{format_fiscal_year(plan.period_end)}",
         flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
                                        ("暫定版", merged.draft)) if on),
     )

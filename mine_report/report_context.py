@@ -10,6 +10,7 @@ as plain strings, and the templates escape it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -123,10 +124,15 @@ def expected_text(grade: KpiGrade, places: int, rules) -> str:
     printed = format_rate(grade.progress_rate)
     a = to_fraction(grade.actual)
     for extra in range(MAX_EXTRA_PLACES + 1):
-        shown = format_number(grade.expected, places + extra)
-        rate, _ = _rate(grade.kpi, a, to_fraction(shown.replace(",", "")), rules)
-        if rate is not None and format_rate(rate) == printed:
-            return shown
+        step = Fraction(1, 10 ** (places + extra))
+        # Rounded half-up first; a rate exactly on a rounding half (116.25 %) is only
+        # reproduced by the expected value cut off on the right side, so try both.
+        for value in (grade.expected, math.floor(grade.expected / step) * step,
+                      math.ceil(grade.expected / step) * step):
+            shown = format_number(value, places + extra)
+            rate, _ = _rate(grade.kpi, a, to_fraction(shown.replace(",", "")), rules)
+            if rate is not None and format_rate(rate) == printed:
+                return shown
     return format_number(grade.expected, places + MAX_EXTRA_PLACES)
 
 

@@ -9,10 +9,14 @@ FONTS := fonts-morisawa-bizud-gothic fonts-morisawa-bizud-mincho libharfbuzz-sub
 # Real clients the tests check our files with (PDF tools, LibreOffice Calc).
 TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui
 
-.PHONY: report test bench template samples fonts clean
+.PHONY: report report-final test bench template samples fonts clean
 
 report: $(VENV)/.installed fonts
-	@$(BIN)/mine-report build --input examples/submissions --output output --html
+	@$(BIN)/mine-report build --input examples/submissions --output output --html --opinions examples/opinions.toml
+
+# The final evaluation (令和6年度, the plan's last year) from the second sample set.
+report-final: $(VENV)/.installed fonts
+	@$(BIN)/mine-report build --input examples/submissions-final --output output/final --html --opinions examples/opinions.toml
 
 test: $(VENV)/.installed-test fonts
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)

@@ -28,6 +28,7 @@ from markupsafe import Markup, escape
 from mine_report import parallel, pdfmerge
 from mine_report.errors import MineReportError
 from mine_report.fileio import atomic_path
+from mine_report.linebreak import last_phrase, phrases
 from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.report_context import ReportContext, build_context, report_datetime
@@ -114,12 +115,16 @@ def template_dirs(templates_dir: Path | None) -> list[Path]:
 
 def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     """The one jinja2 environment of the report: autoescaped, strict about unknown names."""
-    return jinja2.Environment(
+    env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs], encoding="utf-8"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
     )
+    # Japanese line breaks between phrases (linebreak.py).
+    env.filters["phrases"] = phrases
+    env.filters["last_phrase"] = last_phrase
+    return env
 
 
 @dataclass(frozen=True)
@@ -351,39 +356,51 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
         first = pool.submit(_lay_out, placeholder).result()
         laid = [pending[i].result() for i in range(len(bodies))]
         say(text("R033", parts=len(parts)))
-        front_boxes = first.pages
-        for _ in range(3):  # the contents' numbers never change its length; checked anyway
-            offsets, start = [], len(front_boxes)
-            for part in laid:
-                offsets.append(start)
-                start += len(part.pages)
-            toc = {name: str(offset + index + 1)
-                   for part, offset in zip([first, *laid], [0, *offsets], strict=True)
-                   for name, index in part.anchors.items()}
-            all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
-            cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
-                                                    issued=issued))
-            footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
-            head, footers = cover.result(), footers.result()
-            if len(head.pages) == len(front_boxes):
-                break
-            front_boxes = head.pages
-        else:  # pragma: no cover - a template whose contents change length with the numbers
+
+        def number(front_part: pdfmerge.Part, front_boxes, laid: list[pdfmerge.Part]):
+            """The contents with real page numbers and the footers, for these parts."""
+            for _ in range(3):  # the contents' numbers never change its length; checked anyway
+                offsets, start = [], len(front_boxes)
+                for part in laid:
+                    offsets.append(start)
+                    start += len(part.pages)
+                toc = {name: str(offset + index + 1)
+                       for part, offset in zip([front_part, *laid], [0, *offsets], strict=True)
+                       for name, index in part.anchors.items()}
+                all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
+                cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
+                                                        issued=issued))
+                footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
+                head, footers = cover.result(), footers.result()
+                if len(head.pages) == len(front_boxes):
+                    return head, footers, offsets
+                front_boxes = head.pages
+            # pragma: no cover - a template whose contents change length with the numbers
             raise ReportError("R006")
-        done = [head, *laid]
-        moves = pdfmerge.shifts(done, footers.pages)
-        if moves is None:
+
+        head, footers, offsets = number(first, first.pages, laid)
+        # A part's side only depends on the parts before it, so each round settles at least
+        # the first part that did not fit: as many rounds as parts always suffice.
+        for _ in range(len(parts) + 1):
+            moves = pdfmerge.shifts([head, *laid], footers.pages)
+            if moves is not None:
+                break
             # Left and right pages differ in width in these templates: lay out again each
             # part whose pages do not fit, on the side it really starts on.
+            counts = [len(part.pages) for part in laid]
             for i, (part, at) in enumerate(zip(laid, offsets, strict=True)):
                 final = footers.pages[at:at + len(part.pages)]
                 if any(abs(p.width - f.width) > pdfmerge.EPSILON
                        for p, f in zip(part.pages, final, strict=True)):
-                    done[i + 1] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
-                                                     side=final[0].side))
-            moves = pdfmerge.shifts(done, footers.pages)
-            if moves is None:  # pragma: no cover - a part laid out again took other pages
-                raise ReportError("R006")
+                    laid[i] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
+                                                 side=final[0].side))
+            if [len(part.pages) for part in laid] != counts:
+                # On its other side a part took more or fewer pages: number everything again
+                # (the parts after it may now start on the other side too).
+                head, footers, offsets = number(head, head.pages, laid)
+        else:  # pragma: no cover - parts that never settle on their sides
+            raise ReportError("R006")
+        done = [head, *laid]
     return pdfmerge.join(done, footers.pdf, moves)
 
 

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -21,6 +21,8 @@ from markupsafe import Markup
 
 from mine_report import __version__
 from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
+from mine_report.committee import CommitteeInput, Opinion
+from mine_report.config import Rules
 from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
 from mine_report.grading import (
     COUNT_KEYS,
@@ -30,7 +32,7 @@ from mine_report.grading import (
     KpiGrade,
     KpiResult,
     Rollup,
-    _rate,
+    _rate,  # the engine's one rate formula: printed digits are checked against it
     format_number,
     format_points,
     format_rate,
@@ -54,6 +56,7 @@ from mine_report.projection import (
     outlook,
     period_trend,
 )
+from mine_report.report_review import Review, build_review
 
 NOT_GRADED = NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
@@ -113,7 +116,7 @@ def report_datetime(day: dt.date | None = None) -> dt.datetime:
     return dt.datetime.now(JST).replace(microsecond=0)
 
 
-def expected_text(grade: KpiGrade, places: int, rules) -> str:
+def expected_text(grade: KpiGrade, places: int, rules: Rules) -> str:
     """The expected value with as few decimals (from the KPI's own) as make the printed
     actual, baseline and expected value give the printed rate again: 9.5, not 10, where
     (6 − 7)/(9.5 − 7) = −40 %."""
@@ -236,7 +239,7 @@ class StrategyChapter:
     grade: GradeCell
     goals: tuple[KpiRow, ...]
     policies: tuple[PolicySection, ...]
-    opinions: tuple = ()  # committee.Opinion about this strategy
+    opinions: tuple[Opinion, ...] = ()  # the committee's opinions on this strategy
 
 
 @dataclass(frozen=True)
@@ -321,8 +324,8 @@ class ReportContext:
     left_out: tuple[tuple[str, str], ...]
     goal_department: str
     kpi_count: int
-    #: The summary's answers to the committee (report_review.Review); None for old callers.
-    review: object = None
+    #: The summary's answers to the committee (report_review.py).
+    review: Review = field(default_factory=Review)
     final: bool = False  # 最終評価: the plan's last year
     period: str = ""  # 令和2年度〜令和6年度
     flags: str = ""  # サンプルデータ・暫定版, printed in every page's running header
@@ -363,13 +366,13 @@ def outlook_texts(kpi: Kpi, seen: KpiOutlook, places: int) -> tuple[str, str]:
 
 
 def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
-             rules=None, plan_start: int | None = None, reference_year: int | None = None,
+             rules: Rules, plan_start: int, reference_year: int | None = None,
              final: bool = False) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
     previous = result.previous
-    start = plan_start if plan_start is not None else min(result.by_year)
+    start = plan_start
     seen = outlook(result, start)
     sentence, short = outlook_texts(kpi, seen, places)
     trend_word = PERIOD_TRENDS.get(period_trend(result, start) or "", "")
@@ -403,8 +406,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         actuals=tuple(actuals),
         target=format_number(kpi.target, places),
         target_year=short_fiscal_year(kpi.target_year),
-        expected=(expected_text(current, places, rules) if rules is not None
-                  else format_number(current.expected, places)),
+        expected=expected_text(current, places, rules),
         progress_rate=format_rate(current.progress_rate),
         grade=_grade(current.grade),
         previous_grade=_grade(previous.grade) if previous else None,
@@ -416,8 +418,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         cumulative=kpi.cumulative,
         direction=kpi.direction,
         direction_mark=DIRECTION_MARKS.get(kpi.direction, ""),
-        rate_kind=("達成率" if kpi.direction == "maintain"
-                   else (rules.rate_name if rules is not None else "")),
+        rate_kind="達成率" if kpi.direction == "maintain" else rules.rate_name,
         change=change,
         final_rate=format_rate(current.final_rate),
         latest=NO_VALUE if seen.latest is None else format_actual(
@@ -476,15 +477,13 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
 
 
 def build_context(merged: Merged, evaluation: Evaluation, *,
-                  issued: dt.datetime | None = None, committee=None) -> ReportContext:
+                  issued: dt.datetime | None = None,
+                  committee: CommitteeInput | None = None) -> ReportContext:
     """Turn the merged inputs and the engine's evaluation into the report's context.
 
     committee (committee.CommitteeInput) carries the 総評 and the committee's opinions,
     printed where they belong; without it the report has none.
     """
-    from mine_report.committee import CommitteeInput
-    from mine_report.report_review import build_review  # it builds on this module's rows
-
     committee = committee or CommitteeInput()
     plan = merged.plan
     issued = issued or report_datetime()

@@ -62,6 +62,8 @@ class BuildOptions:
     opinions: Path | None = None
     #: What a KPI without a baseline is graded against (baseline_rule.RULES).
     missing_baseline: str = FIRST_ACTUAL
+    #: How the report prints negative rates: minus, triangle (△) or black-triangle (▲).
+    negative_sign: str = "minus"
 
 
 @dataclass
@@ -125,7 +127,8 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
             written = render_report(merged, evaluation, staging,
                                     templates_dir=options.templates_dir, html=options.html,
                                     attachments=[staging / XLSX_NAME], jobs=options.jobs,
-                                    issued_on=options.issued_on, committee=committee)
+                                    issued_on=options.issued_on, committee=committee,
+                                    negative_sign=options.negative_sign)
             names += [p.name for p in written]
             step("write", 4, total)
         for name in names:

@@ -116,11 +116,14 @@ class TerminalProgress:
 @click.option("--missing-baseline", type=click.Choice(["first-actual", "zero"]),
               default="first-actual", show_default=True,
               help="計画に基準値がない KPI の基準値: first-actual = 最初の実績値 (評価は参考)、zero = 0。")
+@click.option("--negative-sign", type=click.Choice(["minus", "triangle", "black-triangle"]),
+              default="minus", show_default=True,
+              help="報告書での負の率の書き方: minus = -40.0%、triangle = △40.0%、black-triangle = ▲40.0%。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
           jobs: int | None, issued_on, opinions_path: str | None, missing_baseline: str,
-          no_pdf: bool) -> None:
+          negative_sign: str, no_pdf: bool) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -138,7 +141,7 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
         templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs,
         issued_on=issued_on.date() if issued_on else None,
         opinions=Path(opinions_path) if opinions_path else None,
-        missing_baseline=missing_baseline)
+        missing_baseline=missing_baseline, negative_sign=negative_sign)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:

@@ -416,20 +416,22 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
                   progress: Progress | None = None, issued_on: dt.date | None = None,
-                  committee=None) -> list[Path]:
+                  committee=None, negative_sign: str = "minus") -> list[Path]:
     """Write out_dir/report.pdf (and report.html when html is True); return the paths.
 
     Checks the fonts and the templates before any output is made; each file is written
     to a temporary file in out_dir and renamed, so no partial file is ever left.
     issued_on dates the report (else SOURCE_DATE_EPOCH or today, in Japan time);
-    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions.
+    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions;
+    negative_sign is how negative rates are printed (report_context.NEGATIVE_SIGNS).
     """
     say = progress or (lambda message: None)
     check_fonts()
     dirs = template_dirs(templates_dir)
     issued = report_datetime(issued_on)
     say(text("R030"))
-    context = build_context(merged, evaluation, issued=issued, committee=committee)
+    context = build_context(merged, evaluation, issued=issued, committee=committee,
+                            negative_sign=negative_sign)
     env = make_environment(dirs)
     html_text = render_html(context, dirs, env=env) if html else ""
     say(text("R031"))

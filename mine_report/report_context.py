@@ -68,6 +68,9 @@ JST = dt.timezone(dt.timedelta(hours=9), "JST")
 #: Extra decimals an expected value may get so that the printed numbers reproduce the
 #: printed rate (a reader checks (a − b)/(e − b) by hand).
 MAX_EXTRA_PLACES = 3
+#: How a negative rate is printed (`build --negative-sign`): the minus sign as computed,
+#: or the Japanese public style △ / ▲.
+NEGATIVE_SIGNS = {"minus": "-", "triangle": "△", "black-triangle": "▲"}
 #: The whole-period trend of a KPI in words (final evaluation).
 PERIOD_TRENDS = {IMPROVED: "改善", UNCHANGED: "横ばい", WORSENED: "悪化"}
 
@@ -114,6 +117,11 @@ def report_datetime(day: dt.date | None = None) -> dt.datetime:
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=JST)
     return dt.datetime.now(JST).replace(microsecond=0)
+
+
+def signed(text: str, sign: str) -> str:
+    """A formatted negative number with `sign` in place of its minus ("-40.0%" → "▲40.0%")."""
+    return sign + text[1:] if text.startswith("-") else text
 
 
 def expected_text(grade: KpiGrade, places: int, rules: Rules) -> str:
@@ -329,6 +337,7 @@ class ReportContext:
     final: bool = False  # 最終評価: the plan's last year
     period: str = ""  # 令和2年度〜令和6年度
     flags: str = ""  # サンプルデータ・暫定版, printed in every page's running header
+    negative_mark: str = "-"  # what stands for minus in printed rates (△ / ▲ / -)
 
 
 # --- building it ---------------------------------------------------------------------------
@@ -367,7 +376,7 @@ def outlook_texts(kpi: Kpi, seen: KpiOutlook, places: int) -> tuple[str, str]:
 
 def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
              rules: Rules, plan_start: int, reference_year: int | None = None,
-             final: bool = False) -> KpiRow:
+             final: bool = False, sign: str = "-") -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
@@ -407,7 +416,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         target=format_number(kpi.target, places),
         target_year=short_fiscal_year(kpi.target_year),
         expected=expected_text(current, places, rules),
-        progress_rate=format_rate(current.progress_rate),
+        progress_rate=signed(format_rate(current.progress_rate), sign),
         grade=_grade(current.grade),
         previous_grade=_grade(previous.grade) if previous else None,
         arrow=ARROWS.get(result.trend or "", ""),
@@ -420,7 +429,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         direction_mark=DIRECTION_MARKS.get(kpi.direction, ""),
         rate_kind="達成率" if kpi.direction == "maintain" else rules.rate_name,
         change=change,
-        final_rate=format_rate(current.final_rate),
+        final_rate=signed(format_rate(current.final_rate), sign),
         latest=NO_VALUE if seen.latest is None else format_actual(
             result.by_year[seen.latest_year].actual, places),
         latest_year=short_fiscal_year(seen.latest_year) if seen.latest_year else "",
@@ -443,7 +452,7 @@ def _count_row(label: str, title: str, rollup: Rollup) -> CountRow:
                     _grade(rollup.grade))
 
 
-def _example(evaluation: Evaluation) -> tuple[str, ...]:
+def _example(evaluation: Evaluation, sign: str = "-") -> tuple[str, ...]:
     """One worked example from a real KPI, in words: the engine's own numbers for it
     (expected value, rate, grade) put into the formula of the rules in force."""
     rules = evaluation.rules
@@ -460,7 +469,7 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     baseline, target = format_number(k.baseline, places), format_number(k.target, places)
     expected = format_number(g.expected, places + 1)
     actual = format_actual(g.actual, places)
-    rate = format_rate(g.progress_rate)
+    rate = signed(format_rate(g.progress_rate), sign)
     if rules.formula == "progress":
         formula = (f"{rules.rate_name} ＝（実績値 − 基準値）÷（目安値 − 基準値）"
                    f"＝（{actual} − {baseline}）÷（{expected} − {baseline}）≒ {rate}")
@@ -478,13 +487,16 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
 
 def build_context(merged: Merged, evaluation: Evaluation, *,
                   issued: dt.datetime | None = None,
-                  committee: CommitteeInput | None = None) -> ReportContext:
+                  committee: CommitteeInput | None = None,
+                  negative_sign: str = "minus") -> ReportContext:
     """Turn the merged inputs and the engine's evaluation into the report's context.
 
     committee (committee.CommitteeInput) carries the 総評 and the committee's opinions,
-    printed where they belong; without it the report has none.
+    printed where they belong; without it the report has none. negative_sign (a key of
+    NEGATIVE_SIGNS) is how negative rates are printed.
     """
     committee = committee or CommitteeInput()
+    sign = NEGATIVE_SIGNS[negative_sign]
     plan = merged.plan
     issued = issued or report_datetime()
     final = evaluation.year >= plan.period_end
@@ -504,7 +516,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                  and plan.get(kid).baseline is None}
     rows = {kid: _kpi_row(r, years, notes.get(kid, ()), rules=rules,
                           plan_start=plan.period_start, reference_year=reference.get(kid),
-                          final=final)
+                          final=final, sign=sign)
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -579,7 +591,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         rate_name=rules.rate_name,
         grade_definitions=tuple(GradeDefinition(_grade(g.grade), g.label, g.description)
                                 for g in (*rules.grades, rules.ungraded)),
-        example=_example(evaluation),
+        example=_example(evaluation, sign),
         count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id])
                          for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total),
@@ -603,6 +615,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         kpi_count=len(evaluation.kpis),
         review=build_review(merged, evaluation, rows, committee),
         final=final,
+        negative_mark=sign,
         period=f"{format_fiscal_year(plan.period_start)}〜{format_fiscal_year(plan.period_end)}",
         flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
                                        ("暫定版", merged.draft)) if on),

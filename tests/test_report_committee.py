@@ -143,10 +143,15 @@ def test_bad_opinions_file_stops_before_anything_is_written(tmp_path):
 
 
 def test_final_evaluation_of_the_plans_last_year(tmp_path):
-    result = build(FINAL, tmp_path)
+    result = build(FINAL, tmp_path, "--negative-sign", "triangle")
     assert result.exit_code == 0, result.output
     assert "令和6年度の評価" in result.output
-    text = norm("".join(pages_of(tmp_path / "report.pdf")))
+    raw = "".join(pages_of(tmp_path / "report.pdf"))
+    text = norm(raw)
     assert "最終評価" in text and "計画期間終了時の達成状況" in text
     assert "目標に届かなかった指標" in text
     assert "このままでは目標年度に未達の見込み" not in text  # no projection after the end
+    # Negative rates in the Japanese public style, explained on the method page.
+    assert re.search(r"△\d+\.\d%", text)
+    assert not re.search(r"(^|\s)-\d+\.\d%", raw, re.M)  # (the footer is 「- 12 / 72 -」)
+    assert "率の「△」はマイナスを示します" in text

@@ -249,3 +249,17 @@ def test_without_the_file_the_report_has_no_assessment_and_the_build_goes_on(
     chapter3 = re.sub(r"<span[^>]*>|</span>", "",  # phrase spans (linebreak.py)
                       html[html.index('id="strategy-3"'):html.index('id="strategy-4"')])
     assert "&lt;b&gt;意見&lt;/b&gt;" in chapter3 and "（対応を検討中）" in chapter3
+
+
+def test_negative_rates_in_the_japanese_public_style(report_inputs):
+    merged, evaluation = report_inputs
+    plain = all_rows(build_context(merged, evaluation))
+    marked = build_context(merged, evaluation, negative_sign="black-triangle")
+    rows = all_rows(marked)
+    negative = [k for k, r in plain.items() if r.progress_rate.startswith("-")]
+    assert negative
+    for kid in negative:
+        assert rows[kid].progress_rate == "▲" + plain[kid].progress_rate[1:]
+    assert not any(r.progress_rate.startswith("-") or r.final_rate.startswith("-")
+                   for r in rows.values())
+    assert marked.negative_mark == "▲"

@@ -15,10 +15,14 @@ TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui python3-uno chromium
 XV_VENV := $(HOME)/.cache/xv-venv
 XV_PACKAGES := pythonnet==3.2.1 python-redlines-docxodus==2.0.0
 
-.PHONY: report test bench template samples fonts clean
+.PHONY: report report-final test bench template samples fonts clean
 
 report: $(VENV)/.installed fonts
-	@$(BIN)/mine-report build --input examples/submissions --output output --html
+	@$(BIN)/mine-report build --input examples/submissions --output output --html --opinions examples/opinions.toml
+
+# The final evaluation (令和6年度, the plan's last year) from the second sample set.
+report-final: $(VENV)/.installed fonts
+	@$(BIN)/mine-report build --input examples/submissions-final --output output/final --html --opinions examples/opinions.toml
 
 test: $(VENV)/.installed-test fonts $(XV_VENV)/.installed node_modules/.installed
 	@$(CURDIR)/scripts/debian-deps.sh $(TEST_TOOLS)

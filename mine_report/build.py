@@ -8,6 +8,7 @@ leaves the previous outputs untouched and no partial file behind.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -16,6 +17,8 @@ from pathlib import Path
 from xlsxwriter.exceptions import FileCreateError
 
 from mine_report import checks, history
+from mine_report.baseline_rule import FIRST_ACTUAL, apply_rule
+from mine_report.committee import CommitteeInput, load_committee
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
@@ -61,6 +64,14 @@ class BuildOptions:
     edition: str = PUBLIC
     #: Processes reading the workbooks and laying out the report (None: every core).
     jobs: int | None = None
+    #: The report's publication date (`--date`); None: SOURCE_DATE_EPOCH or today (JST).
+    issued_on: dt.date | None = None
+    #: The planning division's 総評・意見 file (`--opinions`); None: the report has none.
+    opinions: Path | None = None
+    #: What a KPI without a baseline is graded against (baseline_rule.RULES).
+    missing_baseline: str = FIRST_ACTUAL
+    #: How the report prints negative rates: minus, triangle (△) or black-triangle (▲).
+    negative_sign: str = "minus"
 
 
 @dataclass
@@ -77,6 +88,7 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     """Run the whole build; raise InputErrors (nothing written) when inputs have errors."""
     started = time.perf_counter()
     step = progress or (lambda what, done, total: None)
+    committee = load_committee(options.opinions, plan)  # its mistakes stop the build first
     paths = checks.collect_paths(options.input_paths, plan)
     if not paths:
         raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
@@ -102,9 +114,12 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
         history_text, merged.history = _record_build(
             options.output_dir / history.HISTORY_NAME, merged)
         step("grade", 0, 1)
-        evaluation = evaluate(plan, merged.actuals, year, rules, unsubmitted=merged.unsubmitted)
+        graded_plan, _ = apply_rule(plan, merged.actuals, year, options.missing_baseline)
+        evaluation = evaluate(graded_plan, merged.actuals, year, rules,
+                              unsubmitted=merged.unsubmitted)
         step("grade", 1, 1)
-        outputs = write_outputs(merged, evaluation, options, step, staging, history_text)
+        outputs = write_outputs(merged, evaluation, options, step, staging, history_text,
+                                committee)
     return BuildResult(merged, evaluation, report, outputs, time.perf_counter() - started)
 
 
@@ -117,7 +132,8 @@ def _record_build(path: Path, merged: Merged) -> tuple[str, list[history.BuildRe
 
 
 def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
-                  step: Progress, staging: Path, history_text: str = "") -> list[Path]:
+                  step: Progress, staging: Path, history_text: str = "",
+                  committee: CommitteeInput | None = None) -> list[Path]:
     """Write every output into the staging folder, then move them all into place (and
     remove the owned files this build does not write), with the round's history, when
     given, as the last file."""
@@ -139,7 +155,9 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
         written = render_report(merged, evaluation, staging,
                                 templates_dir=options.templates_dir, html=options.html,
                                 attachments=[staging / n for n in attached],
-                                jobs=options.jobs, edition=options.edition)
+                                jobs=options.jobs, edition=options.edition,
+                                issued_on=options.issued_on, committee=committee,
+                                negative_sign=options.negative_sign)
         names += [p.name for p in written]
         step("write", 3, total)
     if history_text:

@@ -111,6 +111,8 @@ class TrendData:
     actuals: Sequence[tuple[int, float | None]]
     expected: Sequence[tuple[int, float]]
     target: tuple[int, float]
+    #: Whether the KPI counts things (integer plan values): its axis gets integer ticks.
+    integral: bool = False
 
 
 def _nice_step(span: float) -> float:
@@ -123,22 +125,21 @@ def _nice_step(span: float) -> float:
     return 10 * power  # pragma: no cover - the loop always returns
 
 
-def _axis_label(value: float, step: float, in_man: bool) -> str:
-    """A tick label: 1,500 / 0.5, or 28万 when the axis reaches 100,000 (to fit)."""
-    if in_man:
-        value, step = value / 10_000, step / 10_000
+def _axis_label(value: float, step: float) -> str:
+    """A tick label in the KPI's own unit, written out in full: 1,500 / 0.5 / 290,000.
+    (Never abbreviated to 「29万」: on a 千円 axis that reads as 29万円, not 2.9 億円.)"""
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
     text = f"{value:,.{decimals}f}"
     if text.strip("-0.,") == "":
         text = "0"
-    return text + ("万" if in_man and text != "0" else "")
+    return text
 
 
 def trend_chart(data: TrendData, *, label: str = "") -> Markup:
     """A small line chart: baseline and actuals solid with square markers, the expected
     values dashed, the target a diamond; x axis in fiscal years (H30, R2 …)."""
     width, height = 200.0, 92.0
-    left, right, top, bottom = 34.0, 192.0, 7.0, 72.0
+    right, top, bottom = 192.0, 7.0, 72.0
     years_seen = [y for y, _ in data.actuals] + [data.target[0]] + [y for y, _ in data.expected]
     if data.baseline:
         years_seen.append(data.baseline[0])
@@ -150,12 +151,19 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
     lo, hi = min(values), max(values)
     span = hi - lo or max(abs(hi) * 0.2, 1.0)
     step = _nice_step(span)
+    if data.integral:
+        step = max(step, 1.0)  # no 0.5 of a person: counts get whole-number ticks
     lo_axis = math.floor(lo / step) * step
     hi_axis = math.ceil(hi / step) * step
     if hi_axis - lo_axis < 2 * step:
         hi_axis = lo_axis + 2 * step
     if lo >= 0 > lo_axis:
         lo_axis = 0.0
+    ticks = [lo_axis + i * step for i in range(int(round((hi_axis - lo_axis) / step)) + 1)]
+    tick_labels = [_axis_label(t, step) for t in ticks]
+    # Room for the longest tick label: BIZ UDPGothic's digits take about 5.6 units at
+    # font size 8 (measured: "150,000" is 38 units wide).
+    left = max(30.0, 6 + 5.6 * max(len(t) for t in tick_labels))
 
     def px(year: int) -> float:
         return left + (right - left) * ((year - first) / (last - first) if last > first else 0.5)
@@ -164,7 +172,6 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
         return bottom - (bottom - top) * (value - lo_axis) / (hi_axis - lo_axis)
 
     body: list[str] = []
-    ticks = [lo_axis + i * step for i in range(int(round((hi_axis - lo_axis) / step)) + 1)]
     grid = "".join(f"M{_n(left)} {_n(py(t))}H{_n(right)}" for t in ticks)
     body.append(f'<path d="{grid}" stroke="#BBBBBB" stroke-width="0.5" fill="none"/>')
 
@@ -196,16 +203,18 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
     tx, ty = px(data.target[0]), py(data.target[1])
     body.append(f'<path d="M{_n(tx)} {_n(ty - 4)}l4 4l-4 4l-4 -4z" fill="#FFFFFF" '
                 f'stroke="{TARGET_COLOUR}" stroke-width="1.4"/>')
+    if lo_axis > 0:
+        # The axis does not start at zero: a break mark (≈) at its foot says so.
+        body.append(f'<path d="M{_n(left - 4)} {_n(bottom + 1)}l8 -3M{_n(left - 4)} '
+                    f'{_n(bottom + 4)}l8 -3" stroke="#000000" stroke-width="0.8"/>')
 
-    # Few text elements keep WeasyPrint fast: y ticks, and only the baseline, current and
-    # target years on the x axis (every year gets a tick mark).
+    # Few text elements keep WeasyPrint fast: the y ticks and one label per year.
     body.append(f'<path d="{"".join(f"M{_n(px(y))} {_n(bottom)}v3" for y in range(first, last + 1))}" '
                 f'stroke="#555555" stroke-width="0.6"/>')
-    in_man = max(abs(t) for t in ticks) >= 100_000  # one unit for the whole axis
-    y_labels = "".join(f'<text x="{_n(left - 3)}" y="{_n(py(t) + 3)}">'
-                       f'{escape(_axis_label(t, step, in_man))}</text>' for t in ticks)
+    y_labels = "".join(f'<text x="{_n(left - 3)}" y="{_n(py(t) + 3)}">{escape(label)}</text>'
+                       for t, label in zip(ticks, tick_labels, strict=True))
     body.append(f'<g font-size="8" text-anchor="end">{y_labels}</g>')
-    labelled = sorted({first, last, *(y for y, _ in data.actuals[-1:])})
+    labelled = range(first, last + 1)  # every year of the axis, plan years included
     x_labels = "".join(f'<text x="{_n(px(y))}" y="{_n(bottom + 13)}">{short_fiscal_year(y)}</text>'
                        for y in labelled)
     body.append(f'<g font-size="8" text-anchor="middle">{x_labels}</g>')

@@ -139,10 +139,21 @@ class TerminalProgress:
               default=None, help="報告書のテンプレートフォルダ (templates/ を写して編集したもの)。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みと報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
+@click.option("--date", "issued_on", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="報告書の発行日 (例: 2024-07-01)。省略時は今日 (日本時間)。")
+@click.option("--opinions", "opinions_path", type=click.Path(dir_okay=False), default=None,
+              help="総評と推進会議・外部有識者の意見を書いたファイル (TOML)。省略時は載せません。")
+@click.option("--missing-baseline", type=click.Choice(["first-actual", "zero"]),
+              default="first-actual", show_default=True,
+              help="計画に基準値がない KPI の基準値: first-actual = 最初の実績値 (評価は参考)、zero = 0。")
+@click.option("--negative-sign", type=click.Choice(["minus", "triangle", "black-triangle"]),
+              default="minus", show_default=True,
+              help="報告書での負の率の書き方: minus = -40.0%、triangle = △40.0%、black-triangle = ▲40.0%。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
-          jobs: int | None, no_pdf: bool, edition: str) -> None:
+          jobs: int | None, issued_on, opinions_path: str | None, missing_baseline: str,
+          negative_sign: str, no_pdf: bool, edition: str) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -156,7 +167,10 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     options = building.BuildOptions(
         input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
         pdf=not no_pdf, html=with_html, edition=edition,
-        templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs)
+        templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs,
+        issued_on=issued_on.date() if issued_on else None,
+        opinions=Path(opinions_path) if opinions_path else None,
+        missing_baseline=missing_baseline, negative_sign=negative_sign)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:

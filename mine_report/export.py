@@ -293,15 +293,15 @@ def metadata_dict(merged: Merged, evaluation: Evaluation) -> dict:
         "fiscal_year_label": format_fiscal_year(year),
         "draft": merged.draft,
         "sample": merged.sample,
-        "notes": [n for n, on in ((text("B030"), merged.sample), (text("B031"), merged.draft))
+        "notes": [n for n, on in ((text("B040"), merged.sample), (text("B041"), merged.draft))
                   if on],
         "files": [
             {"name": CSV_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B032"), "columns": [dataclasses.asdict(c) for c in RESULT_COLUMNS]},
+             "description": text("B042"), "columns": [dataclasses.asdict(c) for c in RESULT_COLUMNS]},
             {"name": VALUES_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B033"), "columns": [dataclasses.asdict(c) for c in VALUE_COLUMNS]},
+             "description": text("B043"), "columns": [dataclasses.asdict(c) for c in VALUE_COLUMNS]},
             {"name": JSON_NAME, "format": "application/json", "encoding": "UTF-8",
-             "description": text("B034")},
+             "description": text("B044")},
         ],
     }
 

@@ -31,6 +31,7 @@ from mine_report import parallel, pdfmerge
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
+from mine_report.linebreak import last_phrase, phrases
 from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.model import PUBLIC
@@ -157,13 +158,17 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     """The one jinja2 environment of the report: sandboxed (a template may read the
     report's values but not reach Python internals), autoescaped, strict about unknown
     names, loading only real files inside the template folders."""
-    return SandboxedEnvironment(
+    env = SandboxedEnvironment(
         loader=ConfinedLoader(dirs),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         finalize=_finalize,
     )
+    # Japanese line breaks between phrases (linebreak.py).
+    env.filters["phrases"] = phrases
+    env.filters["last_phrase"] = last_phrase
+    return env
 
 
 @dataclass(frozen=True)
@@ -176,10 +181,11 @@ class Section:
 
 def report_parts(context: ReportContext) -> list[list[Section]]:
     """The report in the parts that are laid out separately (in parallel): the cover with
-    the contents, the method with the summary, each strategy, the appendix. Each part
+    the contents, the method with the summary and the table of every indicator, each
+    strategy, the appendix. Each part
     starts on a new page, so laying it out alone gives the same pages."""
     return [[Section("cover.html"), Section("contents.html")],
-            [Section("method.html"), Section("summary.html")],
+            [Section("method.html"), Section("summary.html"), Section("overview.html")],
             *([Section("strategy.html", s)] for s in context.strategies),
             [Section("appendix.html")]]
 
@@ -330,7 +336,7 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
 
 def _attachment_description(name: str) -> str:
     """The merged workbook (internal edition) or one of the open data files (public)."""
-    return text("R020") if name.endswith(".xlsx") else text("B035", name=name)
+    return text("R020") if name.endswith(".xlsx") else text("B045", name=name)
 
 
 def _stubs(html_text: str) -> frozenset[str]:
@@ -408,39 +414,51 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
         first = pool.submit(_lay_out, placeholder).result()
         laid = [pending[i].result() for i in range(len(bodies))]
         say(text("R033", parts=len(parts)))
-        front_boxes = first.pages
-        for _ in range(3):  # the contents' numbers never change its length; checked anyway
-            offsets, start = [], len(front_boxes)
-            for part in laid:
-                offsets.append(start)
-                start += len(part.pages)
-            toc = {name: str(offset + index + 1)
-                   for part, offset in zip([first, *laid], [0, *offsets], strict=True)
-                   for name, index in part.anchors.items()}
-            all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
-            cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
-                                                    issued=issued))
-            footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
-            head, footers = cover.result(), footers.result()
-            if len(head.pages) == len(front_boxes):
-                break
-            front_boxes = head.pages
-        else:  # pragma: no cover - a template whose contents change length with the numbers
+
+        def number(front_part: pdfmerge.Part, front_boxes, laid: list[pdfmerge.Part]):
+            """The contents with real page numbers and the footers, for these parts."""
+            for _ in range(3):  # the contents' numbers never change its length; checked anyway
+                offsets, start = [], len(front_boxes)
+                for part in laid:
+                    offsets.append(start)
+                    start += len(part.pages)
+                toc = {name: str(offset + index + 1)
+                       for part, offset in zip([front_part, *laid], [0, *offsets], strict=True)
+                       for name, index in part.anchors.items()}
+                all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
+                cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
+                                                        issued=issued))
+                footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
+                head, footers = cover.result(), footers.result()
+                if len(head.pages) == len(front_boxes):
+                    return head, footers, offsets
+                front_boxes = head.pages
+            # pragma: no cover - a template whose contents change length with the numbers
             raise ReportError("R006")
-        done = [head, *laid]
-        moves = pdfmerge.shifts(done, footers.pages)
-        if moves is None:
+
+        head, footers, offsets = number(first, first.pages, laid)
+        # A part's side only depends on the parts before it, so each round settles at least
+        # the first part that did not fit: as many rounds as parts always suffice.
+        for _ in range(len(parts) + 1):
+            moves = pdfmerge.shifts([head, *laid], footers.pages)
+            if moves is not None:
+                break
             # Left and right pages differ in width in these templates: lay out again each
             # part whose pages do not fit, on the side it really starts on.
+            counts = [len(part.pages) for part in laid]
             for i, (part, at) in enumerate(zip(laid, offsets, strict=True)):
                 final = footers.pages[at:at + len(part.pages)]
                 if any(abs(p.width - f.width) > pdfmerge.EPSILON
                        for p, f in zip(part.pages, final, strict=True)):
-                    done[i + 1] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
-                                                     side=final[0].side))
-            moves = pdfmerge.shifts(done, footers.pages)
-            if moves is None:  # pragma: no cover - a part laid out again took other pages
-                raise ReportError("R006")
+                    laid[i] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
+                                                 side=final[0].side))
+            if [len(part.pages) for part in laid] != counts:
+                # On its other side a part took more or fewer pages: number everything again
+                # (the parts after it may now start on the other side too).
+                head, footers, offsets = number(head, head.pages, laid)
+        else:  # pragma: no cover - parts that never settle on their sides
+            raise ReportError("R006")
+        done = [head, *laid]
     return pdfmerge.join(done, footers.pdf, moves)
 
 
@@ -455,19 +473,25 @@ def _write(target: Path, data: bytes) -> None:
 def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   templates_dir: Path | None = None, html: bool = False,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
-                  progress: Progress | None = None, edition: str = PUBLIC) -> list[Path]:
+                  progress: Progress | None = None, edition: str = PUBLIC,
+                  issued_on: dt.date | None = None, committee=None,
+                  negative_sign: str = "minus") -> list[Path]:
     """Write out_dir/report.pdf (and report.html when html is True) in the given edition
     (report_context.EDITIONS); return the paths.
 
     Checks the fonts and the templates before any output is made; each file is written
     to a temporary file in out_dir and renamed, so no partial file is ever left.
+    issued_on dates the report (else SOURCE_DATE_EPOCH or today, in Japan time);
+    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions;
+    negative_sign is how negative rates are printed (report_context.NEGATIVE_SIGNS).
     """
     say = progress or (lambda message: None)
     check_fonts()
     dirs = template_dirs(templates_dir)
-    issued = report_datetime()
+    issued = report_datetime(issued_on)
     say(text("R030"))
-    context = build_context(merged, evaluation, issued=issued, edition=edition)
+    context = build_context(merged, evaluation, issued=issued, edition=edition,
+                            committee=committee, negative_sign=negative_sign)
     env = make_environment(dirs)
     html_text = render_html(context, dirs, env=env, web=True) if html else ""
     say(text("R031"))

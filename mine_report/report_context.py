@@ -10,9 +10,10 @@ as plain strings, and the templates escape it.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,24 +21,57 @@ from markupsafe import Markup
 
 from mine_report import __version__
 from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
+from mine_report.committee import CommitteeInput, Opinion
+from mine_report.config import Rules
 from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
 from mine_report.grading import (
     UNGRADED,
     Evaluation,
+    KpiGrade,
     KpiResult,
     Rollup,
     format_number,
     format_points,
     format_rate,
+    to_fraction,
 )
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
 from mine_report.model import INTERNAL, PUBLIC, Kpi
-from mine_report.schemes import RATES, Scheme
+from mine_report.projection import (
+    IMPROVED,
+    MET_BY_YEAR,
+    MISSED_BY_YEAR,
+    NO_ACTUAL,
+    ON_COURSE,
+    REACHED,
+    SHORT,
+    TOO_FEW,
+    UNCHANGED,
+    WORSENED,
+    KpiOutlook,
+    meets,
+    outlook,
+    period_trend,
+)
+from mine_report.report_review import Review, build_review
+from mine_report.schemes import DIRECTIONS, RATES, RateInput, Scheme
 
 NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
 ARROWS = {"up": "↑", "down": "↓"}
+#: The direction marker printed beside each KPI: which way is better.
+DIRECTION_MARKS = {"increase": "↑", "decrease": "↓", "maintain": "→"}
+#: Japan time: a report is dated as its readers' calendar says, not UTC's.
+JST = dt.timezone(dt.timedelta(hours=9), "JST")
+#: Extra decimals an expected value may get so that the printed numbers reproduce the
+#: printed rate (a reader checks (a − b)/(e − b) by hand).
+MAX_EXTRA_PLACES = 3
+#: How a negative rate is printed (`build --negative-sign`): the minus sign as computed,
+#: or the Japanese public style △ / ▲.
+NEGATIVE_SIGNS = {"minus": "-", "triangle": "△", "black-triangle": "▲"}
+#: The whole-period trend of a KPI in words (final evaluation).
+PERIOD_TRENDS = {IMPROVED: "改善", UNCHANGED: "横ばい", WORSENED: "悪化"}
 
 
 # --- formatting --------------------------------------------------------------------------
@@ -72,12 +106,53 @@ def japanese_date(day: dt.date) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def report_datetime() -> dt.datetime:
-    """When the report is issued: SOURCE_DATE_EPOCH when set (reproducible), else now (UTC)."""
+def report_datetime(day: dt.date | None = None) -> dt.datetime:
+    """When the report is issued, in Japan time: midnight of `day` (`build --date`) when
+    given, else SOURCE_DATE_EPOCH when set (reproducible), else now. Before 09:00 JST the
+    UTC date is still yesterday's, so the date is always taken in JST."""
+    if day is not None:
+        return dt.datetime.combine(day, dt.time(), tzinfo=JST)
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return dt.datetime.now(dt.UTC).replace(microsecond=0)
+        return dt.datetime.fromtimestamp(int(epoch), tz=JST)
+    return dt.datetime.now(JST).replace(microsecond=0)
+
+
+def signed(text: str, sign: str) -> str:
+    """A formatted negative number with `sign` in place of its minus ("-40.0%" → "▲40.0%")."""
+    return sign + text[1:] if text.startswith("-") else text
+
+
+def _shown_rate(kpi: Kpi, actual: Fraction, compared: Fraction, rules: Rules) -> Fraction | None:
+    """The rate the engine shows for `actual` against `compared` (Scheme.judge's shown
+    rate, by the scheme's one formula), to check printed digits against."""
+    scheme = rules.scheme_for(kpi)
+    baseline = to_fraction(kpi.baseline) if kpi.baseline is not None else None
+    rate = RATES[scheme.band_set(kpi.direction).rate]
+    return rate.compute(RateInput(actual, baseline, compared, DIRECTIONS[kpi.direction]))[0]
+
+
+def expected_text(grade: KpiGrade, places: int, rules: Rules) -> str:
+    """The expected value with as few decimals (from the KPI's own) as make the printed
+    actual, baseline and expected value give the printed rate again: 9.5, not 10, where
+    (6 − 7)/(9.5 − 7) = −40 %."""
+    if grade.expected is None:
+        return NO_VALUE
+    if grade.actual is None or grade.progress_rate is None:
+        return format_number(grade.expected, places)
+    printed = format_rate(grade.progress_rate)
+    a = to_fraction(grade.actual)
+    for extra in range(MAX_EXTRA_PLACES + 1):
+        step = Fraction(1, 10 ** (places + extra))
+        # Rounded half-up first; a rate exactly on a rounding half (116.25 %) is only
+        # reproduced by the expected value cut off on the right side, so try both.
+        for value in (grade.expected, math.floor(grade.expected / step) * step,
+                      math.ceil(grade.expected / step) * step):
+            shown = format_number(value, places + extra)
+            rate = _shown_rate(grade.kpi, a, to_fraction(shown.replace(",", "")), rules)
+            if rate is not None and format_rate(rate) == printed:
+                return shown
+    return format_number(grade.expected, places + MAX_EXTRA_PLACES)
 
 
 # --- the context --------------------------------------------------------------------------
@@ -123,6 +198,20 @@ class KpiRow:
     chart: Markup
     cumulative: bool
     direction: str
+    # --- what the committee checks by hand and asks about (defaults keep old callers) ---
+    direction_mark: str = ""  # ↑ higher is better, ↓ lower is better, → keep the level
+    rate_kind: str = ""  # which rate the rate column shows on this row (進捗率 / 達成率)
+    change: str = ""  # 「C→B」 when the grade changed since last year, else ""
+    final_rate: str = NO_VALUE  # 目標達成率: against the final target
+    latest: str = NO_VALUE  # the latest actual up to the evaluation year
+    latest_year: str = ""
+    outlook: str = ""  # the outlook sentence (projection or met-by-its-year)
+    outlook_short: str = ""  # the same in a word or two, for the compact table
+    falls_short: bool = False  # このままでは目標年度に未達の見込み, or missed its own year
+    reference: str = ""  # why the grade is only 参考 (no baseline in the plan), else ""
+    period_trend: str = ""  # 改善 / 横ばい / 悪化 over the whole period
+    achieved: str = ""  # final evaluation: 達成 / 未達 / 「－」 at the end of the period
+    target_actual: str = NO_VALUE  # the actual of the target's own year, once it has come
 
 
 @dataclass(frozen=True)
@@ -173,6 +262,7 @@ class StrategyChapter:
     grade: GradeCell
     goals: tuple[KpiRow, ...]
     policies: tuple[PolicySection, ...]
+    opinions: tuple[Opinion, ...] = ()  # the committee's opinions on this strategy
 
 
 @dataclass(frozen=True)
@@ -282,6 +372,12 @@ class ReportContext:
     @property
     def appendix_title(self) -> str:
         return "付録　入力ファイルと確認結果" if self.internal else "付録　提出状況"
+    #: The summary's answers to the committee (report_review.py).
+    review: Review = field(default_factory=Review)
+    final: bool = False  # 最終評価: the plan's last year
+    period: str = ""  # 令和2年度〜令和6年度
+    flags: str = ""  # サンプルデータ・暫定版, printed in every page's running header
+    negative_mark: str = "-"  # what stands for minus in printed rates (△ / ▲ / -)
 
 
 # --- building it ---------------------------------------------------------------------------
@@ -296,12 +392,48 @@ def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
-def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
-             scheme: Scheme) -> KpiRow:
+_OUTLOOK_SHORT = {REACHED: "達成済み", ON_COURSE: "達成見込み", SHORT: "未達見込み",
+                  TOO_FEW: "推計不可"}
+
+
+def outlook_texts(kpi: Kpi, seen: KpiOutlook, places: int) -> tuple[str, str]:
+    """(sentence, short label) for a KPI's outlook, with the method where it projects."""
+    target_year = short_fiscal_year(kpi.target_year)
+    if seen.kind in (MET_BY_YEAR, MISSED_BY_YEAR, NO_ACTUAL):
+        word = {MET_BY_YEAR: "達成", MISSED_BY_YEAR: "未達",
+                NO_ACTUAL: "実績値なし"}[seen.kind]
+        return f"目標年度（{target_year}）の実績：{word}", f"{target_year}{word}"
+    if seen.kind == REACHED:
+        return "最新の実績値で目標値に到達しています", _OUTLOOK_SHORT[REACHED]
+    if seen.kind == TOO_FEW:
+        return (f"計画期間の実績値が{seen.points}点のため、推計していません",
+                _OUTLOOK_SHORT[TOO_FEW])
+    value = format_number(seen.projected, places)
+    line = f"（実績値{seen.points}点の直線推計：{target_year} {value}）"
+    if seen.kind == SHORT:
+        return "このままでは目標年度に未達の見込み" + line, _OUTLOOK_SHORT[SHORT]
+    return "目標年度に達成の見込み" + line, _OUTLOOK_SHORT[ON_COURSE]
+
+
+def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
+             scheme: Scheme, rules: Rules, plan_start: int, reference_year: int | None = None,
+             final: bool = False, sign: str = "-") -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
     previous = result.previous
+    start = plan_start
+    seen = outlook(result, start)
+    sentence, short = outlook_texts(kpi, seen, places)
+    trend_word = PERIOD_TRENDS.get(period_trend(result, start) or "", "")
+    achieved = ""
+    if final:
+        last = seen.latest
+        achieved = NO_VALUE if last is None else ("達成" if meets(kpi, last) else "未達")
+    change = ""
+    if previous is not None and previous.graded and current.graded \
+            and previous.grade != current.grade:
+        change = f"{previous.grade}→{current.grade}"
     actuals = []
     for year in years:
         graded = result.by_year.get(year)
@@ -313,6 +445,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         expected=[(y, float(g.expected)) for y, g in sorted(result.by_year.items())
                   if g.expected is not None],
         target=(kpi.target_year, float(kpi.target)),
+        integral=places == 0,
     )
     return KpiRow(
         id=kpi.id,
@@ -323,8 +456,8 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         actuals=tuple(actuals),
         target=format_number(kpi.target, places),
         target_year=short_fiscal_year(kpi.target_year),
-        expected=format_number(current.expected, places),
-        progress_rate=format_rate(current.progress_rate),
+        expected=expected_text(current, places, rules),
+        progress_rate=signed(format_rate(current.progress_rate), sign),
         grade=_grade(scheme, current.grade),
         previous_grade=_grade(scheme, previous.grade) if previous else None,
         arrow=ARROWS.get(result.trend or "", ""),
@@ -334,6 +467,23 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         chart=trend_chart(trend, label=_chart_text(kpi, years, actuals, places)),
         cumulative=kpi.cumulative,
         direction=kpi.direction,
+        direction_mark=DIRECTION_MARKS.get(kpi.direction, ""),
+        rate_kind="達成率" if kpi.direction == "maintain" else rules.rate_name,
+        change=change,
+        final_rate=signed(format_rate(current.final_rate), sign),
+        latest=NO_VALUE if seen.latest is None else format_actual(
+            result.by_year[seen.latest_year].actual, places),
+        latest_year=short_fiscal_year(seen.latest_year) if seen.latest_year else "",
+        outlook=sentence,
+        outlook_short=short,
+        falls_short=seen.falls_short,
+        reference=("" if reference_year is None else
+                   f"計画に基準値がないため、{short_fiscal_year(reference_year)}の実績値を"
+                   "基準値として評価（参考）"),
+        period_trend=trend_word,
+        achieved=achieved,
+        target_actual=format_actual(result.by_year[kpi.target_year].actual, places)
+        if kpi.target_year in result.by_year else NO_VALUE,
     )
 
 
@@ -356,7 +506,7 @@ def _count_row(label: str, title: str, rollup: Rollup, scheme: Scheme) -> CountR
                     _grade(scheme, rollup.grade))
 
 
-def _example(evaluation: Evaluation) -> tuple[str, ...]:
+def _example(evaluation: Evaluation, sign: str = "-") -> tuple[str, ...]:
     """One worked example from a real KPI, in words: the engine's own numbers for it
     (expected value, rate, grade) put into the formula of the rules in force."""
     scheme = evaluation.scheme
@@ -374,17 +524,17 @@ def _example(evaluation: Evaluation) -> tuple[str, ...]:
     baseline, target = format_number(k.baseline, places), format_number(k.target, places)
     expected = format_number(g.expected, places + 1)
     actual = format_actual(g.actual, places)
-    rate = format_rate(g.progress_rate)
+    rate = signed(format_rate(g.progress_rate), sign)
     rate_key = scheme.main.rate
-    words = RATES[rate_key].formula("見込み値")
+    words = RATES[rate_key].formula("目安値")
     numbers = (words.replace("実績値", actual).replace("基準値", baseline)
-               .replace("見込み値", expected))
+               .replace("目安値", expected))
     formula = f"{scheme.rate_name()} ＝ {words} ＝ {numbers} ≒ {rate}"
     return (
         f"例：「{k.name}」（{k.id}）は、基準値 {baseline}{unit}"
         f"（{format_fiscal_year(k.baseline_year)}）、目標値 {target}{unit}"
         f"（{format_fiscal_year(k.target_year)}）です。",
-        f"{format_fiscal_year(g.year)}の見込み値は {expected}{unit}、実績値は {actual}{unit} でした。",
+        f"{format_fiscal_year(g.year)}の目安値は {expected}{unit}、実績値は {actual}{unit} でした。",
         formula,
         f"したがって評価は「{g.grade}」（{scheme.grade(g.grade).label}）です。",
     )
@@ -400,13 +550,23 @@ def _departments(merged: Merged) -> tuple[DepartmentRow, ...]:
 
 
 def build_context(merged: Merged, evaluation: Evaluation, *,
-                  issued: dt.datetime | None = None, edition: str = PUBLIC) -> ReportContext:
+                  issued: dt.datetime | None = None, edition: str = PUBLIC,
+                  committee: CommitteeInput | None = None,
+                  negative_sign: str = "minus") -> ReportContext:
     """Turn the merged inputs and the engine's evaluation into the report's context. The
     public edition's context holds nothing of the internal one's file list, submitters,
-    hashes and check messages, so no template can print them."""
+    hashes and check messages, so no template can print them.
+
+    committee (committee.CommitteeInput) carries the 総評 and the committee's opinions,
+    printed where they belong; without it the report has none. negative_sign (a key of
+    NEGATIVE_SIGNS) is how negative rates are printed.
+    """
     internal = edition == INTERNAL
+    committee = committee or CommitteeInput()
+    sign = NEGATIVE_SIGNS[negative_sign]
     plan = merged.plan
     issued = issued or report_datetime()
+    final = evaluation.year >= plan.period_end
     rules = evaluation.rules
     scheme = evaluation.scheme
     years = [y for y in plan.years if y <= evaluation.year]
@@ -416,7 +576,15 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             for kpi_id, note in mm.report.notes:
                 if note.strip():
                     notes.setdefault(kpi_id, []).append(note)
-    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme)
+    # A KPI the plan gives no baseline but the evaluation does was given its first
+    # actual as baseline (baseline_rule): its grade is printed as 参考.
+    reference = {kid: r.kpi.baseline_year
+                 for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())
+                 if r.kpi.baseline is not None and plan.get(kid) is not None
+                 and plan.get(kid).baseline is None}
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme=scheme, rules=rules,
+                          plan_start=plan.period_start, reference_year=reference.get(kid),
+                          final=final, sign=sign)
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -452,7 +620,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
             description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),
-            goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
+            goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies),
+            opinions=committee.about(s.id)))
 
     measure_title = {m.id: m.title for m in plan.measures}
     graded_d, not_graded = [], []
@@ -482,7 +651,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         year=evaluation.year,
         year_label=format_fiscal_year(evaluation.year),
         title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書",
-        issued_on=japanese_date(issued.date()),
+        issued_on=japanese_date(issued.astimezone(JST).date()),
         issued_iso=issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"mine-report {__version__}",
         draft=merged.draft,
@@ -497,7 +666,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         grade_definitions=tuple(GradeDefinition(_grade(scheme, g.key), g.label,
                                                 scheme.description(g.key))
                                 for g in (*scheme.grades, scheme.ungraded)),
-        example=_example(evaluation),
+        example=_example(evaluation, sign),
         count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id],
                                     scheme) for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total, scheme),
@@ -524,5 +693,11 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         edition=INTERNAL if internal else PUBLIC,
         departments=_departments(merged),
         input_count=len(merged.inputs),
+        review=build_review(merged, evaluation, rows, committee),
+        final=final,
+        negative_mark=sign,
+        period=f"{format_fiscal_year(plan.period_start)}〜{format_fiscal_year(plan.period_end)}",
+        flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
+                                       ("暫定版", merged.draft)) if on),
     )
 

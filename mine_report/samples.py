@@ -2,12 +2,15 @@
 
 Each is made as a department would make it: the template is written for its measures
 with `--year 2023`, then opened with openpyxl and typed into, input cell by input cell.
+A second set (examples/submissions-final) is the same departments' returns a year later,
+for the plan's last year 令和6年度, so the sample data shows the final evaluation too.
 Every workbook is marked as invented sample data (metadata and a visible notice).
 The same plan always gives the same bytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import random
@@ -38,6 +41,9 @@ from mine_report.template_styles import row_height
 
 SAMPLE_YEAR = 2023
 SAMPLE_DIR = Path("examples") / "submissions"
+#: The plan's last year: the returns of the final evaluation.
+FINAL_YEAR = 2024
+FINAL_DIR = Path("examples") / "submissions-final"
 
 
 @dataclass(frozen=True)
@@ -86,14 +92,14 @@ DEPARTMENTS = (
 
 # --- the invented numbers ---------------------------------------------------------------
 
-#: Share of the expected progress reached in 2020…2023, by profile.
+#: Share of the expected progress reached in 2020…2024, by profile.
 PROFILES = {
-    "ahead": (1.4, 1.35, 1.3, 1.25),
-    "on_track": (1.0, 1.05, 1.03, 1.06),
-    "slightly_behind": (0.9, 0.86, 0.88, 0.9),
-    "behind": (0.5, 0.6, 0.55, 0.6),
-    "covid_recovery": (-0.8, -0.4, 0.4, 0.9),
-    "stalled": (0.4, 0.2, -0.1, -0.3),
+    "ahead": (1.4, 1.35, 1.3, 1.25, 1.2),
+    "on_track": (1.0, 1.05, 1.03, 1.06, 1.02),
+    "slightly_behind": (0.9, 0.86, 0.88, 0.9, 0.92),
+    "behind": (0.5, 0.6, 0.55, 0.6, 0.62),
+    "covid_recovery": (-0.8, -0.4, 0.4, 0.9, 1.0),
+    "stalled": (0.4, 0.2, -0.1, -0.3, -0.4),
 }
 DEFAULT_CYCLE = ("on_track", "slightly_behind", "behind", "ahead", "slightly_behind",
                  "stalled")
@@ -108,27 +114,32 @@ KPI_PROFILES = {
 #: KPIs whose values are written out: the decrease-type and a maintain-type KPI land on
 #: every grade across the years (D, C, B, A under the default rules), the other
 #: maintain-type KPIs stay near their level.
-EXPLICIT_VALUES: dict[str, tuple[str, str, str, str]] = {
-    "4-1-2-2": ("18.9", "18.65", "18.58", "18.4"),  # 要支援・要介護認定率 18.7 → 18.5 (decrease)
-    "2-1-3-1": ("1080", "1260", "1410", "1560"),  # 地域子育て支援拠点 1,522 → 1,500 (maintain)
-    "2-2-2-1": ("3850", "4620", "5030", "5120"),
-    "4-1-2-4": ("180", "265", "310", "326"),
-    "4-2-3-2": ("6", "6", "6", "6"),
-    "4-3-2-2": ("3", "2", "3", "3"),
-    "4-3-4-1": ("1", "1", "1", "1"),
-    "5-1-2-2": ("1", "1", "1", "1"),
-    "G1-1": ("3490", "3520", "3584", ""),
-    "G1-2": ("37950", "38210", "38890", "39120"),
-    "G1-3": ("2561", "2573", "2590", "2611"),
-    "G2-1": ("1.18", "1.25", "1.21", "1.30"),
-    "G3-1": ("72.4", "85.1", "118.6", "142.3"),
-    "G4-1": ("55.2", "56.0", "56.8", "58.1"),
-    "G5-1": ("66.0", "65.1", "67.2", "68.4"),
+EXPLICIT_VALUES: dict[str, tuple[str, ...]] = {  # 2020 … 2024
+    "4-1-2-2": ("18.9", "18.65", "18.58", "18.4", "18.45"),  # 要支援・要介護認定率 18.7 → 18.5 (decrease)
+    "2-1-3-1": ("1080", "1260", "1410", "1560", "1480"),  # 地域子育て支援拠点 1,522 → 1,500 (maintain)
+    "2-2-2-1": ("3850", "4620", "5030", "5120", "5060"),
+    "4-1-2-4": ("180", "265", "310", "326", "331"),
+    "4-2-3-2": ("6", "6", "6", "6", "6"),
+    "4-3-2-2": ("3", "2", "3", "3", "3"),
+    "4-3-4-1": ("1", "1", "1", "1", "1"),
+    "5-1-2-2": ("1", "1", "1", "1", "1"),
+    "G1-1": ("3490", "3520", "3584", "", "3602"),
+    "G1-2": ("37950", "38210", "38890", "39120", "39410"),
+    "G1-3": ("2561", "2573", "2590", "2611", "2630"),
+    "G2-1": ("1.18", "1.25", "1.21", "1.30", "1.27"),
+    "G3-1": ("72.4", "85.1", "118.6", "142.3", "158.0"),
+    "G4-1": ("55.2", "56.0", "56.8", "58.1", "59.2"),
+    "G5-1": ("66.0", "65.1", "67.2", "68.4", "69.0"),
 }
 #: The KPIs the sample makes land on every grade across 2020–2023 (tests check this).
 EVERY_GRADE_KPIS = ("4-1-2-2", "2-1-3-1")
 
 SAMPLE_YEARS = (2020, 2021, 2022, 2023)
+
+
+def sample_years(year: int = SAMPLE_YEAR) -> tuple[int, ...]:
+    """The years a sample return carries values for: 2020 up to its evaluation year."""
+    return tuple(range(SAMPLE_YEARS[0], year + 1))
 
 
 def _decimals(kpi: Kpi) -> int:
@@ -137,32 +148,35 @@ def _decimals(kpi: Kpi) -> int:
     return max([0] + [-e for e in exponents if isinstance(e, int) and e < 0])
 
 
-def sample_values(plan: Plan) -> dict[tuple[str, int], Decimal | str]:
-    """Invented actuals for every KPI and goal indicator of the plan, 2020–2023."""
+def sample_values(plan: Plan, year: int = SAMPLE_YEAR) -> dict[tuple[str, int], Decimal | str]:
+    """Invented actuals for every KPI and goal indicator of the plan, 2020 to `year` (a
+    later year only adds values: the earlier ones stay the same)."""
+    years = sample_years(year)
     values: dict[tuple[str, int], Decimal | str] = {}
     profile_cycle = iter(DEFAULT_CYCLE * len(plan.kpis))
     for kpi in [*plan.kpis, *plan.goal_indicators]:
         if kpi.id in EXPLICIT_VALUES:
-            for year, raw in zip(SAMPLE_YEARS, EXPLICIT_VALUES[kpi.id], strict=True):
+            for y, raw in zip(years, EXPLICIT_VALUES[kpi.id], strict=False):
                 if raw:
-                    values[(kpi.id, year)] = Decimal(raw)
+                    values[(kpi.id, y)] = Decimal(raw)
         else:
             profile = KPI_PROFILES.get(kpi.id) or next(profile_cycle)
-            values.update(_trajectory(kpi, PROFILES[profile]))
-        for year in SAMPLE_YEARS:
-            if (kpi.id, year) in NOT_MEASURED:
-                values[(kpi.id, year)] = NOT_MEASURED[(kpi.id, year)]
+            values.update(_trajectory(kpi, PROFILES[profile], years))
+        for y in years:
+            if (kpi.id, y) in NOT_MEASURED:
+                values[(kpi.id, y)] = NOT_MEASURED[(kpi.id, y)]
     return values
 
 
-def _trajectory(kpi: Kpi, shares: tuple[float, ...]) -> dict[tuple[str, int], Decimal]:
+def _trajectory(kpi: Kpi, shares: tuple[float, ...],
+                years: tuple[int, ...] = SAMPLE_YEARS) -> dict[tuple[str, int], Decimal]:
     """Values moving from the baseline along the prorated target, scaled by `shares`."""
     base = kpi.baseline if kpi.baseline is not None else Decimal(0)
     step = Decimal(1).scaleb(-_decimals(kpi))
     span = max(kpi.target_year - kpi.baseline_year, 1)
     out: dict[tuple[str, int], Decimal] = {}
     previous = base
-    for year, share in zip(SAMPLE_YEARS, shares, strict=True):
+    for year, share in zip(years, shares, strict=False):
         if year <= kpi.baseline_year:
             value = base
         else:
@@ -300,9 +314,9 @@ def initiative_report(index: int, initiative_id: str, schedule: str) -> tuple[st
 
 
 def make_sample(plan: Plan, dept: SampleDepartment, path: Path,
-                values: dict[tuple[str, int], Decimal | str]) -> None:
-    """Write one department's template and fill it in."""
-    write_template(path, plan, year=SAMPLE_YEAR, measure_ids=dept.measure_ids,
+                values: dict[tuple[str, int], Decimal | str], year: int = SAMPLE_YEAR) -> None:
+    """Write one department's template for `year` and fill it in."""
+    write_template(path, plan, year=year, measure_ids=dept.measure_ids,
                    department=dept.department, sample=True)
     filler = WorkbookFiller(path)
     filler.submitter(person=dept.person, phone=f"0837-00-0000（内線 {dept.extension}）",
@@ -312,9 +326,9 @@ def make_sample(plan: Plan, dept: SampleDepartment, path: Path,
     if dept.goals:
         kpis += plan.goal_indicators
     for kpi in kpis:
-        for year in SAMPLE_YEARS:
-            if (kpi.id, year) in values:
-                filler.actual(kpi.id, year, values[(kpi.id, year)])
+        for y in sample_years(year):
+            if (kpi.id, y) in values:
+                filler.actual(kpi.id, y, values[(kpi.id, y)])
         if kpi.id in NOTES:
             filler.note(kpi.id, NOTES[kpi.id])
     index = 0
@@ -329,14 +343,20 @@ def make_sample(plan: Plan, dept: SampleDepartment, path: Path,
 
 
 def make_samples(plan: Plan, out_dir: str | Path = SAMPLE_DIR,
-                 departments: Iterable[SampleDepartment] = DEPARTMENTS) -> list[Path]:
-    """(Re)write every sample submission into out_dir; returns the paths written."""
+                 departments: Iterable[SampleDepartment] = DEPARTMENTS,
+                 year: int = SAMPLE_YEAR) -> list[Path]:
+    """(Re)write every sample submission for `year` into out_dir; returns the paths
+    written. A later year's returns are sent a year later and carry that year's values."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    values = sample_values(plan)
+    values = sample_values(plan, year)
     paths = []
     for dept in departments:
         path = out_dir / dept.file
-        make_sample(plan, dept, path, values)
+        later = year - SAMPLE_YEAR
+        if later:
+            dept = dataclasses.replace(
+                dept, submitted_on=dept.submitted_on.replace(year=dept.submitted_on.year + later))
+        make_sample(plan, dept, path, values, year)
         paths.append(path)
     return paths

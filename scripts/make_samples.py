@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Regenerate the invented sample submissions in examples/submissions/ (same bytes every run).
+"""Regenerate the invented sample submissions (same bytes every run): examples/submissions/
+(令和5年度, an interim evaluation) and examples/submissions-final/ (令和6年度, the final one).
 
 Usage: .venv/bin/python scripts/make_samples.py
 """
@@ -7,10 +8,12 @@ Usage: .venv/bin/python scripts/make_samples.py
 from pathlib import Path
 
 from mine_report.plan import load_plan
-from mine_report.samples import make_samples
+from mine_report.samples import FINAL_DIR, FINAL_YEAR, SAMPLE_DIR, make_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
-    for path in make_samples(load_plan(), ROOT / "examples" / "submissions"):
+    plan = load_plan()
+    for path in [*make_samples(plan, ROOT / SAMPLE_DIR),
+                 *make_samples(plan, ROOT / FINAL_DIR, year=FINAL_YEAR)]:
         print(path.relative_to(ROOT))

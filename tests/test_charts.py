@@ -93,8 +93,9 @@ def test_trend_chart_is_compact_self_contained_and_deterministic():
     svg = trend_chart(trend(), label="三洞入洞者数の推移")
     assert svg == trend_chart(trend(), label="三洞入洞者数の推移")
     root = parse(svg)
-    assert len(root.findall(f".//{SVG}path")) <= 6
-    assert len(list(root.iter(f"{SVG}text"))) <= 8
+    assert len(root.findall(f".//{SVG}path")) <= 7  # with the break mark of an axis above 0
+    # Three y ticks and one label for each of the seven years H30 … R6.
+    assert len(list(root.iter(f"{SVG}text"))) <= 11
     for banned in ("href", "url(", "<image", "<script", "http://example", "<style"):
         assert banned not in svg
     assert root.get("aria-label") == "三洞入洞者数の推移"
@@ -118,7 +119,7 @@ def test_trend_chart_breaks_the_line_at_missing_years_and_dashes_expected():
     assert b[0] < y2020[0] < y2021[0] < y2023[0]
 
 
-def test_trend_chart_target_is_rightmost_and_labels_big_numbers_in_man():
+def test_trend_chart_target_is_rightmost_every_year_labelled_and_numbers_in_full():
     svg = trend_chart(trend(baseline=(2018, 279072.0), actuals=[(2020, 281398.0)],
                             expected=[(2020, 283056.0)], target=(2024, 293026.0)))
     root = parse(svg)
@@ -127,8 +128,11 @@ def test_trend_chart_target_is_rightmost_and_labels_big_numbers_in_man():
     xs = [float(t.get("x")) for t in root.iter(f"{SVG}text") if t.text and t.text[0] in "HR"]
     assert x_target == max(xs)
     labels = [t.text for t in root.iter(f"{SVG}text")]
-    assert any(label.endswith("万") for label in labels)
-    assert {"H30", "R2", "R6"} <= set(labels)
+    # 「29万」 on a 千円 axis would read as 29万円: numbers are written out in the KPI's unit.
+    assert not any(label.endswith("万") for label in labels)
+    assert "290,000" in labels
+    assert [
+        t for t in labels if t[0] in "HR"] == ["H30", "R1", "R2", "R3", "R4", "R5", "R6"]
 
 
 def test_trend_chart_without_baseline_or_actuals_still_draws_the_target():
@@ -143,4 +147,27 @@ def test_trend_chart_axis_uses_one_unit_throughout():
     ticks = [t.text for t in parse(svg).iter(f"{SVG}text") if t.get("y") and
              t.text[0].isdigit()]
     assert len(ticks) >= 3
-    assert all(t == "0" or t.endswith("万") for t in ticks), ticks
+    assert all(re.fullmatch(r"\d{1,3}(,\d{3})*", t) for t in ticks), ticks
+
+
+def tick_values(svg: str) -> list[float]:
+    return [float(t.text.replace(",", "")) for t in parse(svg).iter(f"{SVG}text")
+            if t.text and t.text[0].isdigit()]
+
+
+def test_counts_get_whole_number_ticks_and_the_target_is_not_grade_d():
+    small = TrendData((2018, 1.0), [(2020, 1.0), (2021, 2.0)], [(2020, 1.3)], (2024, 2.0),
+                      integral=True)
+    assert all(v == int(v) for v in tick_values(trend_chart(small)))
+    assert GRADE_COLOURS["D"][0] != TARGET_COLOUR
+
+
+def test_an_axis_not_starting_at_zero_carries_a_break_mark():
+    far = trend_chart(trend())  # 499 … 540: the axis starts near 490
+    near = trend_chart(TrendData((2018, 0.0), [(2020, 3.0)], [], (2024, 10.0)))
+    assert min(tick_values(far)) > 0 and min(tick_values(near)) == 0
+
+    def breaks(svg: str) -> int:
+        return sum(1 for p in parse(svg).iter(f"{SVG}path")
+                   if p.get("stroke") == "#000000" and p.get("fill") is None)
+    assert breaks(far) == 1 and breaks(near) == 0

@@ -179,3 +179,17 @@ def test_validate_shows_escape_sequences_from_cells_as_symbols(tmp_path):
     assert result.exit_code == 1, result.output  # not a status from the list
     assert "\x1b" not in result.output and "\u202e" not in result.output
     assert "[2J" in result.output and "evil" in result.output
+
+
+def test_no_message_code_is_defined_twice():
+    """A dict literal keeps the last of two equal keys silently: two features picking the
+    same free code would make one of them print the other's message."""
+    import ast
+
+    import mine_report.messages as messages
+
+    tree = ast.parse(Path(messages.__file__).read_text(encoding="utf-8"))
+    keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.Dict)
+            for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
+            and re.fullmatch(r"[A-Z]\d{3}", k.value)]
+    assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)

@@ -129,7 +129,8 @@ def test_landmarks_skip_link_and_links_back_to_the_contents(pages, report_inputs
     page = pages[PUBLIC, PHONE]
     assert page["mains"] == 1 and page["contents"]
     assert page["firstFocus"] == ["skip-link", "#main"]
-    chapters = 3 + len(report_inputs[0].plan.strategies)  # method, summary, strategies, appendix
+    # method, summary, the table of every indicator, strategies, appendix
+    chapters = 4 + len(report_inputs[0].plan.strategies)
     assert page["backLinks"] == chapters
 
 

@@ -158,3 +158,30 @@ def test_samples_pass_validation():
         pytest.skip("the validate command is not there yet")
     result = CliRunner().invoke(cli, ["validate", str(SAMPLES_DIR)])
     assert result.exit_code == 0, result.output
+
+
+FINAL_DIR = SAMPLES_DIR.parent / "submissions-final"
+
+
+def test_final_samples_are_a_year_later_with_the_same_history(samples, tmp_path, shipped_plan,
+                                                             monkeypatch):
+    """examples/submissions-final: the same returns for 令和6年度, stale-checked like the
+    others; 2020–2023 values equal the interim set's, and every KPI has a 2024 value."""
+    from mine_report.samples import FINAL_YEAR
+
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    written = make_samples(shipped_plan, tmp_path, year=FINAL_YEAR)
+    assert sorted(p.name for p in written) == sorted(p.name for p in FINAL_DIR.glob("*.xlsx"))
+    for path in written:
+        assert path.read_bytes() == (FINAL_DIR / path.name).read_bytes(), (
+            f"{path.name} is stale: run `.venv/bin/python scripts/make_samples.py`")
+    for name, interim in samples.items():
+        final = typed_values(openpyxl.load_workbook(FINAL_DIR / name))
+        before = typed_values(interim)
+        assert {k: v for k, v in final.items() if k[1] < FINAL_YEAR} == before, name
+        ids = {kid for kid, _ in before}
+        assert all((kid, FINAL_YEAR) in final for kid in ids), name
+    from mine_report.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", str(FINAL_DIR)])
+    assert result.exit_code == 0, result.output

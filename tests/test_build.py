@@ -84,7 +84,7 @@ def test_chosen_kpi_row_cell_by_cell(built):
     assert value["基準値"] == 499 and value["目標値"] == 540
     assert value["基準年度"] == "平成30年度" and value["目標年度"] == "令和6年度"
     assert value["令和5年度\n実績値"] == float(actual)
-    assert value["見込み値"] == pytest.approx(float(expected))
+    assert value["目安値"] == pytest.approx(float(expected))
     assert value["進捗率"] == pytest.approx(float(progress))
     assert value["評価"] == grade
     assert value["担当課"] == "観光振興課"
@@ -95,7 +95,7 @@ def test_numbers_are_numbers(built):
     out, _ = built
     ws = openpyxl.load_workbook(out / "kpi_merged.xlsx")["KPI一覧"]
     header = [c.value for c in ws[3]]
-    numeric = [i for i, h in enumerate(header) if "実績値" in h or h in ("見込み値", "進捗率", "目標達成率")]
+    numeric = [i for i, h in enumerate(header) if "実績値" in h or h in ("目安値", "進捗率", "目標達成率")]
     seen = 0
     for row in ws.iter_rows(min_row=4, values_only=True):
         for i in numeric:

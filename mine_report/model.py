@@ -23,6 +23,15 @@ DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維
 PUBLIC, INTERNAL = "public", "internal"
 EDITIONS = (PUBLIC, INTERNAL)
 
+#: The levels of Mine's second-period plan, top first; the last is the unit of a workbook
+#: sheet. A plan may declare its own names, and may leave out the middle level (基本目標 →
+#: 施策 → KPI, the shape of most small towns' strategies).
+MINE_LEVELS = ("重点戦略", "戦略方針", "具体的施策")
+
+#: What grading rolls up, as the rules' sentences name it when no plan is at hand
+#: (`config --show`): Mine's levels from the measure up, the measure called 施策.
+ROLLUP_LEVELS = "施策・戦略方針・重点戦略"
+
 #: Who fills the goal indicators (目標指標) unless the plan names another owner.
 PLANNING_DIVISION = "企画政策課"
 
@@ -100,6 +109,10 @@ class Policy:
     title: str
     description: str
     measures: tuple[Measure, ...]
+    #: A plan of two levels has no middle level: each top-level item then holds one
+    #: implicit policy (its own id and title), which no output shows as a level of its own.
+    #: It keeps `strategy.policies` / `plan.measures` true for every shape.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,9 @@ class Plan:
     assignment_is_example: bool = False
     #: 全国地方公共団体コード (six digits with its check digit), for open data; "" if unknown.
     municipality_code: str = ""
+    #: The names of the plan's levels, top first, the last being the unit of a workbook
+    #: sheet: MINE_LEVELS, or two names for a plan without a middle level.
+    levels: tuple[str, ...] = MINE_LEVELS
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -141,13 +157,35 @@ class Plan:
             for g in s.goal_indicators:
                 index[g.id] = g
             for p in s.policies:
-                index[p.id] = p
+                if not p.implicit:
+                    index[p.id] = p
                 for m in p.measures:
                     index[m.id] = m
                     for k in m.kpis:
                         index[k.id] = k
                     for i in m.initiatives:
                         index[i.id] = i
+
+    @property
+    def strategy_level(self) -> str:
+        """The name of the top level (重点戦略, 基本目標 …)."""
+        return self.levels[0]
+
+    @property
+    def policy_level(self) -> str:
+        """The name of the middle level (戦略方針 …), "" when the plan has none."""
+        return self.levels[1] if len(self.levels) > 2 else ""
+
+    @property
+    def measure_level(self) -> str:
+        """The name of the level a workbook sheet reports (具体的施策, 施策 …)."""
+        return self.levels[-1]
+
+    @property
+    def rollup_levels(self) -> str:
+        """The levels grades are rolled up over, measure first, for the rules' sentences
+        (施策・戦略方針・重点戦略 for Mine): the measure is always 施策 there, as in the report."""
+        return "・".join(["施策", *(n for n in (self.policy_level, self.strategy_level) if n)])
 
     @property
     def years(self) -> list[int]:
@@ -221,6 +259,31 @@ class Plan:
 
         extra = ({"assignment_is_example": True}
                  if assignment and self.assignment_is_example else {})
+
+        def measures(items: tuple[Measure, ...]) -> list[dict]:
+            return [
+                {
+                    "id": m.id,
+                    "title": m.title,
+                    "description": m.description,
+                    **owner(m),
+                    "kpis": kpis(m.kpis),
+                    "initiatives": [
+                        {"id": i.id, "title": i.title, "schedule": i.schedule}
+                        for i in m.initiatives
+                    ],
+                }
+                for m in items
+            ]
+
+        def below(s: Strategy) -> dict:
+            if self.policy_level:
+                return {"policies": [
+                    {"id": p.id, "title": p.title, "description": p.description,
+                     "measures": measures(p.measures)}
+                    for p in s.policies]}
+            return {"measures": measures(tuple(s.measures))}
+
         return {
             "title": self.title,
             "municipality": self.municipality,
@@ -228,34 +291,15 @@ class Plan:
             "issuer": self.issuer,
             "adopted": self.adopted,
             "period": {"start": self.period_start, "end": self.period_end},
+            # only when not Mine's, so the shipped plan keeps its exact JSON and digest
+            **({"levels": list(self.levels)} if self.levels != MINE_LEVELS else {}),
             "strategies": [
                 {
                     "id": s.id,
                     "title": s.title,
                     "description": s.description,
                     "goal_indicators": kpis(s.goal_indicators),
-                    "policies": [
-                        {
-                            "id": p.id,
-                            "title": p.title,
-                            "description": p.description,
-                            "measures": [
-                                {
-                                    "id": m.id,
-                                    "title": m.title,
-                                    "description": m.description,
-                                    **owner(m),
-                                    "kpis": kpis(m.kpis),
-                                    "initiatives": [
-                                        {"id": i.id, "title": i.title, "schedule": i.schedule}
-                                        for i in m.initiatives
-                                    ],
-                                }
-                                for m in p.measures
-                            ],
-                        }
-                        for p in s.policies
-                    ],
+                    **below(s),
                 }
                 for s in self.strategies
             ],

@@ -14,6 +14,7 @@ from mine_report.fiscal import parse_fiscal_year
 from mine_report.messages import text
 from mine_report.model import (
     DIRECTIONS,
+    MINE_LEVELS,
     Initiative,
     Kpi,
     Measure,
@@ -111,6 +112,7 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[DataProblem] = []
         self.seen: dict[str, str] = {}
+        self.levels: tuple[str, ...] = MINE_LEVELS
 
     def add(self, code: str, path: str, **values: object) -> None:
         shown = {k: _shown(v) for k, v in values.items()}
@@ -195,7 +197,8 @@ class _Checker:
     # -- levels --
     def plan(self, d: dict) -> Plan:
         self.unknown(d, {"title", "municipality", "municipality_code", "issuer", "adopted",
-                         "period", "strategies", "assignment_is_example"}, "")
+                         "period", "levels", "strategies", "assignment_is_example"}, "")
+        self.levels = self.level_names(d)
         example = d.get("assignment_is_example", False)
         if not isinstance(example, bool):
             self.add("P112", "assignment_is_example", value=example)
@@ -222,17 +225,39 @@ class _Checker:
             period_end=end,
             strategies=strategies,
             assignment_is_example=example,
+            levels=self.levels,
         )
 
+    def level_names(self, d: dict) -> tuple[str, ...]:
+        """The plan's level names: two (top, sheet unit) or three (with a middle level)
+        distinct non-blank names; Mine's when the plan does not say."""
+        value = d.get("levels")
+        if value is None:
+            return MINE_LEVELS
+        names = tuple(v.strip() for v in value if isinstance(v, str)) if isinstance(
+            value, list) else ()
+        if (len(names) != len(value) or len(names) not in (2, 3) or not all(names)
+                or len(set(names)) != len(names)):
+            self.add("P116", "levels", value=value)
+            return MINE_LEVELS
+        return names
+
     def strategy(self, d: dict, path: str) -> Strategy:
-        self.unknown(d, {"id", "title", "description", "goal_indicators", "policies"}, path)
+        below = "policies" if len(self.levels) == 3 else "measures"
+        self.unknown(d, {"id", "title", "description", "goal_indicators", below}, path)
         sid = self.ident(d, path, None)
         goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-", owned=True)
                       for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
-        policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
-                         for i, p in enumerate(self.items(d, "policies", path)))
-        return Strategy(sid, self.string(d, "title", path),
-                        self.string(d, "description", path, required=False), goals, policies)
+        title = self.string(d, "title", path)
+        if below == "policies":
+            policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
+                             for i, p in enumerate(self.items(d, "policies", path)))
+        else:  # no middle level: the measures hang on the top level itself
+            measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{sid}-")
+                             for i, m in enumerate(self.items(d, "measures", path)))
+            policies = (Policy(sid, title, "", measures, implicit=True),)
+        return Strategy(sid, title, self.string(d, "description", path, required=False),
+                        goals, policies)
 
     def policy(self, d: dict, path: str, parent: str) -> Policy:
         self.unknown(d, {"id", "title", "description", "measures"}, path)

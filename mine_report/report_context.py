@@ -161,6 +161,9 @@ class PolicySection:
     description: str
     grade: GradeCell
     measures: tuple[MeasureSection, ...]
+    heading: str = ""  # 戦略方針1-1, as the plan names its middle level
+    #: No middle level in this plan: the measures stand directly under the chapter.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -273,6 +276,9 @@ class ReportContext:
     edition: str = PUBLIC
     departments: tuple[DepartmentRow, ...] = ()
     input_count: int = 0
+    #: The plan's names of its top and middle levels ("" when it has no middle level).
+    strategy_level: str = "重点戦略"
+    policy_level: str = "戦略方針"
 
     @property
     def internal(self) -> bool:
@@ -448,9 +454,10 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 ))
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
-                grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures)))
+                grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures),
+                heading="" if p.implicit else f"{plan.policy_level}{p.id}", implicit=p.implicit))
         chapters.append(StrategyChapter(
-            id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
+            id=s.id, anchor=f"strategy-{s.id}", heading=f"{plan.strategy_level}{s.id}", title=s.title,
             description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),
             goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies)))
 
@@ -472,8 +479,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                                         department=merged.goal_department or "（未提出）",
                                         detail=result.current.reason))
 
-    strategy_of = {m.id: f"重点戦略{s.id}" for s in plan.strategies for m in s.measures}
-    bars = [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
+    strategy_of = {m.id: f"{plan.strategy_level}{s.id}" for s in plan.strategies for m in s.measures}
+    bars = [GradeBar(f"{plan.strategy_level}{s.id}", evaluation.strategies[s.id].counts)
             for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)]
     return ReportContext(
         plan_title=plan.title,
@@ -492,17 +499,17 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         ungraded_mark=scheme.ungraded.key,
         count_keys=scheme.count_keys,
         grade_css=Markup(scheme.css()),
-        rules_text=tuple(rules.describe()),
+        rules_text=tuple(rules.describe(plan.rollup_levels)),
         rate_name=rules.rate_name,
         grade_definitions=tuple(GradeDefinition(_grade(scheme, g.key), g.label,
                                                 scheme.description(g.key))
                                 for g in (*scheme.grades, scheme.ungraded)),
         example=_example(evaluation),
-        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id],
+        count_rows=tuple(_count_row(f"{plan.strategy_level}{s.id}", s.title, evaluation.strategies[s.id],
                                     scheme) for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total, scheme),
         goal_total_row=_count_row("目標指標", "", evaluation.goal_total, scheme),
-        count_chart=grade_bar_chart(bars, scheme.colours, title="重点戦略別の評価の内訳。" + "。".join(
+        count_chart=grade_bar_chart(bars, scheme.colours, title=f"{plan.strategy_level}別の評価の内訳。" + "。".join(
             f"{bar.label}：" + "、".join(f"{g} {bar.counts[g]}件" for g in scheme.count_keys)
             for bar in bars)),
         goals=tuple(rows[g.id] for g in plan.goal_indicators),
@@ -524,5 +531,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         edition=INTERNAL if internal else PUBLIC,
         departments=_departments(merged),
         input_count=len(merged.inputs),
+        strategy_level=plan.strategy_level,
+        policy_level=plan.policy_level,
     )
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import cached_property
@@ -261,20 +261,7 @@ class Plan:
                  if assignment and self.assignment_is_example else {})
 
         def measures(items: tuple[Measure, ...]) -> list[dict]:
-            return [
-                {
-                    "id": m.id,
-                    "title": m.title,
-                    "description": m.description,
-                    **owner(m),
-                    "kpis": kpis(m.kpis),
-                    "initiatives": [
-                        {"id": i.id, "title": i.title, "schedule": i.schedule}
-                        for i in m.initiatives
-                    ],
-                }
-                for m in items
-            ]
+            return [measure_to_dict(m, assignment=assignment) for m in items]
 
         def below(s: Strategy) -> dict:
             if self.policy_level:
@@ -316,9 +303,41 @@ class Plan:
         workbook read compares against it, and it costs a full JSON dump."""
         data = self.to_dict(assignment=False)
         data.pop("municipality_code", None)
-        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
-                               separators=(",", ":"), default=json_number)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return _digest(data)
+
+    def sheet_digest(self, measure_id: str) -> str:
+        """sha256 of what one measure sheet was made from: the plan's years and the measure
+        with its KPIs and initiatives (not who reports it). Recorded per sheet, so a plan
+        changed elsewhere (a title, another measure, a new indicator) still reads the
+        workbooks already sent out; only a change to their own measures makes them E113."""
+        return _digest({"years": [self.period_start, self.period_end],
+                        "measure": measure_to_dict(self.measure(measure_id), assignment=False)})
+
+    def goals_digest(self, goal_ids: Iterable[str]) -> str:
+        """sheet_digest for the 目標指標 sheet holding these goal indicators."""
+        return _digest({"years": [self.period_start, self.period_end],
+                        "goals": [kpi_to_dict(self.kpi(g)) for g in goal_ids]})
+
+
+def _digest(data: object) -> str:
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"), default=json_number)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def measure_to_dict(m: Measure, *, assignment: bool = True) -> dict:
+    """A measure as plain data (the shape of `plan --json`); assignment=False leaves out
+    its 担当課, as the digests do."""
+    return {
+        "id": m.id,
+        "title": m.title,
+        "description": m.description,
+        **({"department": m.department} if assignment and m.department else {}),
+        "kpis": [{**kpi_to_dict(k), **({"department": k.department} if assignment and
+                                        k.department else {})} for k in m.kpis],
+        "initiatives": [{"id": i.id, "title": i.title, "schedule": i.schedule}
+                        for i in m.initiatives],
+    }
 
 
 def json_number(value: object) -> int | float:

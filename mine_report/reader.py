@@ -282,10 +282,26 @@ class _WorkbookReader:
         if meta.format_version not in SUPPORTED_VERSIONS:
             raise Refused("E112", version=meta.format_version,
                           supported="、".join(str(v) for v in SUPPORTED_VERSIONS))
-        if meta.plan_digest != self.plan.digest:
+        if meta.plan_digest != self.plan.digest and not self.sheets_still_match(meta):
             raise Refused("E113", plan_title=meta.plan_title or "不明",
                           generated=meta.generated or "不明")
         return meta
+
+    def sheets_still_match(self, meta: WorkbookMeta) -> bool:
+        """Whether every sheet of a workbook made from another version of the plan was made
+        from what the plan still says for it (its measure, or its goal indicators)."""
+        plan = self.plan
+        for smap in meta.sheets:
+            if (not smap.digest or not isinstance(plan.get(smap.measure_id), Measure)
+                    or smap.digest != plan.sheet_digest(smap.measure_id)):
+                return False
+        if meta.goals is not None:
+            goal_ids = list(meta.goals.kpi_rows)
+            known = all(isinstance(plan.get(g), Kpi) for g in goal_ids)
+            if not (meta.goals.digest and known
+                    and meta.goals.digest == plan.goals_digest(goal_ids)):
+                return False
+        return True
 
     def assign_sheets(self, meta: WorkbookMeta) -> dict[str, str]:
         """measure id (or "goals") → the sheet that holds it; report renamed, altered,

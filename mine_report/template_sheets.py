@@ -315,6 +315,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     protect(ws)
     return SheetMap(
         measure_id=measure.id,
+        digest=plan.sheet_digest(measure.id),
         sheet=measure.id,
         id_cell="A1",
         kpi_id_col="A",

@@ -112,6 +112,7 @@ MESSAGES: dict[str, str] = {
     "P114": "少なくとも1件必要です",
     "P115": "全国地方公共団体コードは検査数字付きの6桁の数字を文字列で書いてください (値: {value}{hint})",
     "P116": "levels には階層の名前を上から 2 つか 3 つ、重ならないように書いてください (例: [\"基本目標\", \"施策\"])。入力: {value}",
+    "P117": "改訂 (revisions) には、改訂後の目標値・基準値・目標年度・基準年度のどれかを書いてください。",
     # plan import: a KPI list (.xlsx/.csv) to a plan file
     "L001": "指標の一覧は .xlsx か .csv で渡してください (拡張子: {suffix})。Word の表は Excel に貼り付けて保存してください。",
     "L002": "CSV の文字コードが読めません。UTF-8 か Shift_JIS (Excel の「CSV」) で保存してください。",
@@ -330,6 +331,8 @@ MESSAGES: dict[str, str] = {
     "R031": "PDF を組版しています",
     "R032": "報告書を書き出しました: {files}",
     "R033": "{parts} 部分の組版が終わりました。目次とページ番号を入れています",
+    "R040": "{date}に改訂（{year}から）：{changes}。{reason}",
+    "R041": "{field} {old} → {new}",
     # the collection round: distribute (D), status (S), the round's history (H)
     "D001": "計画に担当課がありません。計画ファイルの施策ごとに department = \"観光振興課\" のように担当課を書いてください",
     "D002": "配布用の様式を書き込めません: {path} ({reason})",

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
@@ -42,6 +42,26 @@ Severity = Literal["error", "warning"]
 
 
 @dataclass(frozen=True)
+class Revision:
+    """A revision of a KPI's plan values (目標値 and/or 基準値) made mid-period: in force
+    for the evaluation of `from_year` and later years. Fields left None keep their value."""
+
+    date: str  # when it was decided, as the plan writes it (2021-12-01, 令和3年12月 …)
+    from_year: int  # the first fiscal year graded against it
+    reason: str
+    target: Decimal | None = None
+    target_year: int | None = None
+    baseline: Decimal | None = None
+    baseline_year: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"date": self.date, "from_year": self.from_year, "reason": self.reason,
+                **{k: json_number(v) if isinstance(v, Decimal) else v
+                   for k in ("target", "target_year", "baseline", "baseline_year")
+                   if (v := getattr(self, k)) is not None}}
+
+
+@dataclass(frozen=True)
 class Kpi:
     """A KPI (重要業績評価指標) or a strategy goal indicator (目標指標)."""
 
@@ -59,6 +79,25 @@ class Kpi:
     department: str = ""
     #: The name of the grading scheme this KPI uses ("" = the scheme in force).
     grading: str = ""
+    #: Revisions of the plan values, oldest first; the fields above are the values as
+    #: first adopted.
+    revisions: tuple[Revision, ...] = ()
+
+    def in_force(self, year: int | None) -> Kpi:
+        """This KPI with the plan values in force for evaluating `year` (every revision
+        from that year or earlier applied, in order; None: all of them, as the plan now
+        stands). Grading, the template and the reader all ask this, so they agree."""
+        applied = self.revisions_in_force(year)
+        if not applied:
+            return self
+        changes: dict[str, object] = {}
+        for r in applied:
+            changes.update({k: v for k in ("target", "target_year", "baseline", "baseline_year")
+                            if (v := getattr(r, k)) is not None})
+        return replace(self, **changes)
+
+    def revisions_in_force(self, year: int | None) -> tuple[Revision, ...]:
+        return tuple(r for r in self.revisions if year is None or r.from_year <= year)
 
     @property
     def is_goal_indicator(self) -> bool:
@@ -360,8 +399,9 @@ def kpi_to_dict(k: Kpi) -> dict:
         "target_year": k.target_year,
         "direction": k.direction,
         "cumulative": k.cumulative,
-        # only when set, so plans without it keep their exact JSON
+        # only when set, so plans without them keep their exact JSON
         **({"grading": k.grading} if k.grading else {}),
+        **({"revisions": [r.to_dict() for r in k.revisions]} if k.revisions else {}),
     }
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from mine_report.errors import DataProblem, FiscalYearError, PlanError
 from mine_report.fileio import read_toml
-from mine_report.fiscal import parse_fiscal_year
+from mine_report.fiscal import parse_date, parse_fiscal_year
 from mine_report.messages import text
 from mine_report.model import (
     DIRECTIONS,
@@ -20,6 +20,7 @@ from mine_report.model import (
     Measure,
     Plan,
     Policy,
+    Revision,
     Strategy,
     json_number,
 )
@@ -27,7 +28,9 @@ from mine_report.model import (
 DEFAULT_PLAN = "mine-2nd-period.toml"
 
 _KPI_KEYS = {"id", "name", "unit", "baseline", "baseline_year", "target", "target_year",
-             "direction", "cumulative", "grading"}
+             "direction", "cumulative", "grading", "revisions"}
+_REVISION_KEYS = {"date", "from_year", "reason", "target", "target_year", "baseline",
+                  "baseline_year"}
 
 
 def default_plan_path() -> Path:
@@ -313,4 +316,31 @@ class _Checker:
             cumulative=cumulative,
             department=self.string(d, "department", path, required=False) if owned else "",
             grading=self.string(d, "grading", path, required=False) or "",
+            revisions=tuple(self.revision(r, f"{path}.revisions[{i}]") for i, r in
+                            enumerate(self.items(d, "revisions", path, required=False))),
         )
+
+    def revision(self, d: dict, path: str) -> Revision:
+        """A revision of a KPI's plan values: when (date), from which evaluated year, why,
+        and at least one new value."""
+        self.unknown(d, _REVISION_KEYS, path)
+        date = d.get("date")
+        from_year = 0
+        if date is None:
+            self.add("P101", f"{path}.date")
+        else:
+            try:
+                day = parse_date(date.isoformat() if hasattr(date, "isoformat") else date)
+                from_year = day.year if day.month >= 4 else day.year - 1
+            except FiscalYearError as exc:
+                self.add("P104", f"{path}.date", value=date, reason=exc)
+        if "from_year" in d:
+            from_year = self.year(d, "from_year", path) or from_year
+        values = {k: self.number(d, k, path, required=False) for k in ("target", "baseline")}
+        years = {k: self.year(d, k, path) if k in d else None
+                 for k in ("target_year", "baseline_year")}
+        if all(v is None for v in (*values.values(), *years.values())):
+            self.add("P117", path)
+        return Revision(date=str(date if not hasattr(date, "isoformat") else date.isoformat()),
+                        from_year=from_year, reason=self.string(d, "reason", path),
+                        **values, **years)

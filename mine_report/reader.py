@@ -502,12 +502,14 @@ class _KpiTable:
                 out.add("E205", cell=f"{smap.kpi_id_col}{hint}" if hint else "", kpi=kpi.id)
                 continue
             self.anchors.append((smap.kpi_rows.get(kpi.id, row), row))
+            planned = kpi.in_force(year)  # as the template printed it for this year
             for field_name, col in plan_cols.items():
                 raw = sheet.at(row, col)
-                if not plan_value_matches(kpi, field_name, raw):
+                if not plan_value_matches(planned, field_name, raw):
                     out.add("E211", cell_ref(row, col), kpi.id, raw,
                             field=PLAN_FIELD_LABELS.get(field_name, field_name),
-                            expected=plan_value_text(kpi, field_name), found=shown(raw) or "空欄")
+                            expected=plan_value_text(planned, field_name),
+                            found=shown(raw) or "空欄")
             note_raw = sheet.at(row, note_col) if note_col else None
             note, found = read_text(note_raw)
             if note_col:

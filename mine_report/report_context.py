@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -20,7 +20,8 @@ from markupsafe import Markup
 
 from mine_report import __version__
 from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
-from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
+from mine_report.errors import FiscalYearError
+from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, parse_date, short_fiscal_year
 from mine_report.grading import (
     UNGRADED,
     Evaluation,
@@ -32,6 +33,7 @@ from mine_report.grading import (
 )
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
+from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Kpi
 from mine_report.schemes import RATES, Scheme
 
@@ -123,6 +125,8 @@ class KpiRow:
     chart: Markup
     cumulative: bool
     direction: str
+    #: The revisions of the plan values in force for the evaluated year, as sentences.
+    revisions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -302,8 +306,41 @@ def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
+_REVISED_FIELDS = (("target", "目標値"), ("target_year", "目標年度"), ("baseline", "基準値"),
+                   ("baseline_year", "基準年度"))
+
+
+def revision_texts(kpi: Kpi, year: int) -> tuple[str, ...]:
+    """Each revision of a KPI's plan values in force for `year`, as the report says it:
+    when, from which year, what changed (old → new) and why."""
+    texts = []
+    before = kpi
+    places = kpi_places(kpi)
+    for r in kpi.revisions_in_force(year):
+        after = before
+        changes = []
+        for name, label in _REVISED_FIELDS:
+            new = getattr(r, name)
+            if new is None:
+                continue
+            old = getattr(before, name)
+            shown = (short_fiscal_year if name.endswith("year")
+                     else lambda v: format_number(v, places))
+            changes.append(text("R041", field=label, old=NO_VALUE if old is None else shown(old),
+                                new=shown(new)))
+            after = replace(after, **{name: new})
+        try:
+            when = japanese_date(parse_date(r.date))
+        except FiscalYearError:
+            when = r.date
+        texts.append(text("R040", date=when, year=format_fiscal_year(r.from_year),
+                          changes="、".join(changes), reason=r.reason))
+        before = after
+    return tuple(texts)
+
+
 def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
-             scheme: Scheme) -> KpiRow:
+             scheme: Scheme, revisions: tuple[str, ...] = ()) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
@@ -340,6 +377,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str],
         chart=trend_chart(trend, label=_chart_text(kpi, years, actuals, places)),
         cumulative=kpi.cumulative,
         direction=kpi.direction,
+        revisions=revisions,
     )
 
 
@@ -422,7 +460,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             for kpi_id, note in mm.report.notes:
                 if note.strip():
                     notes.setdefault(kpi_id, []).append(note)
-    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme)
+    rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme,
+                          revision_texts(plan.kpi(kid), evaluation.year))
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []

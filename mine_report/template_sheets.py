@@ -155,7 +155,8 @@ def write_kpi_table(ws: Worksheet, st: Styles, kpis: Sequence[Kpi], top: int,
     for n, kpi in enumerate(kpis):
         row = header + 1 + n
         rows[kpi.id] = row + 1
-        write_kpi_row(ws, st, kpi, row, rules, note_col)
+        # the plan values in force for the evaluation year (revisions applied)
+        write_kpi_row(ws, st, kpi.in_force(rules.year), row, rules, note_col)
     return header + 1, rows
 
 

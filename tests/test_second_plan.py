@@ -117,5 +117,11 @@ def test_validate_build_and_report(plan, returns, tmp_path):
     assert "基本目標1" in text and "基本目標別の評価" in text
     assert "基本目標の評価" in text
     assert "重点戦略" not in text and "戦略方針" not in text
+    # the revised target (令和8年12月, in force for 令和8年度) grades 1-2-1 and is shown
+    kpi = next(k for k in data["kpis"] if k["id"] == "1-2-1")
+    assert kpi["expected"] == 320  # 310 + (330 − 310) × 3/6; with the adopted 350 it is 330
+    assert ("改訂：令和8年12月1日に改訂（令和8年度から）：目標値350→330。"
+            "宿泊施設の閉館を受けて目標を見直し") in "".join(text.split())
     html = (out / "report.html").read_text(encoding="utf-8")
+    assert "目標値 350 → 330" in html
     assert "基本目標2" in html and "重点戦略" not in html and "戦略方針" not in html

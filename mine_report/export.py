@@ -257,7 +257,7 @@ def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None
     """kpi_values.csv: the tidy table, one row per indicator per fiscal year, KPIs in plan
     order and then the goal indicators."""
     plan = merged.plan
-    strategy_of = {g.id: s.id for s in plan.strategies for g in s.goal_indicators}
+    strategy_of = {g.id: s.id for s in plan.strategies for g in s.every_goal_indicator}
     buf, writer = _writer()
     writer.writerow([c.name for c in VALUE_COLUMNS])
     for kind, results in (("KPI", evaluation.kpis), ("目標指標", evaluation.goals)):

@@ -152,6 +152,8 @@ class Policy:
     #: implicit policy (its own id and title), which no output shows as a level of its own.
     #: It keeps `strategy.policies` / `plan.measures` true for every shape.
     implicit: bool = False
+    #: 数値目標 on the middle level (many plans set them on two levels).
+    goal_indicators: tuple[Kpi, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -167,6 +169,11 @@ class Strategy:
     @property
     def measures(self) -> list[Measure]:
         return [m for p in self.policies for m in p.measures]
+
+    @property
+    def every_goal_indicator(self) -> list[Kpi]:
+        """Its own goal indicators, then those of its policies."""
+        return [*self.goal_indicators, *(g for p in self.policies for g in p.goal_indicators)]
 
 
 @dataclass(frozen=True)
@@ -198,6 +205,8 @@ class Plan:
             for p in s.policies:
                 if not p.implicit:
                     index[p.id] = p
+                for g in p.goal_indicators:
+                    index[g.id] = g
                 for m in p.measures:
                     index[m.id] = m
                     for k in m.kpis:
@@ -245,7 +254,7 @@ class Plan:
 
     @property
     def goal_indicators(self) -> list[Kpi]:
-        return [g for s in self.strategies for g in s.goal_indicators]
+        return [g for s in self.strategies for g in s.every_goal_indicator]
 
     def initiatives(self) -> Iterator[Initiative]:
         for m in self.measures:
@@ -306,6 +315,9 @@ class Plan:
             if self.policy_level:
                 return {"policies": [
                     {"id": p.id, "title": p.title, "description": p.description,
+                     # only when set, so plans without them keep their exact JSON
+                     **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
+                        else {}),
                      "measures": measures(p.measures)}
                     for p in s.policies]}
             return {"measures": measures(tuple(s.measures))}

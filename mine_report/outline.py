@@ -20,7 +20,8 @@ def plan_outline(plan: Plan) -> str:
         for p in s.policies:
             indent = "  " if p.implicit else "    "
             if not p.implicit:
-                lines.append(f"  {p.id} {p.title}")
+                goals = f"  (目標指標 {len(p.goal_indicators)})" if p.goal_indicators else ""
+                lines.append(f"  {p.id} {p.title}{goals}")
             for m in p.measures:
                 lines.append(f"{indent}{m.id} {m.title}  (KPI {len(m.kpis)}、取組 {len(m.initiatives)})")
         lines.append("")

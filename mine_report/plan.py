@@ -263,12 +263,15 @@ class _Checker:
                         goals, policies)
 
     def policy(self, d: dict, path: str, parent: str) -> Policy:
-        self.unknown(d, {"id", "title", "description", "measures"}, path)
+        self.unknown(d, {"id", "title", "description", "goal_indicators", "measures"}, path)
         pid = self.ident(d, path, parent)
+        goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{pid}-", owned=True)
+                      for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
         measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{pid}-")
                          for i, m in enumerate(self.items(d, "measures", path)))
         return Policy(pid, self.string(d, "title", path),
-                      self.string(d, "description", path, required=False), measures)
+                      self.string(d, "description", path, required=False), measures,
+                      goal_indicators=goals)
 
     def measure(self, d: dict, path: str, parent: str) -> Measure:
         self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives"}, path)

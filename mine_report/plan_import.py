@@ -207,8 +207,8 @@ class _ListReader:
             if deepest < 0:
                 self.add("L007", index, self.levels[0][1], level=self.levels[0][0])
                 continue
-            if kind == "goal" and deepest != 0:
-                self.add("L008", index, self.levels[deepest][1], level=self.levels[0][0])
+            if kind == "goal" and deepest == len(self.levels) - 1:
+                self.add("L008", index, self.levels[deepest][1], level=self.levels[deepest][0])
                 continue
             if kind == "kpi" and deepest != len(self.levels) - 1:
                 missing = len(filled)
@@ -413,6 +413,8 @@ def _plan_data(reader: _ListReader, title: str, municipality: str, start: int, e
                        "goal_indicators": [_kpi_data(g) for g in s.goals], "_row": s.row}
         if len(reader.levels) == 3:
             entry["policies"] = [{"id": p.id, "title": p.title, "_row": p.row,
+                                  **({"goal_indicators": [_kpi_data(g) for g in p.goals]}
+                                     if p.goals else {}),
                                   "measures": [measure(m) for m in p.children.values()]}
                                  for p in s.children.values()]
         else:
@@ -509,7 +511,8 @@ def plan_toml(data: dict, source: str = "") -> str:
         f"# - {top} [[strategies]] → "
         + (f"{levels[1]} [[strategies.policies]] → " if middle else "")
         + f"{unit} [[{measures_key}]] → KPI [[{measures_key}.kpis]]。"
-        f"数値目標は [[strategies.goal_indicators]]。",
+        f"数値目標は [[strategies.goal_indicators]]"
+        + (" と [[strategies.policies.goal_indicators]]。" if middle else "。"),
         "# - id は様式・報告書と結び付くので、様式を配った後は変えないこと。",
         "# - 基準値がない指標は baseline を書かない。年度は西暦の年度（令和7年度 = 2025）。",
         "# - direction: increase = 増やす、decrease = 減らす、maintain = 維持する目標。",
@@ -543,6 +546,8 @@ def plan_toml(data: dict, source: str = "") -> str:
             for p in s["policies"]:
                 out.append(f"# ----- {levels[1]}{p['id']} -----")
                 _table(out, "strategies.policies", p, ("id", "title"))
+                for g in p.get("goal_indicators", ()):
+                    _table(out, "strategies.policies.goal_indicators", g, (*kpi_keys, "department"))
                 measures(p["measures"])
         else:
             measures(s["measures"])

@@ -166,6 +166,7 @@ class PolicySection:
     grade: GradeCell
     measures: tuple[MeasureSection, ...]
     heading: str = ""  # 戦略方針1-1, as the plan names its middle level
+    goals: tuple[KpiRow, ...] = ()  # its own 数値目標, when the plan sets them there
     #: No middle level in this plan: the measures stand directly under the chapter.
     implicit: bool = False
 
@@ -494,7 +495,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
                 grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures),
-                heading="" if p.implicit else f"{plan.policy_level}{p.id}", implicit=p.implicit))
+                heading="" if p.implicit else f"{plan.policy_level}{p.id}", implicit=p.implicit,
+                goals=tuple(rows[g.id] for g in p.goal_indicators)))
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"{plan.strategy_level}{s.id}", title=s.title,
             description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from workbooks import edit_workbook, make_filled, read_meta
+from workbooks import edit_workbook, make_filled, read_meta, validate_and_build
 
 from mine_report.cli import cli
 from mine_report.plan import plan_from_dict, plan_to_json
@@ -80,12 +80,8 @@ def test_every_typed_number_reaches_validate_and_build(plan_file, tmp_path):
     assert {k: int(v) for k, v in got.items()} == {
         k: v for k, v in _values(plan).items() if not k[0].startswith("G")}
 
-    result = CliRunner().invoke(cli, ["validate", "--plan", str(path), str(returns)])
-    assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--plan", str(path), "--input", str(returns),
-                                      "--output", str(out), "--no-pdf"])
-    assert result.exit_code == 0, result.output
+    result = validate_and_build(path, returns, out, "--no-pdf")
     data = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))
     assert [k["id"] for k in data["kpis"]] == [k.id for k in plan.kpis]
     assert all(k["grade"] in "ABCD" for k in data["kpis"]), data["kpis"]

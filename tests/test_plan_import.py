@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from workbooks import file_state, make_filled
+from workbooks import file_state, make_filled, validate_and_build
 
 from mine_report.cli import cli
 from mine_report.plan import load_plan
@@ -172,13 +172,52 @@ def test_imported_list_through_template_validate_build_and_report(imported, tmp_
                         {k: v for k, v in values.items()
                          if any(k[0].startswith(m + "-") for m in measures)},
                         year=2026, measure_ids=measures, goal_ids=[], department=department)
-    assert CliRunner().invoke(cli, ["validate", "--plan", str(imported), str(returns)]).exit_code == 0
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--plan", str(imported), "--input", str(returns),
-                                      "--output", str(out)])
-    assert result.exit_code == 0, result.output
+    result = validate_and_build(imported, returns, out)
     assert "KPI 6 件中 6 件を評価" in result.output
     text = subprocess.run(["pdftotext", str(out / "report.pdf"), "-"], capture_output=True,
                           text=True, check=True).stdout
     assert "基本目標1" in text and "基本目標2" in text and "基本目標別の評価" in text
     assert "重点戦略" not in text and "戦略方針" not in text
+
+
+#: A comprehensive plan's shape: three levels above the KPIs, 数値目標 on the first two.
+DEEP_HEADER = ["番号", "基本目標", "政策", "施策", "指標名", "単位", "基準値", "目標値", "区分",
+               "担当課"]
+DEEP_ROWS = [
+    ["", "1 活力ある産業", "", "", "町内総生産", "億円", "500", "520", "数値目標", ""],
+    ["", "", "(1)農業", "", "農業産出額", "百万円", "3,000", "3,100", "数値目標", ""],
+    ["", "", "", "①担い手の育成", "認定農業者数", "人", "40", "45", "", "農林課"],
+    ["", "", "", "②農地の保全", "耕作放棄地の面積", "ha", "12.5", "10.0", "", "農林課"],
+    ["", "", "(2)商工業", "①創業の支援", "創業件数", "件", "―", "15", "", "商工課"],
+]
+
+
+@pytest.mark.slow
+def test_three_levels_with_goal_indicators_on_two_of_them(tmp_path):
+    source = tmp_path / "deep.csv"
+    buf = io.StringIO()
+    csv.writer(buf).writerows([DEEP_HEADER, *DEEP_ROWS])
+    source.write_text(buf.getvalue(), encoding="utf-8-sig")
+    out = tmp_path / "deep.toml"
+    result = run_import(source, out, "--period", "2025-2029")
+    assert result.exit_code == 0, result.output
+    plan = load_plan(out)
+    assert plan.levels == ("基本目標", "政策", "施策")
+    assert [g.id for g in plan.goal_indicators] == ["G1-1", "G1-1-1"]
+    assert [p.goal_indicators[0].name for p in plan.policies if p.goal_indicators] == ["農業産出額"]
+    assert [k.id for k in plan.kpis] == ["1-1-1-1", "1-1-2-1", "1-2-1-1"]
+    assert plan.kpi("1-1-2-1").direction == "decrease"
+
+    returns = tmp_path / "returns"
+    returns.mkdir()
+    values = {("1-1-1-1", 2025): 41, ("1-1-2-1", 2025): 12.0, ("1-2-1-1", 2025): 3,
+              ("G1-1", 2025): 505, ("G1-1-1", 2025): 3020}
+    make_filled(returns, plan, "all.xlsx", values, year=2025, department="企画課")
+    built = tmp_path / "out"
+    validate_and_build(out, returns, built, "--html")
+    data = json.loads((built / "kpi_results.json").read_text(encoding="utf-8"))
+    assert {g["id"]: g["grade"] in "ABCD" for g in data["goal_indicators"]} == {
+        "G1-1": True, "G1-1-1": True}
+    html = (built / "report.html").read_text(encoding="utf-8")
+    assert "政策1-1" in html and "政策1-1の目標指標" in html and "戦略方針" not in html

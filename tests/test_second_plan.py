@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from workbooks import make_filled
+from workbooks import make_filled, validate_and_build
 
 from mine_report.cli import cli
 from mine_report.plan import load_plan
@@ -85,12 +85,8 @@ def test_json_round_trip_keeps_the_shape(plan, tmp_path):
 
 
 def test_validate_build_and_report(plan, returns, tmp_path):
-    result = CliRunner().invoke(cli, ["validate", "--plan", str(PLAN), str(returns)])
-    assert result.exit_code == 0, result.output
     out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["build", "--plan", str(PLAN), "--input", str(returns),
-                                      "--output", str(out), "--html"])
-    assert result.exit_code == 0, result.output
+    result = validate_and_build(PLAN, returns, out, "--html")
     assert "KPI 7 件中 7 件を評価" in result.output
 
     data = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))

@@ -363,7 +363,7 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
     plan = load_plan(plan_path)
     today = _date_option(today_text, "S004")
     manifest = load_manifest(Path(manifest_path)) if manifest_path else None
-    if manifest and manifest.plan_digest != plan.digest:
+    if manifest and not manifest.fits(plan):
         raise UsageError.of("S003", path=manifest_path, title=manifest.plan_title)
     if not Path(returns_dir).is_dir():
         raise UsageError.of("V001", path=returns_dir)

@@ -155,3 +155,32 @@ def test_a_revision_needs_a_date_a_reason_and_a_value(base):
         changed(base, broken)
     codes = {(p.code, p.path.rsplit(".", 1)[-1]) for p in caught.value.problems}
     assert {("P104", "date"), ("P109", "reason"), ("P117", "revisions[0]")} <= codes, codes
+
+
+def test_status_takes_the_round_of_a_plan_changed_elsewhere(base, tmp_path):
+    from click.testing import CliRunner
+
+    from mine_report.cli import cli
+    from mine_report.collection import MANIFEST_NAME
+
+    def write(plan, name):
+        path = tmp_path / name
+        path.write_text(plan_to_json(plan), encoding="utf-8")
+        return str(path)
+
+    sent = tmp_path / "sent"
+    result = CliRunner().invoke(cli, ["distribute", "--plan", write(plan_from_dict(base), "a.json"),
+                                      "--year", "2023", "--output", str(sent)])
+    assert result.exit_code == 0, result.output
+    returns = tmp_path / "returns"
+    returns.mkdir()
+
+    def status(plan):
+        return CliRunner().invoke(cli, ["status", str(returns), "--plan", write(plan, "b.json"),
+                                        "--manifest", str(sent / MANIFEST_NAME)])
+
+    def elsewhere(d):
+        d["title"] += "（改訂）"
+    assert status(changed(base, elsewhere)).exit_code == 0
+    result = status(revised(base))  # 1-1-1 was sent to 観光振興課
+    assert result.exit_code == 2 and "S003" in result.output

@@ -237,9 +237,9 @@ class _Checker:
         value = d.get("levels")
         if value is None:
             return MINE_LEVELS
-        names = tuple(v.strip() for v in value if isinstance(v, str)) if isinstance(
-            value, list) else ()
-        if (len(names) != len(value) or len(names) not in (2, 3) or not all(names)
+        items = value if isinstance(value, list) else []
+        names = tuple(v.strip() for v in items if isinstance(v, str))
+        if (not items or len(names) != len(items) or len(names) not in (2, 3) or not all(names)
                 or len(set(names)) != len(names)):
             self.add("P116", "levels", value=value)
             return MINE_LEVELS

@@ -106,3 +106,14 @@ def test_input_on_a_row_without_id_is_an_error(plan_file, tmp_path):
     assert ("E205", f"{smap.kpi_id_col}{row}") in codes
     result = CliRunner().invoke(cli, ["validate", "--plan", str(path), str(book)])
     assert result.exit_code == 1 and "E212" in result.output
+
+
+@pytest.mark.parametrize("levels", [5, "基本目標", [], ["施策"], ["a", "b", "c", "d"],
+                                    ["基本目標", "基本目標"], ["基本目標", " "], ["a", 1]])
+def test_levels_must_be_two_or_three_distinct_names(levels):
+    from mine_report.errors import PlanError
+
+    data = {**PLANS["five"], "levels": levels}
+    with pytest.raises(PlanError) as caught:
+        plan_from_dict(data)
+    assert [p.code for p in caught.value.problems] == ["P116"]

@@ -120,12 +120,17 @@ def _one(path: Path, code: str, **values: object) -> ListError:
 
 
 def _cell_text(value: object) -> str:
+    """A cell as text, as written (titles and names keep their full-width letters)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return unicodedata.normalize("NFKC", str(value)).strip() if not isinstance(
-        value, str) else value.strip()
+    return str(value).strip()
+
+
+def _code_text(value: object) -> str:
+    """A cell that holds one of a few words (区分, 方向, 累計): full-width forgiven."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", _cell_text(value)))
 
 
 def _header(value: object) -> str:
@@ -197,8 +202,8 @@ class _ListReader:
                     current[depth] = value
                 elif changed:
                     current[depth] = ""
-            kind_text = _cell_text(self.cell(row, "区分"))
-            kind = KINDS.get(kind_text.upper() if kind_text.upper() == "KPI" else kind_text)
+            kind_text = _code_text(self.cell(row, "区分"))
+            kind = KINDS.get(kind_text.upper() if kind_text.isascii() else kind_text)
             if kind is None:
                 self.add("L010", index, self.columns["区分"], value=kind_text)
                 continue
@@ -275,11 +280,11 @@ class _ListReader:
         target, _ = self.number(row, index, "目標値", unit, required=True)
         baseline_year = self.year(row, index, "基準年度") if "基準年度" in self.columns else None
         target_year = self.year(row, index, "目標年度") if "目標年度" in self.columns else None
-        direction_text = _cell_text(self.cell(row, "方向"))
+        direction_text = _code_text(self.cell(row, "方向"))
         direction = DIRECTIONS_BY_LABEL.get(direction_text)
         if direction_text and direction is None:
             self.add("L015", index, self.columns["方向"], value=direction_text)
-        cumulative_text = _cell_text(self.cell(row, "累計"))
+        cumulative_text = _code_text(self.cell(row, "累計"))
         if cumulative_text and cumulative_text not in CUMULATIVE_MARKS:
             self.add("L016", index, self.columns["累計"], value=cumulative_text)
         department = _cell_text(self.cell(row, "担当課"))

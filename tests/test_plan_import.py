@@ -22,12 +22,12 @@ HEADER = ["基本目標", "施策", "番号", "指標名", "単位", "基準値"
           "目標年度", "方向", "累計", "区分", "担当課", "備考"]
 #: A small town's list as published (the national template's shape, values invented):
 #: level cells blank where the row above repeats, numbers with separators and units,
-#: a baseline written ―, years in 西暦 and 和暦.
+#: a baseline written ―, years in 西暦 and 和暦, a full-width ＫＰＩ.
 ROWS = [
     ["1 地域の産業を育て、働く場をつくる", "", "", "町内の従業者数", "人", "2,150人", "R5",
      "2,200", "令和11年度", "", "", "数値目標", "", ""],
     ["", "(1)農林業の振興", "", "新規就農者数（累計）", "人", "0", "2024", "10", "2029", "",
-     "○", "KPI", "産業振興課", ""],
+     "○", "ＫＰＩ", "産業振興課", ""],
     ["", "", "", "担い手への農地集積率", "%", "42.0", "H31", "55.0%", "2029", "増加", "",
      "", "産業振興課", "R1は基準"],
     ["", "(2)観光の振興", "", "観光入込客数", "千人", "310", "2023", "350", "2029", "", "",

@@ -81,7 +81,7 @@ def cli() -> None:
 @click.option("--json", "as_json", is_flag=True, help="計画全体を JSON で出力します。")
 @click.pass_context
 def plan(ctx: click.Context, plan_path: str | None, as_json: bool) -> None:
-    """計画 (重点戦略・戦略方針・施策・KPI) の一覧を表示します。"""
+    """計画の構成 (計画の階層・施策・KPI) を表示します。"""
     if ctx.invoked_subcommand is not None:
         return
     loaded = load_plan(plan_path)

@@ -76,14 +76,34 @@ def cli() -> None:
     """総合戦略 KPI の効果検証報告書を作るツール (mine-report)。"""
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @plan_option
 @click.option("--json", "as_json", is_flag=True, help="計画全体を JSON で出力します。")
-def plan(plan_path: str | None, as_json: bool) -> None:
-    """計画 (重点戦略・戦略方針・施策・KPI) の一覧を表示します。"""
+@click.pass_context
+def plan(ctx: click.Context, plan_path: str | None, as_json: bool) -> None:
+    """計画の構成 (計画の階層・施策・KPI) を表示します。"""
+    if ctx.invoked_subcommand is not None:
+        return
     loaded = load_plan(plan_path)
     click.echo(plan_to_json(loaded) if as_json else for_terminal(plan_outline(loaded)),
                nl=not as_json)
+
+
+@plan.command("import")
+@click.argument("list_path", metavar="LIST", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False),
+              help="書き出す計画ファイル (TOML)。")
+@click.option("--title", default="", help="計画の名前 (省略時はファイル名)。")
+@click.option("--municipality", default="", help="市町村名。")
+@click.option("--period", "period_text", default=None,
+              help="計画期間 (例: 2025-2029、R7-R11)。省略時は基準年度・目標年度から。")
+def plan_import(list_path: str, output: str, title: str, municipality: str,
+                period_text: str | None) -> None:
+    """KPI の一覧 (.xlsx/.csv) から計画ファイルを作ります。"""
+    from mine_report.plan_import import import_to_file
+
+    click.echo(import_to_file(list_path, output, title=title, municipality=municipality,
+                              period_text=period_text))
 
 
 @cli.command("config")
@@ -357,7 +377,7 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
     plan = load_plan(plan_path)
     today = _date_option(today_text, "S004")
     manifest = load_manifest(Path(manifest_path)) if manifest_path else None
-    if manifest and manifest.plan_digest != plan.digest:
+    if manifest and not manifest.fits(plan):
         raise UsageError.of("S003", path=manifest_path, title=manifest.plan_title)
     if not Path(returns_dir).is_dir():
         raise UsageError.of("V001", path=returns_dir)

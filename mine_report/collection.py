@@ -19,7 +19,7 @@ from mine_report.errors import MineReportError, UsageError
 from mine_report.fileio import sha256_file
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
-from mine_report.model import Plan, json_number
+from mine_report.model import Kpi, Measure, Plan, json_number
 from mine_report.staging import commit, staging_folder
 from mine_report.template import PrefillValues, check_year, load_prefill, write_template
 
@@ -61,6 +61,26 @@ class Manifest:
     prefill: dict[tuple[str, int], Decimal | str] = field(default_factory=dict)
     unassigned: list[str] = field(default_factory=list)
     assignment_is_example: bool = False
+    #: Plan.sheet_digest of every measure sent, and Plan.goals_digest of each file's goal
+    #: indicators (by file name): a plan changed elsewhere still fits this round.
+    sheet_digests: dict[str, str] = field(default_factory=dict)
+
+    def fits(self, plan: Plan) -> bool:
+        """Whether this round's workbooks still read with `plan`: the same plan, or one
+        whose every measure and goal sheet sent out is unchanged (as the reader decides)."""
+        if self.plan_digest == plan.digest:
+            return True
+        if not self.sheet_digests:
+            return False
+        for a in self.assignments:
+            for mid in a.measure_ids:
+                if not isinstance(plan.get(mid), Measure) or (
+                        self.sheet_digests.get(mid) != plan.sheet_digest(mid)):
+                    return False
+            if a.goal_ids and (not all(isinstance(plan.get(g), Kpi) for g in a.goal_ids)
+                               or self.sheet_digests.get(a.file) != plan.goals_digest(a.goal_ids)):
+                return False
+        return True
 
     def to_dict(self) -> dict:
         values: dict[str, dict[str, object]] = {}
@@ -68,7 +88,8 @@ class Manifest:
             values.setdefault(item_id, {})[str(year)] = value
         return {
             "format": MANIFEST_FORMAT,
-            "plan": {"title": self.plan_title, "digest": self.plan_digest},
+            "plan": {"title": self.plan_title, "digest": self.plan_digest,
+                     **({"sheets": dict(self.sheet_digests)} if self.sheet_digests else {})},
             "year": self.year,
             "deadline": self.deadline.isoformat() if self.deadline else None,
             "contact": self.contact,
@@ -103,6 +124,7 @@ class Manifest:
             prefill=values,
             unassigned=list(data.get("unassigned_measures", [])),
             assignment_is_example=bool(data.get("assignment_is_example", False)),
+            sheet_digests=dict(data["plan"].get("sheets") or {}),
         )
 
     def to_text(self) -> str:
@@ -190,8 +212,11 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
                                deadline=deadline, contact=contact, goal_ids=a.goal_ids)
                 sent.append(Assignment(a.department, a.file, a.measure_ids, a.goal_ids,
                                        sha256_file(staging / a.file)))
+            sheets = {mid: plan.sheet_digest(mid) for a in sent for mid in a.measure_ids}
+            sheets.update({a.file: plan.goals_digest(a.goal_ids) for a in sent if a.goal_ids})
             manifest = Manifest(plan.title, plan.digest, year, sent, deadline, contact, source,
-                                digest, dict(prefill), unassigned, plan.assignment_is_example)
+                                digest, dict(prefill), unassigned, plan.assignment_is_example,
+                                sheets)
             (staging / MANIFEST_NAME).write_text(
                 json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2,
                            default=json_number) + "\n", encoding="utf-8")

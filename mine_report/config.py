@@ -19,7 +19,7 @@ from pathlib import Path
 from mine_report.errors import ConfigError, DataProblem
 from mine_report.fileio import read_toml
 from mine_report.messages import text
-from mine_report.model import Kpi, Plan
+from mine_report.model import ROLLUP_LEVELS, Kpi, Plan
 from mine_report.schemes import (
     BASES,
     BUILTIN,
@@ -111,9 +111,10 @@ class Rules:
         if problems:
             raise ConfigError(self.source or "<plan>", problems)
 
-    def describe(self) -> list[str]:
-        """The rules in force as plain Japanese sentences (for `config --show` and the report)."""
-        lines = self.scheme.describe()
+    def describe(self, levels: str = ROLLUP_LEVELS) -> list[str]:
+        """The rules in force as plain Japanese sentences (for `config --show` and the report);
+        `levels` as in Scheme.describe."""
+        lines = self.scheme.describe(levels)
         for rule in self.kpi_rules:
             ids = "・".join(rule.ids)
             which = (text("C566", ids=ids, unit=rule.unit) if ids and rule.unit

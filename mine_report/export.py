@@ -238,7 +238,9 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
         prev = r.previous
         writer.writerow([
             plan.municipality_code, plan.municipality,
-            strategy.id, policy.id, r.measure_id, k.id, k.name, k.unit,
+            # the open-data columns keep their names whatever the plan calls its levels
+            # (a fixed schema); a plan without a middle level leaves 戦略方針 blank
+            strategy.id, "" if policy.implicit else policy.id, r.measure_id, k.id, k.name, k.unit,
             DIRECTION_LABELS[k.direction], "累計" if k.cumulative else "",
             _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
             _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),
@@ -255,7 +257,7 @@ def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None
     """kpi_values.csv: the tidy table, one row per indicator per fiscal year, KPIs in plan
     order and then the goal indicators."""
     plan = merged.plan
-    strategy_of = {g.id: s.id for s in plan.strategies for g in s.goal_indicators}
+    strategy_of = {g.id: s.id for s in plan.strategies for g in s.every_goal_indicator}
     buf, writer = _writer()
     writer.writerow([c.name for c in VALUE_COLUMNS])
     for kind, results in (("KPI", evaluation.kpis), ("目標指標", evaluation.goals)):

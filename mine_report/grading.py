@@ -180,7 +180,9 @@ def grade_kpi(kpi: Kpi, year: int, actual: Actual | None, rules: Rules | Scheme,
     year is not after the baseline year, the actual is missing or marked not measured,
     or a rate the bands need cannot be computed (target equal to baseline, zero target …).
     A cumulative KPI is graded on the year's reported (cumulative) value, never a sum.
+    The plan values are those in force for `year` (Kpi.in_force: revisions applied).
     """
+    kpi = kpi.in_force(year)
     scheme = rules.scheme_for(kpi) if isinstance(rules, Rules) else rules
     value = actual.value if actual is not None else None
     source = actual.source if actual is not None else None
@@ -262,7 +264,8 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     def result(kpi: Kpi, measure_id: str | None) -> KpiResult:
         blocked = measure_id in missing
         scheme = rules.scheme_for(kpi)
-        return KpiResult(kpi, measure_id, {
+        # the plan values shown with the result are those in force for the evaluated year
+        return KpiResult(kpi.in_force(year), measure_id, {
             y: grade_kpi(kpi, y, actuals.get((kpi.id, y)), scheme, unsubmitted=blocked,
                          plan_start=plan.period_start)
             for y in years}, scheme)

@@ -71,6 +71,10 @@ class SheetMap:
     check_input_cell: str = ""  # 1 when anything is entered on the sheet
     check_count_cell: str = ""  # the number of open problems
     check_blanks_cell: str = ""  # the number of statuses and texts left blank (reminders)
+    #: Plan.sheet_digest (goals_digest) of what this sheet was made from: a workbook whose
+    #: sheets all still match is read even when the plan changed elsewhere ("" in
+    #: workbooks made before it was recorded: those need the whole plan's digest).
+    digest: str = ""
 
     def to_json(self) -> str:
         data = asdict(self)

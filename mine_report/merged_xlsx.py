@@ -130,7 +130,7 @@ def write_merged_xlsx(path: Path, merged: Merged, evaluation: Evaluation) -> Non
 def _summary(book: _Book) -> None:
     plan, ev = book.merged.plan, book.evaluation
     keys = ev.scheme.count_keys
-    headers = [("重点戦略", 8), ("名称", 50), *[(g, 7) for g in keys], ("評価数", 8),
+    headers = [(plan.strategy_level, 8), ("名称", 50), *[(g, 7) for g in keys], ("評価数", 8),
                ("平均点", 8), ("総合評価", 9)]
     ws = book.sheet("総括", "KPI評価の総括", headers)
     rows: list[tuple[str, str, Rollup]] = [
@@ -153,7 +153,7 @@ def _summary(book: _Book) -> None:
     book.grades(ws, 3, last, 2 + len(keys) + 2)
     note = last + 2
     ws.write_string(note, 0, "評価の基準", book.title)
-    for k, line in enumerate(ev.rules.describe()):
+    for k, line in enumerate(ev.rules.describe(plan.rollup_levels)):
         ws.write_string(note + 1 + k, 0, line)
     chart = book.wb.add_chart({"type": "bar", "subtype": "stacked"})
     # Patterns as well as colours, so the bars can be told apart in black-and-white print.
@@ -174,16 +174,19 @@ def _summary(book: _Book) -> None:
         else:
             series["fill"] = {"color": book.fills[g]}
         chart.add_series(series)
-    chart.set_title({"name": "重点戦略別の評価の内訳（KPI数）"})
+    chart.set_title({"name": f"{plan.strategy_level}別の評価の内訳（KPI数）"})
     chart.set_y_axis({"reverse": True, "num_font": {"size": 8}})
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 720, "height": 320})
-    ws.insert_chart(note + len(ev.rules.describe()) + 2, 0, chart)
+    ws.insert_chart(note + len(ev.rules.describe(plan.rollup_levels)) + 2, 0, chart)
 
 
 def _kpi_columns(book: _Book) -> list[tuple[str, float]]:
     years = [y for y in book.merged.plan.years if y <= book.evaluation.year]
-    return [("重点戦略", 6), ("戦略方針", 6), ("施策", 7), ("施策名", 24), ("KPI番号", 9),
+    plan = book.merged.plan
+    # a plan without a middle level keeps the column (blank), so the columns never move
+    return [(plan.strategy_level, 6), (plan.policy_level or "－", 6), ("施策", 7),
+            ("施策名", 24), ("KPI番号", 9),
             ("指標名", 30), ("単位", 7), ("方向", 6), ("累計", 6), ("基準値", 10),
             ("基準年度", 11), ("目標値", 10), ("目標年度", 11),
             *[(f"{format_fiscal_year(y)}\n実績値", 11) for y in years],
@@ -203,7 +206,8 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
         if with_parents:
             strategy, policy = plan.parents(r.measure_id)
             measure = plan.measure(r.measure_id)
-            cells = [strategy.id, policy.id, measure.id, measure.title]
+            cells = [strategy.id, "" if policy.implicit else policy.id, measure.id,
+                     measure.title]
         else:
             sid = k.id[1:].split("-")[0]
             cells = [sid, "", "", "目標指標"]

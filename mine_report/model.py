@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
 from typing import Literal
@@ -23,6 +23,15 @@ DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維
 PUBLIC, INTERNAL = "public", "internal"
 EDITIONS = (PUBLIC, INTERNAL)
 
+#: The levels of Mine's second-period plan, top first; the last is the unit of a workbook
+#: sheet. A plan may declare its own names, and may leave out the middle level (基本目標 →
+#: 施策 → KPI, the shape of most small towns' strategies).
+MINE_LEVELS = ("重点戦略", "戦略方針", "具体的施策")
+
+#: What grading rolls up, as the rules' sentences name it when no plan is at hand
+#: (`config --show`): Mine's levels from the measure up, the measure called 施策.
+ROLLUP_LEVELS = "施策・戦略方針・重点戦略"
+
 #: Who fills the goal indicators (目標指標) unless the plan names another owner.
 PLANNING_DIVISION = "企画政策課"
 
@@ -30,6 +39,26 @@ Severity = Literal["error", "warning"]
 
 
 # --- the plan ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A revision of a KPI's plan values (目標値 and/or 基準値) made mid-period: in force
+    for the evaluation of `from_year` and later years. Fields left None keep their value."""
+
+    date: str  # when it was decided, as the plan writes it (2021-12-01, 令和3年12月 …)
+    from_year: int  # the first fiscal year graded against it
+    reason: str
+    target: Decimal | None = None
+    target_year: int | None = None
+    baseline: Decimal | None = None
+    baseline_year: int | None = None
+
+    def to_dict(self) -> dict:
+        return {"date": self.date, "from_year": self.from_year, "reason": self.reason,
+                **{k: json_number(v) if isinstance(v, Decimal) else v
+                   for k in ("target", "target_year", "baseline", "baseline_year")
+                   if (v := getattr(self, k)) is not None}}
 
 
 @dataclass(frozen=True)
@@ -50,6 +79,25 @@ class Kpi:
     department: str = ""
     #: The name of the grading scheme this KPI uses ("" = the scheme in force).
     grading: str = ""
+    #: Revisions of the plan values, oldest first; the fields above are the values as
+    #: first adopted.
+    revisions: tuple[Revision, ...] = ()
+
+    def in_force(self, year: int | None) -> Kpi:
+        """This KPI with the plan values in force for evaluating `year` (every revision
+        from that year or earlier applied, in order; None: all of them, as the plan now
+        stands). Grading, the template and the reader all ask this, so they agree."""
+        applied = self.revisions_in_force(year)
+        if not applied:
+            return self
+        changes: dict[str, object] = {}
+        for r in applied:
+            changes.update({k: v for k in ("target", "target_year", "baseline", "baseline_year")
+                            if (v := getattr(r, k)) is not None})
+        return replace(self, **changes)
+
+    def revisions_in_force(self, year: int | None) -> tuple[Revision, ...]:
+        return tuple(r for r in self.revisions if year is None or r.from_year <= year)
 
     @property
     def is_goal_indicator(self) -> bool:
@@ -100,6 +148,12 @@ class Policy:
     title: str
     description: str
     measures: tuple[Measure, ...]
+    #: A plan of two levels has no middle level: each top-level item then holds one
+    #: implicit policy (its own id and title), which no output shows as a level of its own.
+    #: It keeps `strategy.policies` / `plan.measures` true for every shape.
+    implicit: bool = False
+    #: 数値目標 on the middle level (many plans set them on two levels).
+    goal_indicators: tuple[Kpi, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +169,11 @@ class Strategy:
     @property
     def measures(self) -> list[Measure]:
         return [m for p in self.policies for m in p.measures]
+
+    @property
+    def every_goal_indicator(self) -> list[Kpi]:
+        """Its own goal indicators, then those of its policies."""
+        return [*self.goal_indicators, *(g for p in self.policies for g in p.goal_indicators)]
 
 
 @dataclass(frozen=True)
@@ -132,6 +191,9 @@ class Plan:
     assignment_is_example: bool = False
     #: 全国地方公共団体コード (six digits with its check digit), for open data; "" if unknown.
     municipality_code: str = ""
+    #: The names of the plan's levels, top first, the last being the unit of a workbook
+    #: sheet: MINE_LEVELS, or two names for a plan without a middle level.
+    levels: tuple[str, ...] = MINE_LEVELS
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -141,13 +203,37 @@ class Plan:
             for g in s.goal_indicators:
                 index[g.id] = g
             for p in s.policies:
-                index[p.id] = p
+                if not p.implicit:
+                    index[p.id] = p
+                for g in p.goal_indicators:
+                    index[g.id] = g
                 for m in p.measures:
                     index[m.id] = m
                     for k in m.kpis:
                         index[k.id] = k
                     for i in m.initiatives:
                         index[i.id] = i
+
+    @property
+    def strategy_level(self) -> str:
+        """The name of the top level (重点戦略, 基本目標 …)."""
+        return self.levels[0]
+
+    @property
+    def policy_level(self) -> str:
+        """The name of the middle level (戦略方針 …), "" when the plan has none."""
+        return self.levels[1] if len(self.levels) > 2 else ""
+
+    @property
+    def measure_level(self) -> str:
+        """The name of the level a workbook sheet reports (具体的施策, 施策 …)."""
+        return self.levels[-1]
+
+    @property
+    def rollup_levels(self) -> str:
+        """The levels grades are rolled up over, measure first, for the rules' sentences
+        (施策・戦略方針・重点戦略 for Mine): the measure is always 施策 there, as in the report."""
+        return "・".join(["施策", *(n for n in (self.policy_level, self.strategy_level) if n)])
 
     @property
     def years(self) -> list[int]:
@@ -168,7 +254,7 @@ class Plan:
 
     @property
     def goal_indicators(self) -> list[Kpi]:
-        return [g for s in self.strategies for g in s.goal_indicators]
+        return [g for s in self.strategies for g in s.every_goal_indicator]
 
     def initiatives(self) -> Iterator[Initiative]:
         for m in self.measures:
@@ -221,6 +307,21 @@ class Plan:
 
         extra = ({"assignment_is_example": True}
                  if assignment and self.assignment_is_example else {})
+
+        def measures(items: tuple[Measure, ...]) -> list[dict]:
+            return [measure_to_dict(m, assignment=assignment) for m in items]
+
+        def below(s: Strategy) -> dict:
+            if self.policy_level:
+                return {"policies": [
+                    {"id": p.id, "title": p.title, "description": p.description,
+                     # only when set, so plans without them keep their exact JSON
+                     **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
+                        else {}),
+                     "measures": measures(p.measures)}
+                    for p in s.policies]}
+            return {"measures": measures(tuple(s.measures))}
+
         return {
             "title": self.title,
             "municipality": self.municipality,
@@ -228,34 +329,15 @@ class Plan:
             "issuer": self.issuer,
             "adopted": self.adopted,
             "period": {"start": self.period_start, "end": self.period_end},
+            # only when not Mine's, so the shipped plan keeps its exact JSON and digest
+            **({"levels": list(self.levels)} if self.levels != MINE_LEVELS else {}),
             "strategies": [
                 {
                     "id": s.id,
                     "title": s.title,
                     "description": s.description,
                     "goal_indicators": kpis(s.goal_indicators),
-                    "policies": [
-                        {
-                            "id": p.id,
-                            "title": p.title,
-                            "description": p.description,
-                            "measures": [
-                                {
-                                    "id": m.id,
-                                    "title": m.title,
-                                    "description": m.description,
-                                    **owner(m),
-                                    "kpis": kpis(m.kpis),
-                                    "initiatives": [
-                                        {"id": i.id, "title": i.title, "schedule": i.schedule}
-                                        for i in m.initiatives
-                                    ],
-                                }
-                                for m in p.measures
-                            ],
-                        }
-                        for p in s.policies
-                    ],
+                    **below(s),
                 }
                 for s in self.strategies
             ],
@@ -272,9 +354,41 @@ class Plan:
         workbook read compares against it, and it costs a full JSON dump."""
         data = self.to_dict(assignment=False)
         data.pop("municipality_code", None)
-        canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
-                               separators=(",", ":"), default=json_number)
-        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+        return _digest(data)
+
+    def sheet_digest(self, measure_id: str) -> str:
+        """sha256 of what one measure sheet was made from: the plan's years and the measure
+        with its KPIs and initiatives (not who reports it). Recorded per sheet, so a plan
+        changed elsewhere (a title, another measure, a new indicator) still reads the
+        workbooks already sent out; only a change to their own measures makes them E113."""
+        return _digest({"years": [self.period_start, self.period_end],
+                        "measure": measure_to_dict(self.measure(measure_id), assignment=False)})
+
+    def goals_digest(self, goal_ids: Iterable[str]) -> str:
+        """sheet_digest for the 目標指標 sheet holding these goal indicators."""
+        return _digest({"years": [self.period_start, self.period_end],
+                        "goals": [kpi_to_dict(self.kpi(g)) for g in goal_ids]})
+
+
+def _digest(data: object) -> str:
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True,
+                           separators=(",", ":"), default=json_number)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def measure_to_dict(m: Measure, *, assignment: bool = True) -> dict:
+    """A measure as plain data (the shape of `plan --json`); assignment=False leaves out
+    its 担当課, as the digests do."""
+    return {
+        "id": m.id,
+        "title": m.title,
+        "description": m.description,
+        **({"department": m.department} if assignment and m.department else {}),
+        "kpis": [{**kpi_to_dict(k), **({"department": k.department} if assignment and
+                                        k.department else {})} for k in m.kpis],
+        "initiatives": [{"id": i.id, "title": i.title, "schedule": i.schedule}
+                        for i in m.initiatives],
+    }
 
 
 def json_number(value: object) -> int | float:
@@ -297,8 +411,9 @@ def kpi_to_dict(k: Kpi) -> dict:
         "target_year": k.target_year,
         "direction": k.direction,
         "cumulative": k.cumulative,
-        # only when set, so plans without it keep their exact JSON
+        # only when set, so plans without them keep their exact JSON
         **({"grading": k.grading} if k.grading else {}),
+        **({"revisions": [r.to_dict() for r in k.revisions]} if k.revisions else {}),
     }
 
 

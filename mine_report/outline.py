@@ -7,7 +7,8 @@ from mine_report.model import Plan
 
 
 def plan_outline(plan: Plan) -> str:
-    """Strategies → policies → measures, with KPI and initiative counts."""
+    """The plan's levels top down (named as the plan names them), with KPI and initiative
+    counts; a plan without a middle level lists its measures under the top level."""
     lines = [
         plan.title,
         f"{plan.municipality} {plan.issuer}".strip(),
@@ -15,15 +16,19 @@ def plan_outline(plan: Plan) -> str:
         "",
     ]
     for s in plan.strategies:
-        lines.append(f"重点戦略{s.id} {s.title}  (目標指標 {len(s.goal_indicators)})")
+        lines.append(f"{plan.strategy_level}{s.id} {s.title}  (目標指標 {len(s.goal_indicators)})")
         for p in s.policies:
-            lines.append(f"  {p.id} {p.title}")
+            indent = "  " if p.implicit else "    "
+            if not p.implicit:
+                goals = f"  (目標指標 {len(p.goal_indicators)})" if p.goal_indicators else ""
+                lines.append(f"  {p.id} {p.title}{goals}")
             for m in p.measures:
-                lines.append(f"    {m.id} {m.title}  (KPI {len(m.kpis)}、取組 {len(m.initiatives)})")
+                lines.append(f"{indent}{m.id} {m.title}  (KPI {len(m.kpis)}、取組 {len(m.initiatives)})")
         lines.append("")
     lines.append(
-        f"合計: 重点戦略 {len(plan.strategies)}、戦略方針 {len(plan.policies)}、"
-        f"具体的施策 {len(plan.measures)}、KPI {len(plan.kpis)}、"
+        f"合計: {plan.strategy_level} {len(plan.strategies)}、"
+        + (f"{plan.policy_level} {len(plan.policies)}、" if plan.policy_level else "")
+        + f"{plan.measure_level} {len(plan.measures)}、KPI {len(plan.kpis)}、"
         f"目標指標 {len(plan.goal_indicators)}、具体的な取組 {sum(1 for _ in plan.initiatives())}"
     )
     return "\n".join(lines)

@@ -10,15 +10,17 @@ from pathlib import Path
 
 from mine_report.errors import DataProblem, FiscalYearError, PlanError
 from mine_report.fileio import read_toml
-from mine_report.fiscal import parse_fiscal_year
+from mine_report.fiscal import parse_date, parse_fiscal_year
 from mine_report.messages import text
 from mine_report.model import (
     DIRECTIONS,
+    MINE_LEVELS,
     Initiative,
     Kpi,
     Measure,
     Plan,
     Policy,
+    Revision,
     Strategy,
     json_number,
 )
@@ -26,7 +28,9 @@ from mine_report.model import (
 DEFAULT_PLAN = "mine-2nd-period.toml"
 
 _KPI_KEYS = {"id", "name", "unit", "baseline", "baseline_year", "target", "target_year",
-             "direction", "cumulative", "grading"}
+             "direction", "cumulative", "grading", "revisions"}
+_REVISION_KEYS = {"date", "from_year", "reason", "target", "target_year", "baseline",
+                  "baseline_year"}
 
 
 def default_plan_path() -> Path:
@@ -111,6 +115,7 @@ class _Checker:
     def __init__(self) -> None:
         self.problems: list[DataProblem] = []
         self.seen: dict[str, str] = {}
+        self.levels: tuple[str, ...] = MINE_LEVELS
 
     def add(self, code: str, path: str, **values: object) -> None:
         shown = {k: _shown(v) for k, v in values.items()}
@@ -195,7 +200,8 @@ class _Checker:
     # -- levels --
     def plan(self, d: dict) -> Plan:
         self.unknown(d, {"title", "municipality", "municipality_code", "issuer", "adopted",
-                         "period", "strategies", "assignment_is_example"}, "")
+                         "period", "levels", "strategies", "assignment_is_example"}, "")
+        self.levels = self.level_names(d)
         example = d.get("assignment_is_example", False)
         if not isinstance(example, bool):
             self.add("P112", "assignment_is_example", value=example)
@@ -222,25 +228,50 @@ class _Checker:
             period_end=end,
             strategies=strategies,
             assignment_is_example=example,
+            levels=self.levels,
         )
 
+    def level_names(self, d: dict) -> tuple[str, ...]:
+        """The plan's level names: two (top, sheet unit) or three (with a middle level)
+        distinct non-blank names; Mine's when the plan does not say."""
+        value = d.get("levels")
+        if value is None:
+            return MINE_LEVELS
+        items = value if isinstance(value, list) else []
+        names = tuple(v.strip() for v in items if isinstance(v, str))
+        if (not items or len(names) != len(items) or len(names) not in (2, 3) or not all(names)
+                or len(set(names)) != len(names)):
+            self.add("P116", "levels", value=value)
+            return MINE_LEVELS
+        return names
+
     def strategy(self, d: dict, path: str) -> Strategy:
-        self.unknown(d, {"id", "title", "description", "goal_indicators", "policies"}, path)
+        below = "policies" if len(self.levels) == 3 else "measures"
+        self.unknown(d, {"id", "title", "description", "goal_indicators", below}, path)
         sid = self.ident(d, path, None)
         goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-", owned=True)
                       for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
-        policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
-                         for i, p in enumerate(self.items(d, "policies", path)))
-        return Strategy(sid, self.string(d, "title", path),
-                        self.string(d, "description", path, required=False), goals, policies)
+        title = self.string(d, "title", path)
+        if below == "policies":
+            policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
+                             for i, p in enumerate(self.items(d, "policies", path)))
+        else:  # no middle level: the measures hang on the top level itself
+            measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{sid}-")
+                             for i, m in enumerate(self.items(d, "measures", path)))
+            policies = (Policy(sid, title, "", measures, implicit=True),)
+        return Strategy(sid, title, self.string(d, "description", path, required=False),
+                        goals, policies)
 
     def policy(self, d: dict, path: str, parent: str) -> Policy:
-        self.unknown(d, {"id", "title", "description", "measures"}, path)
+        self.unknown(d, {"id", "title", "description", "goal_indicators", "measures"}, path)
         pid = self.ident(d, path, parent)
+        goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{pid}-", owned=True)
+                      for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
         measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{pid}-")
                          for i, m in enumerate(self.items(d, "measures", path)))
         return Policy(pid, self.string(d, "title", path),
-                      self.string(d, "description", path, required=False), measures)
+                      self.string(d, "description", path, required=False), measures,
+                      goal_indicators=goals)
 
     def measure(self, d: dict, path: str, parent: str) -> Measure:
         self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives"}, path)
@@ -288,4 +319,31 @@ class _Checker:
             cumulative=cumulative,
             department=self.string(d, "department", path, required=False) if owned else "",
             grading=self.string(d, "grading", path, required=False) or "",
+            revisions=tuple(self.revision(r, f"{path}.revisions[{i}]") for i, r in
+                            enumerate(self.items(d, "revisions", path, required=False))),
         )
+
+    def revision(self, d: dict, path: str) -> Revision:
+        """A revision of a KPI's plan values: when (date), from which evaluated year, why,
+        and at least one new value."""
+        self.unknown(d, _REVISION_KEYS, path)
+        date = d.get("date")
+        from_year = 0
+        if date is None:
+            self.add("P101", f"{path}.date")
+        else:
+            try:
+                day = parse_date(date.isoformat() if hasattr(date, "isoformat") else date)
+                from_year = day.year if day.month >= 4 else day.year - 1
+            except FiscalYearError as exc:
+                self.add("P104", f"{path}.date", value=date, reason=exc)
+        if "from_year" in d:
+            from_year = self.year(d, "from_year", path) or from_year
+        values = {k: self.number(d, k, path, required=False) for k in ("target", "baseline")}
+        years = {k: self.year(d, k, path) if k in d else None
+                 for k in ("target_year", "baseline_year")}
+        if all(v is None for v in (*values.values(), *years.values())):
+            self.add("P117", path)
+        return Revision(date=str(date if not hasattr(date, "isoformat") else date.isoformat()),
+                        from_year=from_year, reason=self.string(d, "reason", path),
+                        **values, **years)

@@ -8,6 +8,7 @@ so rows inserted, deleted or reordered by a department are still read correctly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -62,9 +63,6 @@ from mine_report.xlsxread import (
 )
 
 GOALS_ID = "goals"  # the id the template writes in the goal-indicator sheet's id cell
-_KPI_ID = re.compile(r"^\d+(?:-\d+){3}$")
-_GOAL_ID = re.compile(r"^G\d+-\d+$")
-_INITIATIVE_ID = re.compile(r"^\d+(?:-\d+)*-i\d+$")
 _SPECIAL_SHEETS = frozenset({META_SHEET, GUIDE_SHEET, SUBMITTER_SHEET, CHECK_SHEET})
 
 PLAN_FIELD_LABELS = {
@@ -155,6 +153,16 @@ def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: 
                    {name: str(v) for name, v in values.items()})
 
 
+@functools.lru_cache(maxsize=64)
+def id_shape(ids: tuple[str, ...]) -> re.Pattern:
+    """What an id cell looks like in a plan with these ids: each id with its digit runs
+    generalised ("1-2-3" → 1-digits-2-digits…). Taken from the plan's own ids, never from a
+    fixed segment count, so a plan numbered 1-1-1 or 1-1-1-1-1 is read like Mine's; a cell
+    of this shape that is not an id of the table is a row the department added or renumbered."""
+    shapes = sorted({re.sub(r"\d+", lambda _: r"\d+", re.escape(i)) for i in ids})
+    return re.compile("^(?:" + "|".join(shapes) + ")$" if shapes else "(?!)")
+
+
 def norm_id(raw: object) -> str:
     """An id cell's content as comparable text (full-width digits and spaces forgiven)."""
     if raw is None:
@@ -193,6 +201,9 @@ class _WorkbookReader:
         self.plan = plan
         self.problems: list[Problem] = []
         self.year: int | None = None
+        self.kpi_shape = id_shape(tuple(k.id for k in plan.kpis))
+        self.goal_shape = id_shape(tuple(g.id for g in plan.goal_indicators))
+        self.initiative_shape = id_shape(tuple(i.id for i in plan.initiatives()))
 
     def add(self, code: str, **kwargs: object) -> None:
         self.problems.append(make_problem(code, self.file, **kwargs))
@@ -271,10 +282,26 @@ class _WorkbookReader:
         if meta.format_version not in SUPPORTED_VERSIONS:
             raise Refused("E112", version=meta.format_version,
                           supported="、".join(str(v) for v in SUPPORTED_VERSIONS))
-        if meta.plan_digest != self.plan.digest:
+        if meta.plan_digest != self.plan.digest and not self.sheets_still_match(meta):
             raise Refused("E113", plan_title=meta.plan_title or "不明",
                           generated=meta.generated or "不明")
         return meta
+
+    def sheets_still_match(self, meta: WorkbookMeta) -> bool:
+        """Whether every sheet of a workbook made from another version of the plan was made
+        from what the plan still says for it (its measure, or its goal indicators)."""
+        plan = self.plan
+        for smap in meta.sheets:
+            if (not smap.digest or not isinstance(plan.get(smap.measure_id), Measure)
+                    or smap.digest != plan.sheet_digest(smap.measure_id)):
+                return False
+        if meta.goals is not None:
+            goal_ids = list(meta.goals.kpi_rows)
+            known = all(isinstance(plan.get(g), Kpi) for g in goal_ids)
+            if not (meta.goals.digest and known
+                    and meta.goals.digest == plan.goals_digest(goal_ids)):
+                return False
+        return True
 
     def assign_sheets(self, meta: WorkbookMeta) -> dict[str, str]:
         """measure id (or "goals") → the sheet that holds it; report renamed, altered,
@@ -350,7 +377,7 @@ class _WorkbookReader:
     def read_measure(self, sheet: SheetData, smap: SheetMap, measure: Measure) -> MeasureReport | None:
         """The measure's report, or None when the department entered nothing on its sheet."""
         out = _SheetProblems(self.file, sheet.title)
-        table = _KpiTable(self, sheet, smap, measure.kpis, _KPI_ID, out)
+        table = _KpiTable(self, sheet, smap, measure.kpis, self.kpi_shape, out)
         inputs = set(table.input_cells)
         anchors = list(table.anchors)
         has_input = table.has_input
@@ -360,7 +387,7 @@ class _WorkbookReader:
         status_col = col_index(smap.status_col) if smap.status_col else 0
         text_col = col_index(smap.initiative_text_col) if smap.initiative_text_col else 0
         expected = {i.id for i in measure.initiatives}
-        rows = _find_rows(sheet, id_col, smap.initiative_header_row - 1, _INITIATIVE_ID,
+        rows = _find_rows(sheet, id_col, smap.initiative_header_row - 1, self.initiative_shape,
                           expected, out, "E209")
         initiatives: list[InitiativeReport] = []
         for initiative in measure.initiatives:
@@ -382,6 +409,15 @@ class _WorkbookReader:
             out.findings(found, text_cell, "", text_raw, f"取組 {initiative.id} の取組内容・実績")
             initiatives.append(InitiativeReport(initiative.id, status, body,
                                                 Source(self.file, sheet.title, status_cell)))
+
+        # input typed on a KPI-table row whose id is gone or not this plan's: never dropped
+        # silently. The table ends at the initiative table's header.
+        if rows:
+            end = min(rows.values()) - 1
+        else:
+            end = smap.initiative_header_row + _shift(anchors, smap.initiative_header_row)
+        table.check_unmatched(sheet, end if smap.initiative_header_row else None)
+        has_input = has_input or table.has_input
 
         # the measure's own texts, below the tables: follow any rows inserted above them
         texts: dict[str, str] = {}
@@ -428,7 +464,8 @@ class _WorkbookReader:
         out = _SheetProblems(self.file, sheet.title)
         kpis = tuple(k for k in self.plan.goal_indicators if k.id in smap.kpi_rows) or tuple(
             self.plan.goal_indicators)
-        table = _KpiTable(self, sheet, smap, kpis, _GOAL_ID, out)
+        table = _KpiTable(self, sheet, smap, kpis, self.goal_shape, out)
+        table.check_unmatched(sheet, None)
         if not table.has_input:
             return ()
         _check_merged(sheet, set(table.input_cells), out)
@@ -446,6 +483,9 @@ class _KpiTable:
         self.input_cells: list[tuple[int, int]] = []
         self.anchors: list[tuple[int, int]] = []
         self.has_input = False
+        self.out = out
+        self.smap = smap
+        self.pattern = pattern
         year = reader.year
         file = reader.file
         id_col = col_index(smap.kpi_id_col)
@@ -454,6 +494,7 @@ class _KpiTable:
         plan_cols = {f: col_index(c) for f, c in smap.plan_cols.items()}
         rows = _find_rows(sheet, id_col, smap.kpi_header_row, pattern, {k.id for k in kpis},
                           out, "E206")
+        self.rows = set(rows.values())
         for kpi in kpis:
             row = rows.get(kpi.id)
             if row is None:
@@ -461,12 +502,14 @@ class _KpiTable:
                 out.add("E205", cell=f"{smap.kpi_id_col}{hint}" if hint else "", kpi=kpi.id)
                 continue
             self.anchors.append((smap.kpi_rows.get(kpi.id, row), row))
+            planned = kpi.in_force(year)  # as the template printed it for this year
             for field_name, col in plan_cols.items():
                 raw = sheet.at(row, col)
-                if not plan_value_matches(kpi, field_name, raw):
+                if not plan_value_matches(planned, field_name, raw):
                     out.add("E211", cell_ref(row, col), kpi.id, raw,
                             field=PLAN_FIELD_LABELS.get(field_name, field_name),
-                            expected=plan_value_text(kpi, field_name), found=shown(raw) or "空欄")
+                            expected=plan_value_text(planned, field_name),
+                            found=shown(raw) or "空欄")
             note_raw = sheet.at(row, note_col) if note_col else None
             note, found = read_text(note_raw)
             if note_col:
@@ -509,6 +552,31 @@ class _KpiTable:
                         others = [kpi.baseline]
                     if looks_like_fraction(value, others):
                         out.add("W302", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値")
+
+    def check_unmatched(self, sheet: SheetData, end: int | None) -> None:
+        """Report (E212) every actual or 備考 typed on a table row (below the header, above
+        `end` when given) that no KPI id claims: a row whose id was cleared or mistyped
+        into no id at all. Rows shaped like an id were reported already (E206/E207)."""
+        smap = self.smap
+        id_col = col_index(smap.kpi_id_col)
+        columns = [col_index(c) for _, c in sorted(smap.year_cols.items())]
+        if smap.note_col:
+            columns.append(col_index(smap.note_col))
+        stray: dict[int, list[int]] = {}
+        for col in columns:
+            for row, raw in sheet.column(col):
+                if (row <= smap.kpi_header_row or (end is not None and row >= end)
+                        or row in self.rows or raw is None
+                        or (isinstance(raw, str) and not raw.strip())):
+                    continue
+                stray.setdefault(row, []).append(col)
+        for row, cols in sorted(stray.items()):
+            raw_id = sheet.at(row, id_col)
+            if self.pattern.match(norm_id(raw_id)):
+                continue
+            cells = "、".join(cell_ref(row, c) for c in sorted(cols))
+            self.out.add("E212", cell_ref(row, id_col), "", raw_id, row=row, cells=cells)
+            self.has_input = True
 
 
 def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from fractions import Fraction
 
@@ -23,7 +23,8 @@ from mine_report import __version__
 from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
 from mine_report.committee import CommitteeInput, Opinion
 from mine_report.config import Rules
-from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, short_fiscal_year
+from mine_report.errors import FiscalYearError
+from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, parse_date, short_fiscal_year
 from mine_report.grading import (
     UNGRADED,
     Evaluation,
@@ -37,6 +38,7 @@ from mine_report.grading import (
 )
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
+from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Kpi
 from mine_report.projection import (
     IMPROVED,
@@ -212,6 +214,8 @@ class KpiRow:
     period_trend: str = ""  # 改善 / 横ばい / 悪化 over the whole period
     achieved: str = ""  # final evaluation: 達成 / 未達 / 「－」 at the end of the period
     target_actual: str = NO_VALUE  # the actual of the target's own year, once it has come
+    #: The revisions of the plan values in force for the evaluated year, as sentences.
+    revisions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -250,6 +254,10 @@ class PolicySection:
     description: str
     grade: GradeCell
     measures: tuple[MeasureSection, ...]
+    heading: str = ""  # 戦略方針1-1, as the plan names its middle level
+    goals: tuple[KpiRow, ...] = ()  # its own 数値目標, when the plan sets them there
+    #: No middle level in this plan: the measures stand directly under the chapter.
+    implicit: bool = False
 
 
 @dataclass(frozen=True)
@@ -363,6 +371,9 @@ class ReportContext:
     edition: str = PUBLIC
     departments: tuple[DepartmentRow, ...] = ()
     input_count: int = 0
+    #: The plan's names of its top and middle levels ("" when it has no middle level).
+    strategy_level: str = "重点戦略"
+    policy_level: str = "戦略方針"
 
     @property
     def internal(self) -> bool:
@@ -392,6 +403,39 @@ def _float(value: Decimal | Fraction | None) -> float | None:
     return None if value is None else float(value)
 
 
+_REVISED_FIELDS = (("target", "目標値"), ("target_year", "目標年度"), ("baseline", "基準値"),
+                   ("baseline_year", "基準年度"))
+
+
+def revision_texts(kpi: Kpi, year: int) -> tuple[str, ...]:
+    """Each revision of a KPI's plan values in force for `year`, as the report says it:
+    when, from which year, what changed (old → new) and why."""
+    texts = []
+    before = kpi
+    places = kpi_places(kpi)
+    for r in kpi.revisions_in_force(year):
+        after = before
+        changes = []
+        for name, label in _REVISED_FIELDS:
+            new = getattr(r, name)
+            if new is None:
+                continue
+            old = getattr(before, name)
+            shown = (short_fiscal_year if name.endswith("year")
+                     else lambda v: format_number(v, places))
+            changes.append(text("R041", field=label, old=NO_VALUE if old is None else shown(old),
+                                new=shown(new)))
+            after = replace(after, **{name: new})
+        try:
+            when = japanese_date(parse_date(r.date))
+        except FiscalYearError:
+            when = r.date
+        texts.append(text("R040", date=when, year=format_fiscal_year(r.from_year),
+                          changes="、".join(changes), reason=r.reason))
+        before = after
+    return tuple(texts)
+
+
 _OUTLOOK_SHORT = {REACHED: "達成済み", ON_COURSE: "達成見込み", SHORT: "未達見込み",
                   TOO_FEW: "推計不可"}
 
@@ -417,7 +461,8 @@ def outlook_texts(kpi: Kpi, seen: KpiOutlook, places: int) -> tuple[str, str]:
 
 def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
              scheme: Scheme, rules: Rules, plan_start: int, reference_year: int | None = None,
-             final: bool = False, sign: str = "-") -> KpiRow:
+             final: bool = False, sign: str = "-",
+             revisions: tuple[str, ...] = ()) -> KpiRow:
     kpi = result.kpi
     places = kpi_places(kpi)
     current = result.current
@@ -484,6 +529,7 @@ def _kpi_row(result: KpiResult, years: Sequence[int], notes: Sequence[str], *,
         achieved=achieved,
         target_actual=format_actual(result.by_year[kpi.target_year].actual, places)
         if kpi.target_year in result.by_year else NO_VALUE,
+        revisions=revisions,
     )
 
 
@@ -584,7 +630,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                  and plan.get(kid).baseline is None}
     rows = {kid: _kpi_row(r, years, notes.get(kid, ()), scheme=scheme, rules=rules,
                           plan_start=plan.period_start, reference_year=reference.get(kid),
-                          final=final, sign=sign)
+                          final=final, sign=sign,
+                          revisions=revision_texts(plan.kpi(kid), evaluation.year))
             for kid, r in (*evaluation.kpis.items(), *evaluation.goals.items())}
 
     chapters = []
@@ -616,9 +663,11 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                 ))
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
-                grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures)))
+                grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures),
+                heading="" if p.implicit else f"{plan.policy_level}{p.id}", implicit=p.implicit,
+                goals=tuple(rows[g.id] for g in p.goal_indicators)))
         chapters.append(StrategyChapter(
-            id=s.id, anchor=f"strategy-{s.id}", heading=f"重点戦略{s.id}", title=s.title,
+            id=s.id, anchor=f"strategy-{s.id}", heading=f"{plan.strategy_level}{s.id}", title=s.title,
             description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),
             goals=tuple(rows[g.id] for g in s.goal_indicators), policies=tuple(policies),
             opinions=committee.about(s.id)))
@@ -641,8 +690,8 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                                         department=merged.goal_department or "（未提出）",
                                         detail=result.current.reason))
 
-    strategy_of = {m.id: f"重点戦略{s.id}" for s in plan.strategies for m in s.measures}
-    bars = [GradeBar(f"重点戦略{s.id}", evaluation.strategies[s.id].counts)
+    strategy_of = {m.id: f"{plan.strategy_level}{s.id}" for s in plan.strategies for m in s.measures}
+    bars = [GradeBar(f"{plan.strategy_level}{s.id}", evaluation.strategies[s.id].counts)
             for s in plan.strategies] + [GradeBar("KPI 全体", evaluation.total.counts)]
     return ReportContext(
         plan_title=plan.title,
@@ -661,17 +710,17 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         ungraded_mark=scheme.ungraded.key,
         count_keys=scheme.count_keys,
         grade_css=Markup(scheme.css()),
-        rules_text=tuple(rules.describe()),
+        rules_text=tuple(rules.describe(plan.rollup_levels)),
         rate_name=rules.rate_name,
         grade_definitions=tuple(GradeDefinition(_grade(scheme, g.key), g.label,
                                                 scheme.description(g.key))
                                 for g in (*scheme.grades, scheme.ungraded)),
         example=_example(evaluation, sign),
-        count_rows=tuple(_count_row(f"重点戦略{s.id}", s.title, evaluation.strategies[s.id],
+        count_rows=tuple(_count_row(f"{plan.strategy_level}{s.id}", s.title, evaluation.strategies[s.id],
                                     scheme) for s in plan.strategies),
         total_row=_count_row("KPI 全体", "", evaluation.total, scheme),
         goal_total_row=_count_row("目標指標", "", evaluation.goal_total, scheme),
-        count_chart=grade_bar_chart(bars, scheme.colours, title="重点戦略別の評価の内訳。" + "。".join(
+        count_chart=grade_bar_chart(bars, scheme.colours, title=f"{plan.strategy_level}別の評価の内訳。" + "。".join(
             f"{bar.label}：" + "、".join(f"{g} {bar.counts[g]}件" for g in scheme.count_keys)
             for bar in bars)),
         goals=tuple(rows[g.id] for g in plan.goal_indicators),
@@ -699,5 +748,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         period=f"{format_fiscal_year(plan.period_start)}〜{format_fiscal_year(plan.period_end)}",
         flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
                                        ("暫定版", merged.draft)) if on),
+        strategy_level=plan.strategy_level,
+        policy_level=plan.policy_level,
     )
 

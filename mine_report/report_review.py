@@ -126,7 +126,7 @@ def _shift_rows(evaluation: Evaluation) -> tuple[ShiftRow, ...]:
     for s in evaluation.plan.strategies:
         now = evaluation.strategies[s.id]
         old = before.strategies[s.id] if before else None
-        rows.append(ShiftRow(f"重点戦略{s.id}", s.title, _counts(now, scheme),
+        rows.append(ShiftRow(f"{evaluation.plan.strategy_level}{s.id}", s.title, _counts(now, scheme),
                              _counts(old, scheme) if old else None,
                              format_points(now.mean_points),
                              format_points(old.mean_points) if old else ""))
@@ -152,7 +152,7 @@ def _final_rows(evaluation: Evaluation, rows: Mapping[str, object]) -> tuple[Fin
                         sum(r.period_trend == "悪化" for r in picked), total)
 
     plan = evaluation.plan
-    out = [row(f"重点戦略{s.id}", s.title, [k.id for m in s.measures for k in m.kpis])
+    out = [row(f"{plan.strategy_level}{s.id}", s.title, [k.id for m in s.measures for k in m.kpis])
            for s in plan.strategies]
     out.append(row("KPI 全体", "", [k.id for k in plan.kpis], total=True))
     out.append(row("目標指標", "", [g.id for g in plan.goal_indicators], total=True))
@@ -166,7 +166,7 @@ def build_review(merged: Merged, evaluation: Evaluation, rows: Mapping[str, obje
     where: dict[str, tuple[str, str]] = {}
     for s in plan.strategies:
         for g in s.goal_indicators:
-            where[g.id] = (f"strategy-{s.id}", f"重点戦略{s.id}")
+            where[g.id] = (f"strategy-{s.id}", f"{plan.strategy_level}{s.id}")
         for m in s.measures:
             for k in m.kpis:
                 where[k.id] = (f"measure-{m.id}", f"施策{m.id}")
@@ -196,7 +196,7 @@ def build_review(merged: Merged, evaluation: Evaluation, rows: Mapping[str, obje
     short = tuple(linked(i) for i in ids if rows[i].falls_short)
     early = tuple(linked(i) for i in ids if plan.get(i).target_year < plan.period_end)
     overview = tuple(OverviewGroup(
-        f"重点戦略{s.id}", s.title, f"strategy-{s.id}",
+        f"{plan.strategy_level}{s.id}", s.title, f"strategy-{s.id}",
         tuple(linked(i) for i in [*(g.id for g in s.goal_indicators),
                                   *(k.id for m in s.measures for k in m.kpis)]))
         for s in plan.strategies)

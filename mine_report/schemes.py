@@ -19,6 +19,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from mine_report.messages import text
+from mine_report.model import ROLLUP_LEVELS
 
 MIN_GRADES, MAX_GRADES = 3, 7
 UNGRADED_MARK = "－"
@@ -432,15 +433,16 @@ class Scheme:
             sentence += text("C592", tol=number_text(m.tolerance))
         return sentence
 
-    def _rollup_sentence(self) -> str:
+    def _rollup_sentence(self, levels: str) -> str:
         rule, mark, last = self.rollup, self.ungraded.key, self.keys[-1]
         if rule.method == "worst":
-            return text("C597", mark=mark)
+            return text("C597", mark=mark, levels=levels)
         shown = number_text if rule.method == "mean" else pct
         clauses = "".join(text("C595", v=shown(low), key=key) for key, low in rule.bands)
         if rule.method == "mean":
-            return text("C530", clauses=clauses, last=last, mark=mark)
-        return text("C596", level=rule.level, clauses=clauses, last=last, mark=mark)
+            return text("C530", clauses=clauses, last=last, mark=mark, levels=levels)
+        return text("C596", level=rule.level, clauses=clauses, last=last, mark=mark,
+                    levels=levels)
 
     def example_band(self) -> Band:
         """A band edge to quote as the example of exact judging: the second band's when
@@ -448,8 +450,9 @@ class Scheme:
         bands = self.main.bands
         return next((b for b in (*bands[1:], *bands[:1]) if not b.strict), bands[0])
 
-    def describe(self) -> list[str]:
-        """The scheme in plain Japanese sentences (`config --show` and the report)."""
+    def describe(self, levels: str = ROLLUP_LEVELS) -> list[str]:
+        """The scheme in plain Japanese sentences (`config --show` and the report);
+        `levels` names what is rolled up, as the plan calls its levels (Plan.rollup_levels)."""
         edge = self.example_band()
         points = "、".join(f"{g.key}＝{number_text(g.points)}点" for g in self.grades)
         return [text("C593", name=self.name),
@@ -460,8 +463,8 @@ class Scheme:
                 text("C526", b=f"{pct(edge.bound)}は{edge.grade}"),
                 text("C527", mark=self.ungraded.key, label=self.ungraded.label,
                      keys="・".join(self.keys)),
-                text("C529", points=points, mark=self.ungraded.key),
-                self._rollup_sentence(),
+                text("C529", points=points, mark=self.ungraded.key, levels=levels),
+                self._rollup_sentence(levels),
                 text("C531")]
 
 

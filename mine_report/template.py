@@ -111,6 +111,8 @@ def _write(path: Path, plan: Plan, measures, rules: YearRules, *, year: int | No
             submitter_cells = write_submitter_sheet(wb, st, plan, department=department,
                                                     year=year, sample=sample)
             goal_map = write_goals_sheet(wb, st, goals, rules, issuer) if with_goals else None
+            if goal_map is not None:
+                goal_map.digest = plan.goals_digest(g.id for g in goals)
             sheets = [write_measure_sheet(wb, st, plan, m, rules) for m in measures]
             write_check_summary(wb, guide, st, summary_row, sheets, measures,
                                 department_cell=submitter_cells["department"],

@@ -155,7 +155,8 @@ def write_kpi_table(ws: Worksheet, st: Styles, kpis: Sequence[Kpi], top: int,
     for n, kpi in enumerate(kpis):
         row = header + 1 + n
         rows[kpi.id] = row + 1
-        write_kpi_row(ws, st, kpi, row, rules, note_col)
+        # the plan values in force for the evaluation year (revisions applied)
+        write_kpi_row(ws, st, kpi.in_force(rules.year), row, rules, note_col)
     return header + 1, rows
 
 
@@ -230,10 +231,13 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     status_col = note_col - 1
     widths = [w for _, _, w in KPI_COLUMNS] + [YEAR_WIDTH] * len(rules.years) + [NOTE_WIDTH]
 
-    write_title_rows(ws, st, measure.id, f"具体的施策　{measure.title}", note_col, (
-        ("重点戦略", f"{strategy.id}　{strategy.title}"),
-        ("戦略方針", f"{policy.id}　{policy.title}"),
-    ))
+    # one row per level above the measure, named as the plan names its levels; a plan
+    # without a middle level leaves row 3 empty, so every sheet keeps the same layout
+    parents = [(plan.strategy_level, f"{strategy.id}　{strategy.title}")]
+    if not policy.implicit:
+        parents.append((plan.policy_level, f"{policy.id}　{policy.title}"))
+    write_title_rows(ws, st, measure.id, f"{plan.measure_level}　{measure.title}", note_col,
+                     parents)
     ws.write_string(3, 0, "内容", st.label)
     ws.merge_range(3, 1, 3, note_col, measure.description, st.plan_text)
     ws.set_row(3, row_height([(measure.description, sum(widths[1:]))]))
@@ -312,6 +316,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     protect(ws)
     return SheetMap(
         measure_id=measure.id,
+        digest=plan.sheet_digest(measure.id),
         sheet=measure.id,
         id_cell="A1",
         kpi_id_col="A",

@@ -176,7 +176,8 @@ def test_status_usage_errors(sample_round, tmp_path):
     assert bad_date.exit_code == 2
     assert "--today の指定が正しくありません" in bad_date.output
     record = json.loads((sample_round / "dist" / MANIFEST_NAME).read_text(encoding="utf-8"))
-    record["plan"]["digest"] = "0" * 64
+    record["plan"]["digest"] = "0" * 64  # another plan: its sheets differ too
+    record["plan"]["sheets"] = dict.fromkeys(record["plan"]["sheets"], "0" * 64)
     other = tmp_path / "other.json"
     other.write_text(json.dumps(record, ensure_ascii=False), encoding="utf-8")
     wrong = invoke("status", returns, "--manifest", other)

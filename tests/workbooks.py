@@ -236,3 +236,18 @@ def delete_rows(ws, row: int, count: int = 1) -> None:
     for merged in ws.merged_cells.ranges:
         if merged.min_row >= row + count:
             merged.shift(row_shift=-count)
+
+
+def validate_and_build(plan_path: Path, returns: Path, out: Path, *build_options: str):
+    """`validate --plan P RETURNS` (which must pass), then `build --plan P` into out; the
+    build's Result (for plans other than the shipped one, run end to end)."""
+    from click.testing import CliRunner
+
+    from mine_report.cli import cli
+
+    result = CliRunner().invoke(cli, ["validate", "--plan", str(plan_path), str(returns)])
+    assert result.exit_code == 0, result.output
+    result = CliRunner().invoke(cli, ["build", "--plan", str(plan_path), "--input", str(returns),
+                                      "--output", str(out), *build_options])
+    assert result.exit_code == 0, result.output
+    return result

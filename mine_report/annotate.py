@@ -8,6 +8,7 @@ validates like the original; an earlier チェック結果 sheet is replaced.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -16,7 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -27,8 +28,10 @@ from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
 from mine_report.errors import UsageError
 from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.intake import load_bytes
-from mine_report.layout import CHECK_SHEET
+from mine_report.layout import CHECK_SHEET, META_SHEET
 from mine_report.model import Problem
+from mine_report.odsread import OdsPackage
+from mine_report.xlsxread import open_workbook
 
 AUTHOR = "mine-report"
 FILLS = {
@@ -85,7 +88,10 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
         data = _annotated_bytes(f, problems)
         if data is None:
             continue
-        target = out_dir / _unique_name(Path(f.path).name, used)
+        name = Path(f.path).name
+        if is_ods(f.path):  # the copy is an Excel workbook (see _ods_copy)
+            name = f"{Path(name).stem}.xlsx"
+        target = out_dir / _unique_name(name, used)
         try:
             with atomic_path(target) as tmp:
                 tmp.write_bytes(data)
@@ -108,8 +114,12 @@ def _unique_name(name: str, used: set[str]) -> str:
 def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     try:
         original = load_bytes(Path(f.path))
-        wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
-                           rich_text=True)
+        package = open_workbook(original)
+        if isinstance(package, OdsPackage):
+            wb = _ods_copy(package)
+        else:
+            wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
+                               rich_text=True)
     except Exception:  # anything openpyxl cannot open simply gets no annotated copy
         return None
     for p in problems:
@@ -120,6 +130,44 @@ def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     buffer = io.BytesIO()
     wb.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
+
+
+def is_ods(path: str) -> bool:
+    """Whether a checked file is an OpenDocument spreadsheet (by content, like the reader)."""
+    try:
+        return isinstance(open_workbook(load_bytes(Path(path))), OdsPackage)
+    except Exception:  # unreadable: no copy is made anyway
+        return False
+
+
+def _ods_copy(package: OdsPackage) -> Workbook:
+    """An Excel workbook holding the values of an .ods return, sheet by sheet, cell by
+    cell, to carry the marks: openpyxl cannot write OpenDocument, and the department
+    opens an .xlsx in LibreOffice as well as in Excel. Formatting, lists and protection
+    are not copied; the values read are, every text as text (never a formula), so the
+    copy, once corrected, validates like the original."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in package.sheet_names:
+        if name in wb.sheetnames:
+            continue
+        ws = wb.create_sheet(name)
+        sheet = package.read_sheet(name)
+        for (row, col), value in sorted(sheet.cells.items()):
+            cell = ws.cell(row=row, column=col)
+            if isinstance(value, (bool, int, float, dt.datetime)):
+                cell.value = value
+                if (row, col) in sheet.percent:
+                    cell.number_format = "0.0%"
+            else:
+                cell.value = str(value)
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=isinstance(value, str) and "\n" in value)
+        for ref in sheet.merged:
+            ws.merge_cells(ref)
+        if name == META_SHEET:
+            ws.sheet_state = "hidden"
+    return wb
 
 
 def _mark_cell(wb, p: Problem) -> None:

@@ -35,7 +35,10 @@ from mine_report.safetext import visible
 from mine_report.xlsxread import Refused
 
 #: What a folder is searched for (explicitly named files are checked whatever their name).
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: What a folder's returns may be saved as: workbooks read (xlsx, xlsm, ods), and the
+#: formats a department may save by mistake (xls, csv, numbers), picked up to be reported
+#: with what to do, never dropped in silence.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".csv", ".numbers")
 SEVERITY_LABELS = {"error": "エラー", "warning": "警告"}
 
 
@@ -114,7 +117,7 @@ class ValidationReport:
 
 def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
     """The files to check, sorted: files named explicitly (whatever their suffix), and in
-    folders (not their subfolders) every *.xlsx, *.xlsm and *.xls, leaving out Excel lock
+    folders (not their subfolders) every file named as in WORKBOOK_SUFFIXES, leaving out Excel lock
     files (~$…), hidden files and the blank template itself.
 
     The blank template is recognised by content: our workbook for this plan with no

@@ -131,6 +131,25 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
         if value is None:
             return ActualReading("invalid", findings=(Finding("E301"),))
         findings.append(Finding("W301", {"taken": number_text(value)}))
+    return _in_range(value, kpi, findings)
+
+
+def percent_shown(raw: object, kpi: Kpi) -> ActualReading:
+    """A number stored with a percent format in a % KPI: "40%" typed in Excel or
+    LibreOffice is stored as 0.4 and shown as 40 %; the clerk meant 40 (reported W306,
+    so nobody is surprised). Anything but a number is read as read_actual reads it."""
+    if not isinstance(raw, (int, float)) or isinstance(raw, bool):
+        return read_actual(raw, kpi)
+    stored = to_decimal(raw)
+    if not stored.is_finite():
+        return read_actual(raw, kpi)
+    value = (stored * 100).normalize()
+    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    return _in_range(value, kpi, [Finding("W306", {"percent": number_text(value)})])
+
+
+def _in_range(value: Decimal, kpi: Kpi, findings: list[Finding]) -> ActualReading:
+    """The number read, unless it is out of what the KPI can hold."""
     if not value.is_finite() or abs(value) >= MAX_ACTUAL:
         return ActualReading("invalid", findings=(Finding("E309", {"limit": "1,000兆"}),))
     if value < 0 and not kpi.allows_negative:

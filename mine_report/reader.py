@@ -18,6 +18,8 @@ from pathlib import Path
 from mine_report.checks_values import (
     Finding,
     looks_like_fraction,
+    number_text,
+    percent_shown,
     plan_value_matches,
     plan_value_text,
     read_actual,
@@ -485,6 +487,8 @@ class _KpiTable:
                     self.has_input = True
                 reading = read_actual(raw, kpi)
                 what = f"{format_fiscal_year(y)}の実績値"
+                if kpi.is_percent and (row, col) in sheet.percent:
+                    reading = percent_shown(raw, kpi)
                 out.findings(reading.findings, ref, kpi.id, raw, what)
                 later = year is not None and y > year
                 if reading.state == "blank":
@@ -504,11 +508,13 @@ class _KpiTable:
                         what=f"{format_fiscal_year(year)}の実績値")
             if kpi.is_percent:
                 for y, (value, ref, raw) in numbers.items():
+                    if split_ref(ref) in sheet.percent:
+                        continue  # typed with %: what the clerk saw, not ambiguous
                     others = [v for other, (v, _, _) in numbers.items() if other != y]
-                    if not others and kpi.baseline is not None:
-                        others = [kpi.baseline]
+                    others += [v for v in (kpi.baseline, kpi.target) if v is not None]
                     if looks_like_fraction(value, others):
-                        out.add("W302", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値")
+                        out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
+                                percent=number_text(value * 100))
 
 
 def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,

@@ -67,8 +67,10 @@ def check_out_dir(out_dir: Path, inputs: Sequence[Path]) -> None:
         raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
 
 
-def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
-    """Write an annotated copy of every file with problems into out_dir; return the copies.
+def annotate(report: ValidationReport, out_dir: Path) -> dict[str, Path]:
+    """Write an annotated copy of every file with problems into out_dir; return the copy
+    of each file (by its path as checked). The copy of an .ods return is an .xlsx
+    (see _ods_copy).
 
     A file that was refused (not xlsx, damaged, encrypted, too large, not ours: any file
     whose report has no submission) gets no copy, and is never handed to openpyxl: a
@@ -79,7 +81,7 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
-    written: list[Path] = []
+    written: dict[str, Path] = {}
     used: set[str] = set()
     for f in report.files:
         problems = report.problems_of(f)
@@ -97,7 +99,7 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
                 tmp.write_bytes(data)
         except OSError as exc:
             raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
-        written.append(target)
+        written[f.path] = target
     return written
 
 

@@ -143,9 +143,14 @@ def percent_shown(raw: object, kpi: Kpi) -> ActualReading:
     stored = to_decimal(raw)
     if not stored.is_finite():
         return read_actual(raw, kpi)
-    value = (stored * 100).normalize()
-    value = value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+    value = as_percent(stored)
     return _in_range(value, kpi, [Finding("W306", {"percent": number_text(value)})])
+
+
+def as_percent(fraction: Decimal) -> Decimal:
+    """A fraction as the percentage it shows: 0.4 → 40, 0.255 → 25.5 (no trailing zeros)."""
+    value = (fraction * 100).normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
 
 
 def _in_range(value: Decimal, kpi: Kpi, findings: list[Finding]) -> ActualReading:

@@ -252,9 +252,13 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         written = annotate.annotate(report, Path(annotate_dir))
         click.echo(text("V015", count=len(written), path=annotate_dir),
                    err=output_format == "json")
-        names = {p.name for p in written}
+        converted = [f"{Path(src).name} → {copy.name}" for src, copy in written.items()
+                     if copy.suffix != Path(src).suffix]
+        if converted:
+            click.echo(visible(text("V017", names="、".join(converted))),
+                       err=output_format == "json")
         missed = [Path(f.path).name for f in report.files
-                  if report.problems_of(f) and Path(f.path).name not in names]
+                  if report.problems_of(f) and f.path not in written]
         if missed:
             click.echo(visible(text("V016", names="、".join(missed))),
                        err=output_format == "json")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from mine_report.checks_values import (
     Finding,
+    as_percent,
     looks_like_fraction,
     number_text,
     percent_shown,
@@ -514,7 +515,7 @@ class _KpiTable:
                     others += [v for v in (kpi.baseline, kpi.target) if v is not None]
                     if looks_like_fraction(value, others):
                         out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
-                                percent=number_text(value * 100))
+                                percent=number_text(as_percent(value)))
 
 
 def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,

@@ -147,7 +147,8 @@ def sniff(data: bytes) -> None:
             raise Refused("E104")
         raise Refused("E103")
     if not data.startswith(ZIP_MAGIC):
-        kind = "テキストファイル (CSV など)" if _looks_like_text(data[:4096]) else "不明な形式"
+        kind = ("CSV などのテキストファイル。様式のシートと管理用の記録が失われています"
+                if _looks_like_text(data[:4096]) else "不明な形式")
         raise Refused("E105", kind=kind)
 
 
@@ -388,7 +389,8 @@ class Package:
             raise Refused("E105", kind="Excel バイナリブック (.xlsb)")
         if "xl/workbook.xml" not in self._members:
             if "Index/Document.iwa" in self._members:
-                raise Refused("E105", kind="Apple Numbers の書類 (.numbers)")
+                raise Refused("E105", kind="Apple Numbers の書類 (.numbers)。Numbers では"
+                                           "「ファイル」→「書き出す」→「Excel」で書き出せます")
             raise Refused("E106", reason="Excel のブックではない zip ファイルです")
         self.sheets = self._read_sheet_list()
         if len(self.sheets) > MAX_SHEETS:

@@ -23,8 +23,9 @@ UNO_SCRIPT = Path(__file__).with_name("uno_calc.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # the UNO bridge (Debian python3-uno) lives there
 EXCEL_CHECK = Path(os.environ.get("EXCEL_CHECK_DIR", "/work/shared/tools/excel-check"))
 EXCEL_CHECK_PYTHON = Path.home() / ".cache" / "xv-venv" / "bin" / "python"
-#: Codes a formula cannot express (dates need the cell's format, W302 the row's history).
-NOT_EXPRESSED = {"E304", "E306", "W302"}
+#: Codes a formula cannot express (dates and percentages need the cell's format, E310 the
+#: row's history).
+NOT_EXPRESSED = {"E304", "E306", "E310", "W306"}
 YEAR = 2023
 
 

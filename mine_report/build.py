@@ -26,6 +26,7 @@ from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Plan, Submission
+from mine_report.safetext import visible
 from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
 
 Progress = Callable[[str, int, int], None]
@@ -77,7 +78,8 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     """Run the whole build; raise InputErrors (nothing written) when inputs have errors."""
     started = time.perf_counter()
     step = progress or (lambda what, done, total: None)
-    paths = checks.collect_paths(options.input_paths, plan)
+    skipped: list[tuple[str, str]] = []
+    paths = checks.collect_paths(options.input_paths, plan, skipped)
     if not paths:
         raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
     check_not_overlapping(options.output_dir, options.input_paths)
@@ -89,6 +91,7 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
         report = checks.validate_files(
             paths, plan, progress=lambda done, total: step("read", done, total),
             jobs=options.jobs)
+        report.skipped = skipped
         if report.errors and not options.draft:
             raise InputErrors(report)
         submissions, left_out = _usable(report, plan)
@@ -202,6 +205,24 @@ def _evaluation_year(requested: int | None, submissions: Sequence[Submission], p
     if not years:
         raise BuildError.of("B006")
     return max(years)
+
+
+#: Warnings build prints on the console (all are in validate's output and the appendix).
+WARNINGS_SHOWN = 5
+
+
+def notes(result: BuildResult, inputs: str) -> list[str]:
+    """What build tells on the console before its summary: the files it did not read and
+    why, and how many warnings the returns carry with the first few of them, so none is
+    only found in the report's appendix."""
+    lines = checks.skipped_lines(result.validation.skipped) if result.validation.skipped else []
+    warnings = [p for p in result.validation.all_problems() if not p.is_error]
+    if warnings:
+        lines.append(text("B021", count=len(warnings), shown=min(len(warnings), WARNINGS_SHOWN),
+                          inputs=inputs))
+        lines += ["  " + visible(Path(p.file).name) + checks.formatmake_problem(p)
+                  for p in warnings[:WARNINGS_SHOWN]]
+    return lines
 
 
 def summary_line(result: BuildResult) -> str:

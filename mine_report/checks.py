@@ -63,6 +63,8 @@ class ValidationReport:
     files: list[FileReport]
     cross_problems: list[Problem] = field(default_factory=list)
     strict: bool = False
+    #: Files of the folders given that were not checked, and why (collect_paths).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def all_problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems] + list(self.cross_problems)
@@ -107,6 +109,7 @@ class ValidationReport:
                 }
                 for f in self.files
             ],
+            "skipped": [{"path": path, "reason": reason} for path, reason in self.skipped],
             "summary": {"files": len(self.files), "errors": self.errors,
                         "warnings": self.warnings},
         }
@@ -115,16 +118,20 @@ class ValidationReport:
 # --- which files ------------------------------------------------------------------------
 
 
-def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
+def collect_paths(paths: Sequence[str | Path], plan: Plan,
+                  skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """The files to check, sorted: files named explicitly (whatever their suffix), and in
-    folders (not their subfolders) every file named as in WORKBOOK_SUFFIXES, leaving out Excel lock
-    files (~$…), hidden files and the blank template itself.
+    folders (not their subfolders) every file named as in WORKBOOK_SUFFIXES, leaving out
+    lock files (Excel's ~$…, LibreOffice's .~lock…#), hidden files and the blank template
+    itself. What a folder holds and is not checked is appended to `skipped` as (path,
+    reason), for the planning division to see that nothing was dropped in silence.
 
     The blank template is recognised by content: our workbook for this plan with no
     department recorded, the submitter cells empty and nothing entered on any sheet.
     Raises UsageError when a path does not exist.
     """
     found: dict[str, Path] = {}
+    left_out: list[tuple[str, str]] = []
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):  # a broken link or a link loop is reported per file
@@ -137,15 +144,30 @@ def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
         except OSError as exc:
             raise UsageError.of("V006", path=path, reason=os_reason(exc)) from None
         for child in children:
-            name = child.name
-            if name.startswith(("~$", ".")) or not name.lower().endswith(WORKBOOK_SUFFIXES):
+            reason = _skip_reason(child, plan)
+            if reason:
+                left_out.append((str(child), reason))
                 continue
             # Anything else with a workbook's name (a folder, a pipe, a link to a device or
             # to nowhere) is kept, to be reported with its own code by check_file.
-            if is_blank_template(child, plan):
-                continue
             found.setdefault(os.path.realpath(child), child)
+    if skipped is not None:
+        skipped.extend(left_out)
     return sorted(found.values(), key=str)
+
+
+def _skip_reason(child: Path, plan: Plan) -> str:
+    """Why a folder's entry is not checked ("" when it is)."""
+    name = child.name
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return text("V020")
+    if name.startswith("."):
+        return text("V021")
+    if not name.lower().endswith(WORKBOOK_SUFFIXES):
+        return text("V022") if child.is_dir() else text("V023")
+    if is_blank_template(child, plan):
+        return text("V024")
+    return ""
 
 
 def is_blank_template(path: Path, plan: Plan) -> bool:
@@ -323,6 +345,12 @@ def measure_content(report: MeasureReport) -> dict:
 # --- the text report --------------------------------------------------------------------
 
 
+def skipped_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
+    """The files a folder held and were not checked, with why, for the console."""
+    return [text("V025", count=len(skipped))] + [
+        "  " + visible(f"{Path(path).name}: {reason}") for path, reason in skipped]
+
+
 def formatmake_problem(p: Problem) -> str:
     """Two lines: code, severity, location, KPI and value; then the message."""
     head = [p.code, SEVERITY_LABELS.get(p.severity, p.severity)]
@@ -359,6 +387,8 @@ def format_report(report: ValidationReport) -> str:
         if f.blank_measures:
             blank_total += len(f.blank_measures)
             lines.append("  " + visible(text("V012", measures="、".join(f.blank_measures))))
+    if report.skipped:
+        lines.extend(skipped_lines(report.skipped))
     summary = text("V010", files=len(report.files), errors=report.errors,
                    warnings=report.warnings)
     if blank_total:

@@ -162,6 +162,8 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     except building.InputErrors as exc:
         click.echo(for_terminal(format_report(exc.report)))
         raise
+    for line in building.notes(result, input_dir):
+        click.echo(for_terminal(line))
     click.echo(for_terminal(building.summary_line(result)))
 
 
@@ -226,7 +228,8 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     from mine_report import annotate, checks
 
     plan = load_plan(plan_path)
-    targets = checks.collect_paths(paths or ("input",), plan)
+    skipped: list[tuple[str, str]] = []
+    targets = checks.collect_paths(paths or ("input",), plan, skipped)
     if not targets:
         from mine_report.errors import UsageError
         from mine_report.messages import text
@@ -242,6 +245,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
 
     report = checks.validate_files(targets, plan, strict=strict,
                                    progress=progress if show else None, jobs=jobs)
+    report.skipped = skipped
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

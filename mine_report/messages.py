@@ -94,6 +94,12 @@ MESSAGES: dict[str, str] = {
     "V014": "--strict のため警告もエラーとして扱いました",
     "V015": "注釈付きの写しを {count} 件作りました: {path}",
     "V016": "注釈を付けられないファイル (読めないため): {names}",
+    "V020": "作業中のロックファイル (Excel・LibreOffice が開いている間だけ作るもの)",
+    "V021": "隠しファイル",
+    "V022": "フォルダ (中のファイルは点検しません。点検するときはフォルダを指定してください)",
+    "V023": "様式の形式 (.xlsx・.xlsm・.ods) ではない名前のファイル",
+    "V024": "未記入の様式そのもの (担当課・提出者・記入がすべて空)",
+    "V025": "点検しなかったファイル {count} 件:",
     "V017": "OpenDocument (.ods) のファイルは、値と注釈を写した Excel ブック (.xlsx) として作りました"
             " (書式・入力規則は写しません。LibreOffice でも開けます): {names}",
     # plan file
@@ -281,6 +287,8 @@ MESSAGES: dict[str, str] = {
     "B012": "ファイル全体に関わる誤りが {count} 件あるため、ファイルごと除外しました",
     "B013": "この施策のシートに誤りが {count} 件あるため除外しました",
     "B014": "目標指標シートに誤りがあるため除外しました",
+    "B021": "警告 {count} 件 (最初の {shown} 件を表示。すべては `mine-report validate {inputs}` で、"
+            "または --edition internal の報告書の付録で確認できます):",
     "B020": "{draft}{year}の評価: 入力 {files} ファイル、KPI {kpis} 件中 {graded} 件を評価"
             " ({counts})。出力: {outputs} ({folder}、{seconds} 秒)",
     # every command

@@ -160,7 +160,9 @@ def _usable(report: checks.ValidationReport, plan: Plan) -> tuple[list[Submissio
         (f"施策 {mid}", text("B010", measure=mid)) for mid in sorted(conflicted)]
     usable: list[Submission] = []
     for f in report.files:
-        errors = [p for p in f.problems if p.is_error]
+        # a cross-file error on no sheet (an older version, E402) concerns the whole file
+        errors = [p for p in report.problems_of(f) if p.is_error
+                  and (p in f.problems or not p.sheet)]
         sub = f.submission
         name = Path(f.path).name
         if sub is None:

@@ -32,6 +32,7 @@ from mine_report.reader import (
     template_candidate,
 )
 from mine_report.safetext import visible
+from mine_report.versions import older_versions
 from mine_report.xlsxread import Refused
 
 #: What a folder is searched for (explicitly named files are checked whatever their name).
@@ -273,13 +274,14 @@ def _as_error(problem: Problem) -> Problem:
 
 
 def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
-    """The same measure (or the goal indicators) filled in two workbooks, and workbooks made
-    for another evaluation year than most. Each problem is attached to the later file."""
-    problems: list[Problem] = []
+    """Two versions of one department's return (versions.py), the same measure (or the goal
+    indicators) filled in two workbooks, and workbooks made for another evaluation year
+    than most. Each problem is attached to the later file (a version's, to the older)."""
+    problems, older = older_versions(files, make_problem)
     owners: dict[str, tuple[FileReport, dict]] = {}
     for f in files:
         sub = f.submission
-        if sub is None:
+        if sub is None or f.path in older:
             continue
         parts: list[tuple[str, str, dict]] = [
             (m.measure_id, m.sheet, measure_content(m)) for m in sub.measures]

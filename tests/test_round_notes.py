@@ -66,3 +66,60 @@ def test_build_prints_the_warning_count_and_the_first_few(returned, blank_templa
     assert len(shown) == 5 and all("W301" in line for line in shown)
     assert "点検しなかったファイル 5 件:" in lines
     assert lines[-1].startswith("令和5年度の評価")
+
+
+def _versions(returned):
+    """The clerk's first return and a corrected one, both in the folder."""
+    first = returned.parent / "観光振興課_修正前.xlsx"
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+    edit_workbook(returned, lambda wb: wb[sheet].__setitem__(cell, 520), target=first)
+    _date_cell = "B9"  # 提出日 on the submitter sheet
+
+    def dated(day):
+        return lambda wb: wb["提出者情報"].__setitem__(_date_cell, day)
+
+    edit_workbook(first, dated("2024-05-10"))
+    edit_workbook(returned, dated("令和6年5月14日"))
+    return first
+
+
+def test_two_versions_from_one_department_ask_to_take_the_older_out(returned, tmp_path):
+    import os
+
+    first = _versions(returned)
+    os.utime(first, (2_000_000_000, 2_000_000_000))  # touched later: 提出日 still decides
+    code, doc = validate_json(str(returned.parent))
+    assert code == 1
+    problems = [p for f in doc["files"] for p in f["problems"]]
+    assert [p["code"] for p in problems] == ["E402"]
+    e402 = problems[0]
+    assert e402["message"].startswith("同じ課 (観光振興課) の 2 つの版です")
+    assert "古い方を除いてください" in e402["message"]
+    assert "「観光振興課_修正前.xlsx」(提出日 2024-05-10)" in e402["message"]
+    assert "「観光振興課.xlsx」(提出日 2024-05-14)" in e402["message"]
+    owner = next(f for f in doc["files"] if f["problems"])
+    assert owner["path"].endswith("観光振興課_修正前.xlsx")
+    # --draft leaves the older version out and grades the corrected one
+    result = CliRunner().invoke(cli, ["build", "--input", str(returned.parent), "--output",
+                                      str(tmp_path / "out"), "--no-pdf", "--draft"])
+    assert result.exit_code == 0, result.output
+    import json
+
+    results = json.loads((tmp_path / "out" / "kpi_results.json").read_text(encoding="utf-8"))
+    kpi = next(k for k in results["kpis"] if k["id"] == "1-1-1-1")
+    assert kpi["actual"] == 530
+
+
+def test_without_submission_dates_the_file_time_decides(returned):
+    import os
+
+    first = _versions(returned)
+    for path in (first, returned):
+        edit_workbook(path, lambda wb: wb["提出者情報"].__setitem__("B9", None))
+    os.utime(first, (1_700_000_000, 1_700_000_000))
+    os.utime(returned, (1_700_000_600, 1_700_000_600))
+    _code, doc = validate_json(str(returned.parent))
+    e402 = next(p for f in doc["files"] for p in f["problems"])
+    assert e402["code"] == "E402" and "ファイルの更新" in e402["message"]
+    assert doc["files"][1]["path"].endswith("観光振興課_修正前.xlsx")
+    assert doc["files"][1]["problems"] == [e402]

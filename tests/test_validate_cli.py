@@ -49,7 +49,7 @@ def test_json_document_shape(returned):
     sheet, bad, _ = with_problems(returned)
     code, doc = validate_json(str(returned))
     assert code == 1
-    assert set(doc) == {"files", "summary"}
+    assert set(doc) == {"files", "skipped", "summary"}
     [entry] = doc["files"]
     assert set(entry) == {"path", "sha256", "department", "blank_measures", "problems"}
     assert entry["path"] == str(returned) and len(entry["sha256"]) == 64

@@ -11,6 +11,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
@@ -26,8 +27,10 @@ from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Plan, Submission
+from mine_report.previous import DEFAULT_JUMP_FACTOR
 from mine_report.safetext import visible
 from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
+from mine_report.template import PrefillValues
 
 Progress = Callable[[str, int, int], None]
 
@@ -62,6 +65,9 @@ class BuildOptions:
     edition: str = PUBLIC
     #: Processes reading the workbooks and laying out the report (None: every core).
     jobs: int | None = None
+    #: The previous round's values (W501) and the factor of W502 (see previous.py).
+    previous: PrefillValues | None = None
+    jump_factor: Decimal = DEFAULT_JUMP_FACTOR
 
 
 @dataclass
@@ -90,7 +96,7 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     with staging_folder(options.output_dir, OWNED_NAMES) as staging:
         report = checks.validate_files(
             paths, plan, progress=lambda done, total: step("read", done, total),
-            jobs=options.jobs)
+            jobs=options.jobs, previous=options.previous, jump_factor=options.jump_factor)
         report.skipped = skipped
         if report.errors and not options.draft:
             raise InputErrors(report)

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from mine_report import parallel
@@ -25,6 +26,7 @@ from mine_report.intake import load_bytes, os_reason
 from mine_report.layout import GOALS_SHEET
 from mine_report.messages import text
 from mine_report.model import Actual, MeasureReport, Plan, Problem, Submission
+from mine_report.previous import DEFAULT_JUMP_FACTOR, changed_past_values, implausible_values
 from mine_report.reader import (
     WorkbookRead,
     make_problem,
@@ -32,6 +34,7 @@ from mine_report.reader import (
     template_candidate,
 )
 from mine_report.safetext import visible
+from mine_report.template import PrefillValues
 from mine_report.versions import older_versions
 from mine_report.xlsxread import Refused
 
@@ -239,12 +242,14 @@ def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
 
 def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
                    progress: Callable[[int, int], None] | None = None,
-                   jobs: int | None = None) -> ValidationReport:
+                   jobs: int | None = None, previous: PrefillValues | None = None,
+                   jump_factor: Decimal = DEFAULT_JUMP_FACTOR) -> ValidationReport:
     """Check every file and the files against each other; collect every problem.
 
     strict: warnings are reported as errors (severity "error"), so they fail the run.
     progress(done, total) is called after each file. jobs: processes reading the files
-    (None: every core); the result is the same for any number.
+    (None: every core); the result is the same for any number. previous: the previous
+    round's values, to report past values changed (W501); jump_factor: see previous.py.
     """
     files: list[FileReport] = []
     first_of: dict[str, FileReport] = {}
@@ -260,6 +265,12 @@ def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
         files.append(report)
         if progress is not None:
             progress(done, total)
+    for f in files:
+        if f.submission is not None:
+            known = previous or {}
+            f.problems += changed_past_values(f.submission, known, make_problem)
+            f.problems += implausible_values(f.submission, plan, known, jump_factor,
+                                             make_problem)
     cross = cross_file_problems(files)
     report = ValidationReport(files, cross, strict)
     if strict:

@@ -120,6 +120,31 @@ class TerminalProgress:
             click.echo("", err=True)
 
 
+def round_options(command):
+    """--previous and --jump-factor, shared by validate and build (previous.py)."""
+    command = click.option(
+        "--jump-factor", type=click.FloatRange(min=0), default=2.0, show_default=True,
+        help="実績値が、その指標の基準値・目標値・ほかの年度の値の最大のこの倍数を超えると警告"
+             " (W502) します。0 で点検しません。")(command)
+    return click.option(
+        "--previous", "previous_path", type=click.Path(exists=True), default=None,
+        help="前回の kpi_results.json、返却された様式、またはそのフォルダ。過去の年度の値が"
+             "前回と変わっていれば警告 (W501) します。")(command)
+
+
+def load_round(plan, previous_path: str | None, jump_factor: float):
+    """(previous round's values or None, jump factor) from the shared options."""
+    from decimal import Decimal
+    from pathlib import Path
+
+    from mine_report.collection import load_prefill_source
+
+    previous = None
+    if previous_path:
+        previous = load_prefill_source(Path(previous_path), plan)
+    return previous, Decimal(str(jump_factor))
+
+
 @cli.command()
 @click.option("--input", "input_dir", type=click.Path(),
               default="input", show_default=True, help="返却された様式のフォルダ。")
@@ -140,9 +165,11 @@ class TerminalProgress:
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みと報告書の組版に使う CPU の数。省略時は使えるすべての CPU。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
+@round_options
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
-          jobs: int | None, no_pdf: bool, edition: str) -> None:
+          jobs: int | None, no_pdf: bool, edition: str, previous_path: str | None,
+          jump_factor: float) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -153,10 +180,12 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     year = _year_option(year_text)
     plan = load_plan(plan_path)
     rules = load_rules(config_path)
+    previous, factor = load_round(plan, previous_path, jump_factor)
     options = building.BuildOptions(
         input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
         pdf=not no_pdf, html=with_html, edition=edition,
-        templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs)
+        templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs,
+        previous=previous, jump_factor=factor)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:
@@ -215,8 +244,10 @@ VALIDATE_PROGRESS_MIN = 10
               help="問題のあるファイルごとに、問題のセルに色とメモを付けた写しをこのフォルダに作ります。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みに使う CPU の数。省略時は使えるすべての CPU。")
+@round_options
 def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output_format: str,
-             annotate_dir: str | None, jobs: int | None) -> None:
+             annotate_dir: str | None, jobs: int | None, previous_path: str | None,
+             jump_factor: float) -> None:
     """返却された様式 (PATH: ファイルまたはフォルダ。省略時は input/) を点検します。
 
     問題をファイルごとにコード・セル・内容つきで表示します。終了コード: 0 = エラーなし、
@@ -228,6 +259,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     from mine_report import annotate, checks
 
     plan = load_plan(plan_path)
+    previous, factor = load_round(plan, previous_path, jump_factor)
     skipped: list[tuple[str, str]] = []
     targets = checks.collect_paths(paths or ("input",), plan, skipped)
     if not targets:
@@ -244,7 +276,8 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         click.echo(f"\r点検中: {done}/{total}", nl=done >= total, err=True)
 
     report = checks.validate_files(targets, plan, strict=strict,
-                                   progress=progress if show else None, jobs=jobs)
+                                   progress=progress if show else None, jobs=jobs,
+                                   previous=previous, jump_factor=factor)
     report.skipped = skipped
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))

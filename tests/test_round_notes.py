@@ -123,3 +123,50 @@ def test_without_submission_dates_the_file_time_decides(returned):
     assert e402["code"] == "E402" and "ファイルの更新" in e402["message"]
     assert doc["files"][1]["path"].endswith("観光振興課_修正前.xlsx")
     assert doc["files"][1]["problems"] == [e402]
+
+
+# --- compared with the previous round ---------------------------------------------------
+
+
+def test_changed_past_value_and_implausible_jump_are_warned(returned, tmp_path):
+    import json
+
+    previous_out = tmp_path / "前回"
+    result = CliRunner().invoke(cli, ["build", "--input", str(returned.parent), "--output",
+                                      str(previous_out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    previous = previous_out / "kpi_results.json"
+    results = json.loads(previous.read_text(encoding="utf-8"))
+    assert next(h for k in results["kpis"] if k["id"] == "1-1-1-1"
+                for h in k["history"] if h["year"] == 2022)["actual"] == 512
+
+    def corrected(wb):
+        for year, value in ((2022, 612), (2021, "1,234")):
+            sheet, cell = cell_of(returned, "1-1-1-1", year)
+            wb[sheet][cell].value = value
+            wb[sheet][cell].data_type = "s" if isinstance(value, str) else "n"
+
+    edit_workbook(returned, corrected)
+    code, doc = validate_json(str(returned), "--previous", str(previous))
+    assert code == 0
+    found = {(p["code"], p["cell"]): p for p in doc["files"][0]["problems"]}
+    sheet, cell_2022 = cell_of(returned, "1-1-1-1", 2022)
+    _sheet, cell_2021 = cell_of(returned, "1-1-1-1", 2021)
+    changed = found[("W501", cell_2022)]
+    assert changed["message"].startswith("令和4年度の実績値が前回の集計 (512) から 612 に変わっています")
+    assert ("W501", cell_2021) in found  # 505 became 1234
+    jump = found[("W502", cell_2021)]
+    assert "1234 は、この指標のほかの値 (基準値・目標値・ほかの年度) の最大 612 の 2.0 倍です" in jump["message"]
+    assert jump["kpi"] == "1-1-1-1"
+    # without --previous the jump is still seen; a larger factor lets it pass; 0 turns it off
+    _code, doc = validate_json(str(returned))
+    assert {p["code"] for p in doc["files"][0]["problems"]} == {"W301", "W502"}
+    for factor in ("3", "0"):
+        _code, doc = validate_json(str(returned), "--jump-factor", factor)
+        assert {p["code"] for p in doc["files"][0]["problems"]} == {"W301"}
+    # build takes the same options and prints them among its warnings
+    result = CliRunner().invoke(cli, ["build", "--input", str(returned.parent), "--output",
+                                      str(tmp_path / "out"), "--no-pdf", "--previous",
+                                      str(previous)])
+    assert result.exit_code == 0, result.output
+    assert "W501" in result.output and "W502" in result.output

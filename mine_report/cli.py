@@ -7,12 +7,14 @@ import sys
 
 import click
 
-from mine_report import __version__
+from mine_report import __version__, click_ja
 from mine_report.errors import MineReportError, ProblemsError
 from mine_report.model import EDITIONS, PUBLIC
 from mine_report.outline import plan_outline
 from mine_report.plan import load_plan, plan_to_json
 from mine_report.safetext import for_terminal, visible
+
+click_ja.install()  # click's own help and usage errors in Japanese, like every other message
 
 
 class ReportedError(click.ClickException):

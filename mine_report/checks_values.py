@@ -129,9 +129,22 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
             return ActualReading("not_measured", mark=text)
         value = normalised_number(text, kpi.unit)
         if value is None:
-            return ActualReading("invalid", findings=(Finding("E301"),))
+            return ActualReading("invalid", findings=(_not_a_number(text, kpi),))
         findings.append(Finding("W301", {"taken": number_text(value)}))
     return _in_range(value, kpi, findings)
+
+
+_WITH_UNIT = re.compile(r"^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)([^0-9.,+-]+)\Z")
+
+
+def _not_a_number(text: str, kpi: Kpi) -> Finding:
+    """E311 when the text is a number followed by a unit other than the KPI's ("500人" for
+    a 箇所 KPI: which did the clerk count?), else E301."""
+    s = _SPACES.sub("", unicodedata.normalize("NFKC", text).translate(_MINUSES))
+    m = _WITH_UNIT.match(s)
+    if m and normalised_number(m[1], "") is not None:
+        return Finding("E311", {"unit": m[2], "expected": kpi.unit or "なし"})
+    return Finding("E301")
 
 
 def percent_shown(raw: object, kpi: Kpi) -> ActualReading:

@@ -308,7 +308,7 @@ class _WorkbookReader:
                          expected=smap.measure_id, found=shown(raw) or "空欄")
             elif holders:
                 primary = holders[0]
-                self.add("E202", sheet=primary, cell=smap.id_cell, value=primary,
+                self.add("W206", sheet=primary, cell=smap.id_cell, value=primary,
                          measure=label, expected=smap.sheet)
             else:
                 if smap.measure_id != GOALS_ID:

@@ -40,7 +40,7 @@ from mine_report.template_styles import Styles, cell, col_letter
 #: A cell's code is its 1-based position here.
 CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("未入力", ("W303",)),
-    ("数値でない", ("E301",)),
+    ("数値でない", ("E301", "E311")),
     ("負の数", ("E302",)),
     ("100を超える", ("E303",)),
     ("記入不要の年度", ("W304",)),

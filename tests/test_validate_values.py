@@ -152,7 +152,9 @@ def test_percent_format_in_a_count_kpi_is_the_number_stored(returned, shipped_pl
 
 @pytest.mark.parametrize(("kpi_id", "typed", "error"), [
     ("1-1-1-1", "約530", "E301"),
-    ("1-1-1-1", "530人", "E301"),  # 人 is not the KPI's unit (千人): ambiguous
+    ("1-1-1-1", "530人", "E311"),  # 人 is not the KPI's unit (千人): ambiguous
+    ("1-1-2-2", "500人", "E311"),
+    ("1-1-1-1", "40%", "E311"),
     ("1-1-1-1", True, "E301"),
     ("1-1-1-1", -5, "E302"),
     ("1-1-1-1", "−5", "E302"),
@@ -175,6 +177,13 @@ def test_unusable_actual_is_an_error_at_its_cell(returned, shipped_plan, kpi_id,
     sub, _ = read_workbook(returned, shipped_plan)
     assert all((a.kpi_id, a.year) != (kpi_id, FILLED_YEAR) for m in sub.measures
                for a in m.actuals)
+
+
+def test_unit_mismatch_names_both_units(returned):
+    type_into(returned, "1-1-2-2", FILLED_YEAR, "500人")
+    _, problem = only_problem(returned)
+    assert problem["message"].startswith(
+        "令和5年度の実績値「500人」の単位「人」が、この指標の単位「箇所」と違います。")
 
 
 def test_formula_error_message_says_how_to_fix(returned):

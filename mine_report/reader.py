@@ -504,6 +504,8 @@ class _KpiTable:
                 elif reading.state == "not_measured":
                     self.actuals.append(Actual(kpi.id, y, None, Source(file, sheet.title, ref),
                                                not_measured=True, reason=note or reading.mark))
+                    if y == year and not note:
+                        out.add("W308", ref, kpi.id, raw, what=what)
             if blank_current:
                 out.add("W303", blank_current, kpi.id, None,
                         what=f"{format_fiscal_year(year)}の実績値")

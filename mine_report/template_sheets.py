@@ -14,7 +14,14 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from mine_report.fiscal import format_fiscal_year
-from mine_report.layout import GOALS_SHEET, OUTLOOKS, PLAN_FIELDS, STATUSES, SheetMap
+from mine_report.layout import (
+    GOALS_SHEET,
+    NOT_MEASURED_MARKS,
+    OUTLOOKS,
+    PLAN_FIELDS,
+    STATUSES,
+    SheetMap,
+)
 from mine_report.model import DIRECTION_LABELS, Kpi, Measure, Plan
 from mine_report.template_checks import (
     STATUS_ROW,
@@ -32,8 +39,10 @@ from mine_report.template_styles import (
     set_print,
 )
 
-#: What a department may type in an actual cell instead of a number (checked by Excel).
-VALIDATION_MARKS = ("未把握", "集計中")
+#: What a department may type in an actual cell instead of a number (checked by Excel and
+#: LibreOffice): every mark the reader takes, so that a "-" LibreOffice refused is not
+#: one validate accepts; the reader then asks for the reason in 備考 (W308).
+VALIDATION_MARKS = NOT_MEASURED_MARKS
 
 # Column plan of the KPI tables (measure sheets and 目標指標): plan columns A–I, then
 # one column per plan year, then 備考. The initiative table reuses the same grid.

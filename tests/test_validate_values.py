@@ -275,3 +275,30 @@ def test_text_that_looks_like_a_formula_is_read_as_text(returned, shipped_plan):
     assert code == 0 and problems_of(doc) == []
     sub, _ = read_workbook(returned, shipped_plan)
     assert sub.measures[0].issues == "=HYPERLINK(\"http://example.com\")"
+
+
+@pytest.mark.parametrize("mark", ["未把握", "集計中", "-", "ー", "―", "‐"])
+def test_not_measured_mark_asks_for_a_reason(returned, shipped_plan, mark):
+    sheet, cell = type_into(returned, "1-1-1-1", FILLED_YEAR, mark)
+    code, problem = only_problem(returned)
+    assert code == 0
+    assert (problem["code"], problem["cell"], problem["kpi"]) == ("W308", cell, "1-1-1-1")
+    assert "備考に理由がありません" in problem["message"]
+    note = f"O{cell[1:]}"
+    edit_workbook(returned, lambda wb: wb[sheet].__setitem__(note, "統計の公表が7月のため"))
+    code, doc = validate_json(str(returned))
+    assert code == 0 and problems_of(doc) == []
+    found = actual(returned, shipped_plan, "1-1-1-1", FILLED_YEAR)
+    assert found.not_measured and found.reason == "統計の公表が7月のため"
+
+
+def test_template_accepts_every_mark_the_reader_takes(blank_template):
+    import openpyxl
+
+    from mine_report.layout import NOT_MEASURED_MARKS
+
+    ws = openpyxl.load_workbook(blank_template)["1-1-1"]
+    rules = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert rules
+    for mark in NOT_MEASURED_MARKS:
+        assert all(f'="{mark}"' in rule for rule in rules), mark

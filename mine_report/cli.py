@@ -221,13 +221,20 @@ def _year_option(year_text: str | None) -> int | None:
 @click.option("--department", default="", help="担当課名。提出者情報に記入済みにします。")
 @click.option("--prefill", "prefill_path", default=None,
               help="前回の記入済みファイル。前年度までの実績値を記入して入力不可にします (--year が必要)。")
+@click.option("--unlock-past", is_flag=True,
+              help="--prefill で記入した前回の値を入力可能のままにします (過去の値の修正用)。")
 def template(output: str, year_text: str | None, plan_path: str | None, measures: str | None,
-             department: str, prefill_path: str | None) -> None:
+             department: str, prefill_path: str | None, unlock_past: bool) -> None:
     """各課に配る KPI 実績報告シート (Excel) を作ります。"""
+    from mine_report.messages import text
     from mine_report.template import make_template
 
+    gaps: list[str] = []
     written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
-                            department=department, prefill_path=prefill_path)
+                            department=department, prefill_path=prefill_path,
+                            unlock_past=unlock_past, gaps=gaps)
+    if gaps:
+        click.echo(text("T010", measures="、".join(gaps)))
     kpis = sum(len(m.kpis) for m in written)
     click.echo(for_terminal(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})"))
 
@@ -328,9 +335,12 @@ def _date_option(value: str | None, code: str):
 @click.option("--deadline", "deadline_text", default=None,
               help="提出期限 (2024-05-17、令和6年5月17日 など)。記入要領に印刷します。")
 @click.option("--contact", default="", help="問い合わせ先の担当・内線 (例: 担当 岡田 内線 102)。")
+@click.option("--unlock-past", is_flag=True,
+              help="--prefill で記入した前回の値を入力可能のままにします (過去の値の修正用)。")
 @plan_option
 def distribute(year_text: str, output_dir: str, prefill_path: str | None,
-               deadline_text: str | None, contact: str, plan_path: str | None) -> None:
+               deadline_text: str | None, contact: str, unlock_past: bool,
+               plan_path: str | None) -> None:
     """担当課ごとに様式を作り、配布記録 (配布記録.json・配布記録.txt) を書き出します。"""
     from pathlib import Path
 
@@ -341,12 +351,16 @@ def distribute(year_text: str, output_dir: str, prefill_path: str | None,
     plan = load_plan(plan_path)
     year = parse_year_option(year_text, plan)
     deadline = _date_option(deadline_text, "D004")
+    gaps: list[str] = []
     manifest = distributing(plan, year, Path(output_dir),
                             prefill_path=Path(prefill_path) if prefill_path else None,
-                            deadline=deadline, contact=contact.strip())
+                            deadline=deadline, contact=contact.strip(),
+                            unlock_past=unlock_past, gaps=gaps)
     for a in manifest.assignments:
         goals = f"、目標指標 {len(a.goal_ids)}" if a.goal_ids else ""
         click.echo(f"{a.file}\t施策 {len(a.measure_ids)}{goals}")
+    if gaps:
+        click.echo(text("T010", measures="、".join(gaps)))
     click.echo(text("D010", count=len(manifest.assignments), path=output_dir))
     if manifest.unassigned:
         click.echo(text("D011", measures="、".join(manifest.unassigned)), err=True)

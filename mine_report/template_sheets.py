@@ -69,6 +69,9 @@ class YearRules:
     years: tuple[int, ...]
     year: int | None = None
     prefill: Mapping[tuple[str, int], Decimal | str] = field(default_factory=dict)
+    #: Prefilled values left editable (template/distribute --unlock-past): the route to
+    #: correct a past value, never by editing the plan; validate --previous shows the change.
+    unlock_past: bool = False
 
     def is_later(self, year: int) -> bool:
         return self.year is not None and year > self.year
@@ -198,11 +201,12 @@ def write_actual_cell(ws: Worksheet, st: Styles, kpi: Kpi, row: int, col: int, y
         ws.write_blank(row, col, None, st.later_value)
         return
     value = rules.prefill.get((kpi.id, year))
-    if isinstance(value, Decimal):
-        # A value reported in an earlier round: shown, locked, not to be typed again.
-        ws.write_number(row, col, float(value), st.prefilled_value)
-        return
     fmt = st.current_value if rules.year == year else st.input_value
+    if isinstance(value, Decimal):
+        # A value reported in an earlier round: shown, locked, not to be typed again
+        # (unless the planning division unlocked the past to correct it).
+        ws.write_number(row, col, float(value), fmt if rules.unlock_past else st.prefilled_value)
+        return
     if isinstance(value, str) and value:
         # A not-measured mark stays editable: the figure may have become known since.
         ws.write_string(row, col, value, fmt)

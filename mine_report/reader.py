@@ -231,11 +231,13 @@ class _WorkbookReader:
                 blank.append(smap.measure_id)
             else:
                 measures.append(report)
-        goal_actuals: tuple[Actual, ...] = ()
-        if meta.goals is not None and assigned.get(meta.goals.measure_id):
-            goal_actuals = self.read_goals(assigned[meta.goals.measure_id], meta.goals)
         submitter = self.read_submitter(meta)
         department = submitter.get("department") or meta.department
+        goal_actuals: tuple[Actual, ...] = ()
+        if meta.goals is not None and assigned.get(meta.goals.measure_id):
+            before = len(self.problems)
+            goal_actuals = self.read_goals(assigned[meta.goals.measure_id], meta.goals)
+            goal_actuals = self.owned_goals(goal_actuals, department, before)
         if not measures and not goal_actuals:
             self.add("W204")
         elif not department:
@@ -422,6 +424,31 @@ class _WorkbookReader:
             notes=tuple(table.notes),
         )
 
+    def owned_goals(self, actuals: tuple[Actual, ...], department: str,
+                    problems_from: int) -> tuple[Actual, ...]:
+        """The goal actuals this department owns (plan.goal_owner); the others are left
+        out with one W207, and the goal sheet's problems about them dropped: a clerk who
+        typed one value on another division's sheet gets one clear message, not six
+        未入力 warnings and a conflict with the owner's file. A workbook with no
+        department keeps everything (the owner is not known)."""
+        name = _department_key(department)
+        if not name or not actuals:
+            return actuals
+        owned = {g.id for g in self.plan.goal_indicators
+                 if _department_key(self.plan.goal_owner(g)) == name}
+        foreign = [a for a in actuals if a.kpi_id not in owned]
+        if not foreign:
+            return actuals
+        kept = tuple(a for a in actuals if a.kpi_id in owned)
+        self.problems[problems_from:] = [p for p in self.problems[problems_from:]
+                                         if p.kpi in owned]
+        owners = sorted({self.plan.goal_owner(self.plan.get(a.kpi_id)) for a in foreign})
+        cells = "、".join(a.source.cell for a in foreign[:5]) + ("…" if len(foreign) > 5 else "")
+        self.add("W207", sheet=foreign[0].source.sheet, cell=foreign[0].source.cell,
+                 kpi=foreign[0].kpi_id, department=department, owners="・".join(owners),
+                 cells=cells, count=len(foreign))
+        return kept
+
     def read_goals(self, name: str, smap: SheetMap) -> tuple[Actual, ...]:
         if not self.may_have_input(name, smap):
             # Most returns leave the planning division's goal sheet blank: its problems would
@@ -518,6 +545,11 @@ class _KpiTable:
                     if looks_like_fraction(value, others):
                         out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
                                 percent=number_text(as_percent(value)))
+
+
+def _department_key(name: str) -> str:
+    """A department name as compared: width and spaces forgiven."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
 
 def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,

@@ -184,9 +184,14 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
         prefill = load_prefill(prefill_path, plan)
     if unlock_past and prefill is None:
         raise UsageError.of("T011")
+    department = department.strip()
+    # A department's workbook holds only the goal indicators it owns (none: no 目標指標
+    # sheet), as distribute makes them; the blank template keeps them all.
+    goal_ids = None if not department else [
+        g.id for g in plan.goal_indicators if plan.goal_owner(g) == department]
     write_template(output, plan, year=eval_year, measure_ids=measure_ids,
-                   department=department.strip(), prefill=prefill, sample=sample,
-                   unlock_past=unlock_past)
+                   department=department, prefill=prefill, sample=sample,
+                   unlock_past=unlock_past, goal_ids=goal_ids)
     written = select_measures(plan, measure_ids)
     if prefill is not None and eval_year is not None and gaps is not None:
         gaps.extend(prefill_gaps(written, prefill, eval_year))

@@ -224,6 +224,12 @@ def notes(result: BuildResult, inputs: str) -> list[str]:
     why, and how many warnings the returns carry with the first few of them, so none is
     only found in the report's appendix."""
     lines = checks.skipped_lines(result.validation.skipped) if result.validation.skipped else []
+    year = result.evaluation.year
+    pending = [(Path(f.path).name, a) for f in result.validation.files
+               for a in checks.pending_actuals(f.submission) if a.year == year]
+    if pending:
+        lines.append(text("B022", count=len(pending), items="、".join(
+            f"{a.kpi_id} ({name})" for name, a in pending)))
     warnings = [p for p in result.validation.all_problems() if not p.is_error]
     if warnings:
         lines.append(text("B021", count=len(warnings), shown=min(len(warnings), WARNINGS_SHOWN),

@@ -358,6 +358,14 @@ def measure_content(report: MeasureReport) -> dict:
 # --- the text report --------------------------------------------------------------------
 
 
+def pending_actuals(sub: Submission | None) -> list[Actual]:
+    """The evaluation year's actuals marked 集計中 in a submission: to follow up."""
+    if sub is None:
+        return []
+    actuals = [a for m in sub.measures for a in m.actuals] + list(sub.goal_actuals)
+    return [a for a in actuals if a.pending and (sub.year is None or a.year == sub.year)]
+
+
 def skipped_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
     """The files a folder held and were not checked, with why, for the console."""
     return [text("V025", count=len(skipped))] + [
@@ -397,6 +405,10 @@ def format_report(report: ValidationReport) -> str:
             title += "  " + text("V011")
         lines.append(title)
         lines.extend(formatmake_problem(p) for p in problems)
+        pending = pending_actuals(f.submission)
+        if pending:
+            items = "、".join(f"{a.kpi_id} ({a.source.sheet}!{a.source.cell})" for a in pending)
+            lines.append("  " + visible(text("V018", items=items)))
         if f.blank_measures:
             blank_total += len(f.blank_measures)
             lines.append("  " + visible(text("V012", measures="、".join(f.blank_measures))))

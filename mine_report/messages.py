@@ -103,6 +103,7 @@ MESSAGES: dict[str, str] = {
     "V006": "フォルダ {path} の中を読めません: {reason}",
     "V010": "{files} ファイルを点検: エラー {errors} 件、警告 {warnings} 件",
     "V011": "問題なし",
+    "V018": "集計中 (後で値を確認): {items}",
     "V012": "未記入の施策: {measures}",
     "V013": "未記入の施策 {count} 件",
     "V014": "--strict のため警告もエラーとして扱いました",
@@ -170,6 +171,8 @@ MESSAGES: dict[str, str] = {
     "C302": "実績値が未入力",
     "C303": "未把握（{reason}）",
     "C304": "未把握",
+    "C320": "集計中（{reason}）",
+    "C321": "集計中",
     "C305": "基準年度以前（基準年度: {year}年度）",
     "C306": "目標値が基準値と同じため進捗率を計算できません",
     "C307": "目標値が0のため達成率を計算できません",
@@ -305,6 +308,7 @@ MESSAGES: dict[str, str] = {
     "B014": "目標指標シートに誤りがあるため除外しました",
     "B021": "警告 {count} 件 (最初の {shown} 件を表示。すべては `mine-report validate {inputs}` で、"
             "または --edition internal の報告書の付録で確認できます):",
+    "B022": "集計中の KPI {count} 件 (値が届いたら様式を差し替えて build し直してください): {items}",
     "B020": "{draft}{year}の評価: 入力 {files} ファイル、KPI {kpis} 件中 {graded} 件を評価"
             " ({counts})。出力: {outputs} ({folder}、{seconds} 秒)",
     # every command

@@ -64,6 +64,8 @@ from mine_report.xlsxread import (
     split_ref,
 )
 
+#: The not-measured mark that means "still being compiled" (Actual.pending).
+PENDING_MARK = "集計中"
 GOALS_ID = "goals"  # the id the template writes in the goal-indicator sheet's id cell
 _KPI_ID = re.compile(r"^\d+(?:-\d+){3}$")
 _GOAL_ID = re.compile(r"^G\d+-\d+$")
@@ -529,8 +531,10 @@ class _KpiTable:
                     numbers[y] = (reading.value, ref, raw)
                     self.actuals.append(Actual(kpi.id, y, reading.value, Source(file, sheet.title, ref)))
                 elif reading.state == "not_measured":
+                    pending = unicodedata.normalize("NFKC", reading.mark).strip() == PENDING_MARK
                     self.actuals.append(Actual(kpi.id, y, None, Source(file, sheet.title, ref),
-                                               not_measured=True, reason=note or reading.mark))
+                                               not_measured=True, reason=note or reading.mark,
+                                               pending=pending))
                     if y == year and not note:
                         out.add("W308", ref, kpi.id, raw, what=what)
             if blank_current:

@@ -269,9 +269,8 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
         if actual.value is not None:
             values[(actual.kpi_id, actual.year)] = actual.value
         elif actual.not_measured:
-            pending = actual.reason == PENDING_PREFILL  # 集計中 typed with no other reason
             values[(actual.kpi_id, actual.year)] = (
-                PENDING_PREFILL if pending else NOT_MEASURED_PREFILL)
+                PENDING_PREFILL if actual.pending else NOT_MEASURED_PREFILL)
     return values
 
 
@@ -279,10 +278,9 @@ def _not_measured_mark(reason: str) -> str:
     """The mark to prefill for a year a build left ungraded for this reason: 集計中 when
     that is what was typed (the figure is still coming), 未把握 for any other not-measured
     reason (C303/C304), "" when the year was blank, unsubmitted or before the baseline."""
-    plain = text("C304")
-    inner = reason.removeprefix(plain + "（").removesuffix("）")
-    if reason == plain or (reason.startswith(plain + "（") and reason.endswith("）")):
-        return PENDING_PREFILL if inner == PENDING_PREFILL else NOT_MEASURED_PREFILL
+    for plain, mark in ((text("C321"), PENDING_PREFILL), (text("C304"), NOT_MEASURED_PREFILL)):
+        if reason == plain or (reason.startswith(plain + "（") and reason.endswith("）")):
+            return mark
     return ""
 
 

@@ -170,3 +170,30 @@ def test_changed_past_value_and_implausible_jump_are_warned(returned, tmp_path):
                                       str(previous)])
     assert result.exit_code == 0, result.output
     assert "W501" in result.output and "W502" in result.output
+
+
+def test_pending_values_are_listed_for_follow_up_not_called_unmeasured(returned, tmp_path):
+    import json
+
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+    note = f"O{cell[1:]}"
+
+    def pending(wb):
+        wb[sheet][cell] = "集計中"
+        wb[sheet][note] = "6月末に確定"
+
+    edit_workbook(returned, pending)
+    result = run_validate(str(returned))
+    assert result.exit_code == 0, result.output
+    assert f"  集計中 (後で値を確認): 1-1-1-1 (1-1-1!{cell})" in result.output.splitlines()
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["build", "--input", str(returned.parent), "--output",
+                                      str(out), "--no-pdf"])
+    assert result.exit_code == 0, result.output
+    assert "集計中の KPI 1 件" in result.output and "1-1-1-1 (観光振興課.xlsx)" in result.output
+    results = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))
+    kpi = next(k for k in results["kpis"] if k["id"] == "1-1-1-1")
+    assert kpi["reason"] == "集計中（6月末に確定）"
+    # 未把握 stays 未把握
+    other = next(k for k in results["kpis"] if k["id"] == "1-1-2-1")
+    assert other["reason"].startswith("未把握")

@@ -31,6 +31,7 @@ from mine_report.intake import load_bytes
 from mine_report.layout import CHECK_SHEET, META_SHEET
 from mine_report.model import Problem
 from mine_report.odsread import OdsPackage
+from mine_report.template_styles import row_height
 from mine_report.xlsxread import open_workbook
 
 AUTHOR = "mine-report"
@@ -39,9 +40,9 @@ FILLS = {
     "warning": PatternFill("solid", fgColor="FFEB9C"),
 }
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-COLUMNS = (  # (header, width)
-    ("番号", 6), ("区分", 8), ("コード", 8), ("シート", 12), ("セル", 9), ("KPI", 10),
-    ("値", 24), ("内容", 90),
+COLUMNS = (  # (header, width): one A4 landscape page wide at about 90 %
+    ("番号", 5), ("区分", 6), ("コード", 7), ("シート", 12), ("セル", 8), ("KPI", 10),
+    ("値", 18), ("内容", 64),
 )
 
 
@@ -222,6 +223,9 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
         for col, value in enumerate(values, 2):
             _put(ws, row, col, value).alignment = wrap
         ws.cell(row=row, column=2).fill = FILLS[p.severity]
+        # wrapped rows sized to their text, so nothing is cut on screen or on paper
+        ws.row_dimensions[row].height = row_height(
+            [(p.message, COLUMNS[7][1]), (p.value, COLUMNS[6][1]), (p.sheet, COLUMNS[3][1])])
         if p.sheet and p.cell and p.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=5)
             quoted = p.sheet.replace("'", "''")
@@ -229,6 +233,19 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
                                        location=f"'{quoted}'!{p.cell.split(':')[0]}")
             link.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = "A5"
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(COLUMNS))
+    ws.cell(row=2, column=1).alignment = wrap
+    ws.row_dimensions[2].height = 30
+    # A4 landscape, one page wide, the header row on every page, page numbers
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "&P / &N"
 
 
 def _put(ws, row: int, col: int, value: str):

@@ -207,3 +207,12 @@ def test_annotated_copy_of_an_ods_is_an_xlsx_that_validates_the_same(typed_in_ca
     _code, again = validate_json(str(copy))
     assert [(p["code"], p["cell"]) for p in problems_of(again)] == \
         [(p["code"], p["cell"]) for p in problems_of(original)]
+
+
+def test_xlsm_in_a_folder_is_read_like_xlsx(returned):
+    macro = returned.with_suffix(".xlsm")
+    returned.rename(macro)
+    code, doc = validate_json(str(returned.parent))
+    assert code == 0
+    assert [Path(f["path"]).name for f in doc["files"]] == ["観光振興課.xlsm"]
+    assert doc["files"][0]["department"] == "観光振興課"

@@ -162,7 +162,9 @@ def test_annotated_copy_validates_like_the_original(returned, tmp_path):
 
 
 def test_annotate_writes_nothing_for_clean_files_and_is_reproducible(returned, tmp_path):
-    clean = shutil.copy(returned, tmp_path / "clean.xlsx")
+    # another department's clean return (the same department's would be a second version)
+    clean = edit_workbook(returned, lambda wb: wb["提出者情報"].__setitem__("B5", "商工観光課"),
+                          tmp_path / "clean.xlsx")
     with_problems(returned)
     first, second = tmp_path / "a", tmp_path / "b"
     run_validate(str(returned), str(clean), "--annotate", str(first))

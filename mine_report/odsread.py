@@ -166,6 +166,7 @@ class _ContentHandler:
                     percent = self.cell.get(_VALUE_TYPE) == "percentage"
                     if self.col > MAX_COLS:
                         _too_big(self.sheet.title, self.row, self.col)
+                    self._charge(self.cell_repeat - 1)
                     for col in range(first, self.col + 1):
                         self.row_cells.append((col, value, percent))
             self.cell = self.paragraphs = None
@@ -174,6 +175,7 @@ class _ContentHandler:
                 last = self.row + self.row_repeat - 1
                 if last > MAX_ROWS:
                     _too_big(self.sheet.title, last, max(c for c, _, _ in self.row_cells))
+                self._charge((self.row_repeat - 1) * len(self.row_cells))
                 for row in range(self.row, last + 1):
                     for col, value, percent in self.row_cells:
                         self.sheet.cells[(row, col)] = value
@@ -182,6 +184,13 @@ class _ContentHandler:
             self.row += self.row_repeat - 1
         elif name == _TABLE_EL:
             self.sheet = None
+
+    def _charge(self, cells: int) -> None:
+        """Repeated cells that hold a value cost what writing each out would: they count
+        against the element budget like the elements an xlsx needs for them."""
+        self.package.parts.elements_left -= cells
+        if self.package.parts.elements_left < 0:
+            raise _too_many()
 
     def text(self, data: str) -> None:
         if self.annotation or self.paragraphs is None or not self.paragraphs:

@@ -91,6 +91,14 @@ def test_hostile_packages_are_refused_like_xlsx():
             f'"{MAX_ROWS + 5}"><table:table-cell office:value-type="float" office:value="1"/>'
             '</table:table-row></table:table>'))
     assert big.value.code == "E108"
+    # a row of 200 values repeated 9,000 times: 1.8 million cells from a few bytes, refused
+    # by the element budget as the same cells written out in an xlsx would be
+    with pytest.raises(Refused) as many:
+        open_workbook(ods_bytes(
+            '<table:table table:name="s"><table:table-row table:number-rows-repeated="9000">'
+            '<table:table-cell table:number-columns-repeated="200" office:value-type="float"'
+            ' office:value="1"/></table:table-row></table:table>'))
+    assert many.value.code == "E116"
 
 
 # --- through the commands -------------------------------------------------------------------

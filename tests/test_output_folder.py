@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -22,7 +23,8 @@ from mine_report.cli import cli
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 ROOT = Path(__file__).resolve().parents[1]
 # round_history.jsonl is the round's record, kept and appended to across builds (history.py).
-OUTPUTS = ["kpi_merged.xlsx", "kpi_results.csv", "kpi_results.json", "round_history.jsonl"]
+OUTPUTS = ["kpi_merged.xlsx", "kpi_metadata.json", "kpi_results.csv", "kpi_results.json",
+           "kpi_values.csv", "round_history.jsonl"]
 
 
 def run_build(input_dir: Path, output_dir: Path | str, *extra: str):
@@ -176,7 +178,7 @@ def test_a_failed_move_into_place_puts_every_file_back(previous, tmp_path, monke
         return real_replace(src, dst)
 
     monkeypatch.setattr(staging.os, "replace", failing_replace)
-    with pytest.raises(staging.MineReportError, match=r"^\[B009\] .*kpi_results.csv"):
+    with pytest.raises(staging.MineReportError, match=rf"^\[B009\] .*{re.escape(OUTPUTS[1])}"):
         staging.commit(work, out, OUTPUTS, [*OUTPUTS, "report.html", "report.pdf"])
     monkeypatch.undo()
     shutil.rmtree(work)

@@ -39,6 +39,22 @@ PrefillValues = Mapping[tuple[str, int], Decimal | str]
 NOT_MEASURED_PREFILL = "未把握"
 #: Prefilled for a year reported 集計中: still coming, to be asked for again.
 PENDING_PREFILL = "集計中"
+
+
+class PrefillMark(str):
+    """A not-measured mark to prefill (compares and serialises as the mark itself), with
+    the reason the department gave for it (備考), which the template shows on the cell as
+    a note: carried forward for the clerk to read, never read back as data."""
+
+    reason: str
+
+    def __new__(cls, mark: str, reason: str = "") -> PrefillMark:
+        made = super().__new__(cls, mark)
+        made.reason = reason
+        return made
+
+    def __reduce__(self):  # pickled for the reading processes with its reason
+        return (PrefillMark, (str(self), self.reason))
 #: Errors of a prefill workbook that concern no number (a status or direction typed
 #: outside the list): they do not keep its numbers from being carried forward.
 NOT_ABOUT_NUMBERS = frozenset({"E307", "E308"})
@@ -269,8 +285,9 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
         if actual.value is not None:
             values[(actual.kpi_id, actual.year)] = actual.value
         elif actual.not_measured:
-            values[(actual.kpi_id, actual.year)] = (
-                PENDING_PREFILL if actual.pending else NOT_MEASURED_PREFILL)
+            mark = PENDING_PREFILL if actual.pending else NOT_MEASURED_PREFILL
+            reason = actual.reason if actual.reason not in (mark, "") else ""
+            values[(actual.kpi_id, actual.year)] = PrefillMark(mark, reason)
     return values
 
 
@@ -279,8 +296,10 @@ def _not_measured_mark(reason: str) -> str:
     that is what was typed (the figure is still coming), 未把握 for any other not-measured
     reason (C303/C304), "" when the year was blank, unsubmitted or before the baseline."""
     for plain, mark in ((text("C321"), PENDING_PREFILL), (text("C304"), NOT_MEASURED_PREFILL)):
-        if reason == plain or (reason.startswith(plain + "（") and reason.endswith("）")):
-            return mark
+        if reason == plain:
+            return PrefillMark(mark)
+        if reason.startswith(plain + "（") and reason.endswith("）"):
+            return PrefillMark(mark, reason[len(plain) + 1:-1])
     return ""
 
 

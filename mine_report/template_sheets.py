@@ -210,6 +210,9 @@ def write_actual_cell(ws: Worksheet, st: Styles, kpi: Kpi, row: int, col: int, y
     if isinstance(value, str) and value:
         # A not-measured mark stays editable: the figure may have become known since.
         ws.write_string(row, col, value, fmt)
+        reason = getattr(value, "reason", "")
+        if reason:  # the reason given last time, shown on the cell (a note is never data)
+            ws.write_comment(row, col, f"前回の備考: {reason}", {"author": "mine-report"})
     else:
         ws.write_blank(row, col, None, fmt)
 

@@ -89,3 +89,17 @@ def test_unlock_past_lets_a_locked_value_be_corrected_and_previous_shows_it(retu
     # the option needs something to unlock
     result = invoke("template", "--year", "R6", "--unlock-past", "-o", tmp_path / "x.xlsx")
     assert result.exit_code == 2 and "--unlock-past は --prefill と一緒に" in result.output
+
+
+def test_the_reason_given_last_time_is_shown_on_the_prefilled_mark(returned, tmp_path):
+    # 1-1-2-1 was 未把握 with 備考 「入込客統計の公表が7月のため」 (workbooks.FILLED_NOTES)
+    for source in (previous_results(returned, tmp_path), returned):
+        target, _ = next_template(tmp_path, source)
+        cell = shown(target, "1-1-2-1", FILLED_YEAR)
+        assert cell.value == "未把握"
+        assert cell.comment is not None
+        assert cell.comment.text == "前回の備考: 入込客統計の公表が7月のため"
+        # the note is not data: the new template reads as nothing entered yet
+        code, doc = validate_json(str(target))
+        assert code == 0 and [p["code"] for p in doc["files"][0]["problems"]] == ["W204"]
+        assert len(doc["files"][0]["blank_measures"]) == 3

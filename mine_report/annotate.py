@@ -8,6 +8,7 @@ validates like the original; an earlier チェック結果 sheet is replaced.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import os
 import re
@@ -16,7 +17,7 @@ import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import MergedCell
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -27,8 +28,11 @@ from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
 from mine_report.errors import UsageError
 from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.intake import load_bytes
-from mine_report.layout import CHECK_SHEET
+from mine_report.layout import CHECK_SHEET, META_SHEET
 from mine_report.model import Problem
+from mine_report.odsread import OdsPackage
+from mine_report.template_styles import row_height
+from mine_report.xlsxread import open_workbook
 
 AUTHOR = "mine-report"
 FILLS = {
@@ -36,9 +40,9 @@ FILLS = {
     "warning": PatternFill("solid", fgColor="FFEB9C"),
 }
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-COLUMNS = (  # (header, width)
-    ("番号", 6), ("区分", 8), ("コード", 8), ("シート", 12), ("セル", 9), ("KPI", 10),
-    ("値", 24), ("内容", 90),
+COLUMNS = (  # (header, width): one A4 landscape page wide at about 90 %
+    ("番号", 5), ("区分", 6), ("コード", 7), ("シート", 12), ("セル", 8), ("KPI", 10),
+    ("値", 18), ("内容", 64),
 )
 
 
@@ -64,8 +68,10 @@ def check_out_dir(out_dir: Path, inputs: Sequence[Path]) -> None:
         raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
 
 
-def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
-    """Write an annotated copy of every file with problems into out_dir; return the copies.
+def annotate(report: ValidationReport, out_dir: Path) -> dict[str, Path]:
+    """Write an annotated copy of every file with problems into out_dir; return the copy
+    of each file (by its path as checked). The copy of an .ods return is an .xlsx
+    (see _ods_copy).
 
     A file that was refused (not xlsx, damaged, encrypted, too large, not ours: any file
     whose report has no submission) gets no copy, and is never handed to openpyxl: a
@@ -76,7 +82,7 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
-    written: list[Path] = []
+    written: dict[str, Path] = {}
     used: set[str] = set()
     for f in report.files:
         problems = report.problems_of(f)
@@ -85,13 +91,16 @@ def annotate(report: ValidationReport, out_dir: Path) -> list[Path]:
         data = _annotated_bytes(f, problems)
         if data is None:
             continue
-        target = out_dir / _unique_name(Path(f.path).name, used)
+        name = Path(f.path).name
+        if is_ods(f.path):  # the copy is an Excel workbook (see _ods_copy)
+            name = f"{Path(name).stem}.xlsx"
+        target = out_dir / _unique_name(name, used)
         try:
             with atomic_path(target) as tmp:
                 tmp.write_bytes(data)
         except OSError as exc:
             raise UsageError.of("V004", path=out_dir, reason=exc.strerror or exc) from None
-        written.append(target)
+        written[f.path] = target
     return written
 
 
@@ -108,8 +117,12 @@ def _unique_name(name: str, used: set[str]) -> str:
 def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     try:
         original = load_bytes(Path(f.path))
-        wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
-                           rich_text=True)
+        package = open_workbook(original)
+        if isinstance(package, OdsPackage):
+            wb = _ods_copy(package)
+        else:
+            wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
+                               rich_text=True)
     except Exception:  # anything openpyxl cannot open simply gets no annotated copy
         return None
     for p in problems:
@@ -120,6 +133,44 @@ def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     buffer = io.BytesIO()
     wb.save(buffer)
     return _fixed_zip_times(buffer.getvalue())
+
+
+def is_ods(path: str) -> bool:
+    """Whether a checked file is an OpenDocument spreadsheet (by content, like the reader)."""
+    try:
+        return isinstance(open_workbook(load_bytes(Path(path))), OdsPackage)
+    except Exception:  # unreadable: no copy is made anyway
+        return False
+
+
+def _ods_copy(package: OdsPackage) -> Workbook:
+    """An Excel workbook holding the values of an .ods return, sheet by sheet, cell by
+    cell, to carry the marks: openpyxl cannot write OpenDocument, and the department
+    opens an .xlsx in LibreOffice as well as in Excel. Formatting, lists and protection
+    are not copied; the values read are, every text as text (never a formula), so the
+    copy, once corrected, validates like the original."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in package.sheet_names:
+        if name in wb.sheetnames:
+            continue
+        ws = wb.create_sheet(name)
+        sheet = package.read_sheet(name)
+        for (row, col), value in sorted(sheet.cells.items()):
+            cell = ws.cell(row=row, column=col)
+            if isinstance(value, (bool, int, float, dt.datetime)):
+                cell.value = value
+                if (row, col) in sheet.percent:
+                    cell.number_format = "0.0%"
+            else:
+                cell.value = str(value)
+                cell.data_type = "s"
+            cell.alignment = Alignment(wrap_text=isinstance(value, str) and "\n" in value)
+        for ref in sheet.merged:
+            ws.merge_cells(ref)
+        if name == META_SHEET:
+            ws.sheet_state = "hidden"
+    return wb
 
 
 def _mark_cell(wb, p: Problem) -> None:
@@ -172,6 +223,9 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
         for col, value in enumerate(values, 2):
             _put(ws, row, col, value).alignment = wrap
         ws.cell(row=row, column=2).fill = FILLS[p.severity]
+        # wrapped rows sized to their text, so nothing is cut on screen or on paper
+        ws.row_dimensions[row].height = row_height(
+            [(p.message, COLUMNS[7][1]), (p.value, COLUMNS[6][1]), (p.sheet, COLUMNS[3][1])])
         if p.sheet and p.cell and p.sheet in wb.sheetnames:
             link = ws.cell(row=row, column=5)
             quoted = p.sheet.replace("'", "''")
@@ -179,6 +233,19 @@ def _write_check_sheet(wb, f: FileReport, problems: list[Problem]) -> None:
                                        location=f"'{quoted}'!{p.cell.split(':')[0]}")
             link.font = Font(color="0563C1", underline="single")
     ws.freeze_panes = "A5"
+    ws.merge_cells(start_row=2, start_column=1, end_row=2, end_column=len(COLUMNS))
+    ws.cell(row=2, column=1).alignment = wrap
+    ws.row_dimensions[2].height = 30
+    # A4 landscape, one page wide, the header row on every page, page numbers
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_title_rows = "4:4"
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.oddFooter.left.text = "&A"
+    ws.oddFooter.right.text = "&P / &N"
 
 
 def _put(ws, row: int, col: int, value: str):

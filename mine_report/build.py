@@ -12,6 +12,7 @@ import datetime as dt
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
@@ -29,7 +30,10 @@ from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Plan, Submission
+from mine_report.previous import DEFAULT_JUMP_FACTOR
+from mine_report.safetext import visible
 from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
+from mine_report.template import PrefillValues
 
 Progress = Callable[[str, int, int], None]
 
@@ -72,6 +76,9 @@ class BuildOptions:
     missing_baseline: str = FIRST_ACTUAL
     #: How the report prints negative rates: minus, triangle (△) or black-triangle (▲).
     negative_sign: str = "minus"
+    #: The previous round's values (W501) and the factor of W502 (see previous.py).
+    previous: PrefillValues | None = None
+    jump_factor: Decimal = DEFAULT_JUMP_FACTOR
 
 
 @dataclass
@@ -89,7 +96,8 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     started = time.perf_counter()
     step = progress or (lambda what, done, total: None)
     committee = load_committee(options.opinions, plan)  # its mistakes stop the build first
-    paths = checks.collect_paths(options.input_paths, plan)
+    skipped: list[tuple[str, str]] = []
+    paths = checks.collect_paths(options.input_paths, plan, skipped)
     if not paths:
         raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
     check_not_overlapping(options.output_dir, options.input_paths)
@@ -100,7 +108,8 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
     with staging_folder(options.output_dir, OWNED_NAMES) as staging:
         report = checks.validate_files(
             paths, plan, progress=lambda done, total: step("read", done, total),
-            jobs=options.jobs)
+            jobs=options.jobs, previous=options.previous, jump_factor=options.jump_factor)
+        report.skipped = skipped
         if report.errors and not options.draft:
             raise InputErrors(report)
         submissions, left_out = _usable(report, plan)
@@ -175,7 +184,9 @@ def _usable(report: checks.ValidationReport, plan: Plan) -> tuple[list[Submissio
         (f"施策 {mid}", text("B010", measure=mid)) for mid in sorted(conflicted)]
     usable: list[Submission] = []
     for f in report.files:
-        errors = [p for p in f.problems if p.is_error]
+        # a cross-file error on no sheet (an older version, E402) concerns the whole file
+        errors = [p for p in report.problems_of(f) if p.is_error
+                  and (p in f.problems or not p.sheet)]
         sub = f.submission
         name = Path(f.path).name
         if sub is None:
@@ -220,6 +231,30 @@ def _evaluation_year(requested: int | None, submissions: Sequence[Submission], p
     if not years:
         raise BuildError.of("B006")
     return max(years)
+
+
+#: Warnings build prints on the console (all are in validate's output and the appendix).
+WARNINGS_SHOWN = 5
+
+
+def notes(result: BuildResult, inputs: str) -> list[str]:
+    """What build tells on the console before its summary: the files it did not read and
+    why, and how many warnings the returns carry with the first few of them, so none is
+    only found in the report's appendix."""
+    lines = checks.skipped_lines(result.validation.skipped) if result.validation.skipped else []
+    year = result.evaluation.year
+    pending = [(Path(f.path).name, a) for f in result.validation.files
+               for a in checks.pending_actuals(f.submission) if a.year == year]
+    if pending:
+        lines.append(text("B022", count=len(pending), items="、".join(
+            f"{a.kpi_id} ({name})" for name, a in pending)))
+    warnings = [p for p in result.validation.all_problems() if not p.is_error]
+    if warnings:
+        lines.append(text("B021", count=len(warnings), shown=min(len(warnings), WARNINGS_SHOWN),
+                          inputs=inputs))
+        lines += ["  " + visible(Path(p.file).name) + checks.formatmake_problem(p)
+                  for p in warnings[:WARNINGS_SHOWN]]
+    return lines
 
 
 def summary_line(result: BuildResult) -> str:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 from mine_report import parallel
@@ -25,6 +26,7 @@ from mine_report.intake import load_bytes, os_reason
 from mine_report.layout import GOALS_SHEET
 from mine_report.messages import text
 from mine_report.model import Actual, MeasureReport, Plan, Problem, Submission
+from mine_report.previous import DEFAULT_JUMP_FACTOR, changed_past_values, implausible_values
 from mine_report.reader import (
     WorkbookRead,
     make_problem,
@@ -32,10 +34,15 @@ from mine_report.reader import (
     template_candidate,
 )
 from mine_report.safetext import visible
+from mine_report.template import PrefillValues
+from mine_report.versions import older_versions
 from mine_report.xlsxread import Refused
 
 #: What a folder is searched for (explicitly named files are checked whatever their name).
-WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls")
+#: What a folder's returns may be saved as: workbooks read (xlsx, xlsm, ods), and the
+#: formats a department may save by mistake (xls, csv, numbers), picked up to be reported
+#: with what to do, never dropped in silence.
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".ods", ".xls", ".csv", ".numbers")
 SEVERITY_LABELS = {"error": "エラー", "warning": "警告"}
 
 
@@ -60,6 +67,8 @@ class ValidationReport:
     files: list[FileReport]
     cross_problems: list[Problem] = field(default_factory=list)
     strict: bool = False
+    #: Files of the folders given that were not checked, and why (collect_paths).
+    skipped: list[tuple[str, str]] = field(default_factory=list)
 
     def all_problems(self) -> list[Problem]:
         return [p for f in self.files for p in f.problems] + list(self.cross_problems)
@@ -104,6 +113,7 @@ class ValidationReport:
                 }
                 for f in self.files
             ],
+            "skipped": [{"path": path, "reason": reason} for path, reason in self.skipped],
             "summary": {"files": len(self.files), "errors": self.errors,
                         "warnings": self.warnings},
         }
@@ -112,16 +122,20 @@ class ValidationReport:
 # --- which files ------------------------------------------------------------------------
 
 
-def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
+def collect_paths(paths: Sequence[str | Path], plan: Plan,
+                  skipped: list[tuple[str, str]] | None = None) -> list[Path]:
     """The files to check, sorted: files named explicitly (whatever their suffix), and in
-    folders (not their subfolders) every *.xlsx, *.xlsm and *.xls, leaving out Excel lock
-    files (~$…), hidden files and the blank template itself.
+    folders (not their subfolders) every file named as in WORKBOOK_SUFFIXES, leaving out
+    lock files (Excel's ~$…, LibreOffice's .~lock…#), hidden files and the blank template
+    itself. What a folder holds and is not checked is appended to `skipped` as (path,
+    reason), for the planning division to see that nothing was dropped in silence.
 
     The blank template is recognised by content: our workbook for this plan with no
     department recorded, the submitter cells empty and nothing entered on any sheet.
     Raises UsageError when a path does not exist.
     """
     found: dict[str, Path] = {}
+    left_out: list[tuple[str, str]] = []
     for raw in paths:
         path = Path(raw)
         if not os.path.lexists(path):  # a broken link or a link loop is reported per file
@@ -134,15 +148,30 @@ def collect_paths(paths: Sequence[str | Path], plan: Plan) -> list[Path]:
         except OSError as exc:
             raise UsageError.of("V006", path=path, reason=os_reason(exc)) from None
         for child in children:
-            name = child.name
-            if name.startswith(("~$", ".")) or not name.lower().endswith(WORKBOOK_SUFFIXES):
+            reason = _skip_reason(child, plan)
+            if reason:
+                left_out.append((str(child), reason))
                 continue
             # Anything else with a workbook's name (a folder, a pipe, a link to a device or
             # to nowhere) is kept, to be reported with its own code by check_file.
-            if is_blank_template(child, plan):
-                continue
             found.setdefault(os.path.realpath(child), child)
+    if skipped is not None:
+        skipped.extend(left_out)
     return sorted(found.values(), key=str)
+
+
+def _skip_reason(child: Path, plan: Plan) -> str:
+    """Why a folder's entry is not checked ("" when it is)."""
+    name = child.name
+    if name.startswith("~$") or (name.startswith(".~lock.") and name.endswith("#")):
+        return text("V020")
+    if name.startswith("."):
+        return text("V021")
+    if not name.lower().endswith(WORKBOOK_SUFFIXES):
+        return text("V022") if child.is_dir() else text("V023")
+    if is_blank_template(child, plan):
+        return text("V024")
+    return ""
 
 
 def is_blank_template(path: Path, plan: Plan) -> bool:
@@ -213,12 +242,14 @@ def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
 
 def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
                    progress: Callable[[int, int], None] | None = None,
-                   jobs: int | None = None) -> ValidationReport:
+                   jobs: int | None = None, previous: PrefillValues | None = None,
+                   jump_factor: Decimal = DEFAULT_JUMP_FACTOR) -> ValidationReport:
     """Check every file and the files against each other; collect every problem.
 
     strict: warnings are reported as errors (severity "error"), so they fail the run.
     progress(done, total) is called after each file. jobs: processes reading the files
-    (None: every core); the result is the same for any number.
+    (None: every core); the result is the same for any number. previous: the previous
+    round's values, to report past values changed (W501); jump_factor: see previous.py.
     """
     files: list[FileReport] = []
     first_of: dict[str, FileReport] = {}
@@ -234,6 +265,12 @@ def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,
         files.append(report)
         if progress is not None:
             progress(done, total)
+    for f in files:
+        if f.submission is not None:
+            known = previous or {}
+            f.problems += changed_past_values(f.submission, known, make_problem)
+            f.problems += implausible_values(f.submission, plan, known, jump_factor,
+                                             make_problem)
     cross = cross_file_problems(files)
     report = ValidationReport(files, cross, strict)
     if strict:
@@ -248,13 +285,14 @@ def _as_error(problem: Problem) -> Problem:
 
 
 def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
-    """The same measure (or the goal indicators) filled in two workbooks, and workbooks made
-    for another evaluation year than most. Each problem is attached to the later file."""
-    problems: list[Problem] = []
+    """Two versions of one department's return (versions.py), the same measure (or the goal
+    indicators) filled in two workbooks, and workbooks made for another evaluation year
+    than most. Each problem is attached to the later file (a version's, to the older)."""
+    problems, older = older_versions(files, make_problem)
     owners: dict[str, tuple[FileReport, dict]] = {}
     for f in files:
         sub = f.submission
-        if sub is None:
+        if sub is None or f.path in older:
             continue
         parts: list[tuple[str, str, dict]] = [
             (m.measure_id, m.sheet, measure_content(m)) for m in sub.measures]
@@ -320,6 +358,20 @@ def measure_content(report: MeasureReport) -> dict:
 # --- the text report --------------------------------------------------------------------
 
 
+def pending_actuals(sub: Submission | None) -> list[Actual]:
+    """The evaluation year's actuals marked 集計中 in a submission: to follow up."""
+    if sub is None:
+        return []
+    actuals = [a for m in sub.measures for a in m.actuals] + list(sub.goal_actuals)
+    return [a for a in actuals if a.pending and (sub.year is None or a.year == sub.year)]
+
+
+def skipped_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
+    """The files a folder held and were not checked, with why, for the console."""
+    return [text("V025", count=len(skipped))] + [
+        "  " + visible(f"{Path(path).name}: {reason}") for path, reason in skipped]
+
+
 def formatmake_problem(p: Problem) -> str:
     """Two lines: code, severity, location, KPI and value; then the message."""
     head = [p.code, SEVERITY_LABELS.get(p.severity, p.severity)]
@@ -353,9 +405,15 @@ def format_report(report: ValidationReport) -> str:
             title += "  " + text("V011")
         lines.append(title)
         lines.extend(formatmake_problem(p) for p in problems)
+        pending = pending_actuals(f.submission)
+        if pending:
+            items = "、".join(f"{a.kpi_id} ({a.source.sheet}!{a.source.cell})" for a in pending)
+            lines.append("  " + visible(text("V018", items=items)))
         if f.blank_measures:
             blank_total += len(f.blank_measures)
             lines.append("  " + visible(text("V012", measures="、".join(f.blank_measures))))
+    if report.skipped:
+        lines.extend(skipped_lines(report.skipped))
     summary = text("V010", files=len(report.files), errors=report.errors,
                    warnings=report.warnings)
     if blank_total:

@@ -129,8 +129,45 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
             return ActualReading("not_measured", mark=text)
         value = normalised_number(text, kpi.unit)
         if value is None:
-            return ActualReading("invalid", findings=(Finding("E301"),))
+            return ActualReading("invalid", findings=(_not_a_number(text, kpi),))
         findings.append(Finding("W301", {"taken": number_text(value)}))
+    return _in_range(value, kpi, findings)
+
+
+_WITH_UNIT = re.compile(r"^([+-]?[0-9][0-9,]*(?:\.[0-9]+)?)([^0-9.,+-]+)\Z")
+
+
+def _not_a_number(text: str, kpi: Kpi) -> Finding:
+    """E311 when the text is a number followed by a unit other than the KPI's ("500人" for
+    a 箇所 KPI: which did the clerk count?), else E301."""
+    s = _SPACES.sub("", unicodedata.normalize("NFKC", text).translate(_MINUSES))
+    m = _WITH_UNIT.match(s)
+    if m and normalised_number(m[1], "") is not None:
+        return Finding("E311", {"unit": m[2], "expected": kpi.unit or "なし"})
+    return Finding("E301")
+
+
+def percent_shown(raw: object, kpi: Kpi) -> ActualReading:
+    """A number stored with a percent format in a % KPI: "40%" typed in Excel or
+    LibreOffice is stored as 0.4 and shown as 40 %; the clerk meant 40 (reported W306,
+    so nobody is surprised). Anything but a number is read as read_actual reads it."""
+    if not isinstance(raw, (int, float)) or isinstance(raw, bool):
+        return read_actual(raw, kpi)
+    stored = to_decimal(raw)
+    if not stored.is_finite():
+        return read_actual(raw, kpi)
+    value = as_percent(stored)
+    return _in_range(value, kpi, [Finding("W306", {"percent": number_text(value)})])
+
+
+def as_percent(fraction: Decimal) -> Decimal:
+    """A fraction as the percentage it shows: 0.4 → 40, 0.255 → 25.5 (no trailing zeros)."""
+    value = (fraction * 100).normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+def _in_range(value: Decimal, kpi: Kpi, findings: list[Finding]) -> ActualReading:
+    """The number read, unless it is out of what the KPI can hold."""
     if not value.is_finite() or abs(value) >= MAX_ACTUAL:
         return ActualReading("invalid", findings=(Finding("E309", {"limit": "1,000兆"}),))
     if value < 0 and not kpi.allows_negative:

@@ -7,12 +7,14 @@ import sys
 
 import click
 
-from mine_report import __version__
+from mine_report import __version__, click_ja
 from mine_report.errors import MineReportError, ProblemsError
 from mine_report.model import EDITIONS, PUBLIC
 from mine_report.outline import plan_outline
 from mine_report.plan import load_plan, plan_to_json
 from mine_report.safetext import for_terminal, visible
+
+click_ja.install()  # click's own help and usage errors in Japanese, like every other message
 
 
 class ReportedError(click.ClickException):
@@ -140,6 +142,31 @@ class TerminalProgress:
             click.echo("", err=True)
 
 
+def round_options(command):
+    """--previous and --jump-factor, shared by validate and build (previous.py)."""
+    command = click.option(
+        "--jump-factor", type=click.FloatRange(min=0), default=2.0, show_default=True,
+        help="実績値が、その指標の基準値・目標値・ほかの年度の値の最大のこの倍数を超えると警告"
+             " (W502) します。0 で点検しません。")(command)
+    return click.option(
+        "--previous", "previous_path", type=click.Path(exists=True), default=None,
+        help="前回の kpi_results.json、返却された様式、またはそのフォルダ。過去の年度の値が"
+             "前回と変わっていれば警告 (W501) します。")(command)
+
+
+def load_round(plan, previous_path: str | None, jump_factor: float):
+    """(previous round's values or None, jump factor) from the shared options."""
+    from decimal import Decimal
+    from pathlib import Path
+
+    from mine_report.collection import load_prefill_source
+
+    previous = None
+    if previous_path:
+        previous = load_prefill_source(Path(previous_path), plan)
+    return previous, Decimal(str(jump_factor))
+
+
 @cli.command()
 @click.option("--input", "input_dir", type=click.Path(),
               default="input", show_default=True, help="返却された様式のフォルダ。")
@@ -170,10 +197,12 @@ class TerminalProgress:
               default="minus", show_default=True,
               help="報告書での負の率の書き方: minus = -40.0%、triangle = △40.0%、black-triangle = ▲40.0%。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
+@round_options
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
           jobs: int | None, issued_on, opinions_path: str | None, missing_baseline: str,
-          negative_sign: str, no_pdf: bool, edition: str) -> None:
+          negative_sign: str, no_pdf: bool, edition: str, previous_path: str | None,
+          jump_factor: float) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -184,18 +213,22 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     year = _year_option(year_text)
     plan = load_plan(plan_path)
     rules = load_rules(config_path)
+    previous, factor = load_round(plan, previous_path, jump_factor)
     options = building.BuildOptions(
         input_paths=[Path(input_dir)], output_dir=Path(output_dir), year=year, draft=draft,
         pdf=not no_pdf, html=with_html, edition=edition,
         templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs,
         issued_on=issued_on.date() if issued_on else None,
         opinions=Path(opinions_path) if opinions_path else None,
-        missing_baseline=missing_baseline, negative_sign=negative_sign)
+        missing_baseline=missing_baseline, negative_sign=negative_sign,
+        previous=previous, jump_factor=factor)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())
     except building.InputErrors as exc:
         click.echo(for_terminal(format_report(exc.report)))
         raise
+    for line in building.notes(result, input_dir):
+        click.echo(for_terminal(line))
     click.echo(for_terminal(building.summary_line(result)))
 
 
@@ -222,13 +255,20 @@ def _year_option(year_text: str | None) -> int | None:
 @click.option("--department", default="", help="担当課名。提出者情報に記入済みにします。")
 @click.option("--prefill", "prefill_path", default=None,
               help="前回の記入済みファイル。前年度までの実績値を記入して入力不可にします (--year が必要)。")
+@click.option("--unlock-past", is_flag=True,
+              help="--prefill で記入した前回の値を入力可能のままにします (過去の値の修正用)。")
 def template(output: str, year_text: str | None, plan_path: str | None, measures: str | None,
-             department: str, prefill_path: str | None) -> None:
+             department: str, prefill_path: str | None, unlock_past: bool) -> None:
     """各課に配る KPI 実績報告シート (Excel) を作ります。"""
+    from mine_report.messages import text
     from mine_report.template import make_template
 
+    gaps: list[str] = []
     written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
-                            department=department, prefill_path=prefill_path)
+                            department=department, prefill_path=prefill_path,
+                            unlock_past=unlock_past, gaps=gaps)
+    if gaps:
+        click.echo(text("T010", measures="、".join(gaps)))
     kpis = sum(len(m.kpis) for m in written)
     click.echo(for_terminal(f"{output} を書き出しました (施策 {len(written)}、KPI {kpis})"))
 
@@ -247,8 +287,10 @@ VALIDATE_PROGRESS_MIN = 10
               help="問題のあるファイルごとに、問題のセルに色とメモを付けた写しをこのフォルダに作ります。")
 @click.option("--jobs", type=click.IntRange(min=1), default=None,
               help="様式の読み込みに使う CPU の数。省略時は使えるすべての CPU。")
+@round_options
 def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output_format: str,
-             annotate_dir: str | None, jobs: int | None) -> None:
+             annotate_dir: str | None, jobs: int | None, previous_path: str | None,
+             jump_factor: float) -> None:
     """返却された様式 (PATH: ファイルまたはフォルダ。省略時は input/) を点検します。
 
     問題をファイルごとにコード・セル・内容つきで表示します。終了コード: 0 = エラーなし、
@@ -260,7 +302,9 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     from mine_report import annotate, checks
 
     plan = load_plan(plan_path)
-    targets = checks.collect_paths(paths or ("input",), plan)
+    previous, factor = load_round(plan, previous_path, jump_factor)
+    skipped: list[tuple[str, str]] = []
+    targets = checks.collect_paths(paths or ("input",), plan, skipped)
     if not targets:
         from mine_report.errors import UsageError
         from mine_report.messages import text
@@ -275,7 +319,9 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         click.echo(f"\r点検中: {done}/{total}", nl=done >= total, err=True)
 
     report = checks.validate_files(targets, plan, strict=strict,
-                                   progress=progress if show else None, jobs=jobs)
+                                   progress=progress if show else None, jobs=jobs,
+                                   previous=previous, jump_factor=factor)
+    report.skipped = skipped
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -286,9 +332,13 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
         written = annotate.annotate(report, Path(annotate_dir))
         click.echo(text("V015", count=len(written), path=annotate_dir),
                    err=output_format == "json")
-        names = {p.name for p in written}
+        converted = [f"{Path(src).name} → {copy.name}" for src, copy in written.items()
+                     if copy.suffix != Path(src).suffix]
+        if converted:
+            click.echo(visible(text("V017", names="、".join(converted))),
+                       err=output_format == "json")
         missed = [Path(f.path).name for f in report.files
-                  if report.problems_of(f) and Path(f.path).name not in names]
+                  if report.problems_of(f) and f.path not in written]
         if missed:
             click.echo(visible(text("V016", names="、".join(missed))),
                        err=output_format == "json")
@@ -319,9 +369,12 @@ def _date_option(value: str | None, code: str):
 @click.option("--deadline", "deadline_text", default=None,
               help="提出期限 (2024-05-17、令和6年5月17日 など)。記入要領に印刷します。")
 @click.option("--contact", default="", help="問い合わせ先の担当・内線 (例: 担当 岡田 内線 102)。")
+@click.option("--unlock-past", is_flag=True,
+              help="--prefill で記入した前回の値を入力可能のままにします (過去の値の修正用)。")
 @plan_option
 def distribute(year_text: str, output_dir: str, prefill_path: str | None,
-               deadline_text: str | None, contact: str, plan_path: str | None) -> None:
+               deadline_text: str | None, contact: str, unlock_past: bool,
+               plan_path: str | None) -> None:
     """担当課ごとに様式を作り、配布記録 (配布記録.json・配布記録.txt) を書き出します。"""
     from pathlib import Path
 
@@ -332,12 +385,16 @@ def distribute(year_text: str, output_dir: str, prefill_path: str | None,
     plan = load_plan(plan_path)
     year = parse_year_option(year_text, plan)
     deadline = _date_option(deadline_text, "D004")
+    gaps: list[str] = []
     manifest = distributing(plan, year, Path(output_dir),
                             prefill_path=Path(prefill_path) if prefill_path else None,
-                            deadline=deadline, contact=contact.strip())
+                            deadline=deadline, contact=contact.strip(),
+                            unlock_past=unlock_past, gaps=gaps)
     for a in manifest.assignments:
         goals = f"、目標指標 {len(a.goal_ids)}" if a.goal_ids else ""
         click.echo(f"{a.file}\t施策 {len(a.measure_ids)}{goals}")
+    if gaps:
+        click.echo(text("T010", measures="、".join(gaps)))
     click.echo(text("D010", count=len(manifest.assignments), path=output_dir))
     if manifest.unassigned:
         click.echo(text("D011", measures="、".join(manifest.unassigned)), err=True)

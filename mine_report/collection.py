@@ -21,7 +21,13 @@ from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.messages import text
 from mine_report.model import Kpi, Measure, Plan, json_number
 from mine_report.staging import commit, staging_folder
-from mine_report.template import PrefillValues, check_year, load_prefill, write_template
+from mine_report.template import (
+    PrefillValues,
+    check_year,
+    load_prefill,
+    prefill_gaps,
+    write_template,
+)
 
 MANIFEST_NAME = "配布記録.json"
 MANIFEST_TEXT_NAME = "配布記録.txt"
@@ -184,8 +190,12 @@ def load_prefill_source(path: Path, plan: Plan) -> PrefillValues:
 
 
 def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | None = None,
-               deadline: dt.date | None = None, contact: str = "") -> Manifest:
+               deadline: dt.date | None = None, contact: str = "", unlock_past: bool = False,
+               gaps: list[str] | None = None) -> Manifest:
     """Write one workbook per department and the record of the round into out_dir.
+
+    unlock_past: prefilled values stay editable (template --unlock-past). gaps, when
+    given, receives the measures the prefill source had nothing for.
 
     Everything is written into a staging folder first and moved into place at the end,
     so a failure leaves out_dir as it was. The same arguments give the same bytes.
@@ -196,6 +206,8 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
         raise UsageError.of("D001")
     prefill: PrefillValues = {}
     source = digest = ""
+    if unlock_past and prefill_path is None:
+        raise UsageError.of("T011")
     if prefill_path is not None:
         inside = prefill_path if prefill_path.is_dir() else prefill_path.parent
         if inside.resolve() == out_dir.resolve():
@@ -209,7 +221,8 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
             for a in assignments:
                 write_template(staging / a.file, plan, year=year, measure_ids=a.measure_ids,
                                department=a.department, prefill=prefill or None,
-                               deadline=deadline, contact=contact, goal_ids=a.goal_ids)
+                               deadline=deadline, contact=contact, goal_ids=a.goal_ids,
+                               unlock_past=unlock_past)
                 sent.append(Assignment(a.department, a.file, a.measure_ids, a.goal_ids,
                                        sha256_file(staging / a.file)))
             sheets = {mid: plan.sheet_digest(mid) for a in sent for mid in a.measure_ids}
@@ -222,6 +235,9 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
                            default=json_number) + "\n", encoding="utf-8")
             (staging / MANIFEST_TEXT_NAME).write_text(manifest.to_text(), encoding="utf-8")
             commit(staging, out_dir, [a.file for a in sent] + [MANIFEST_NAME, MANIFEST_TEXT_NAME], ())
+        if prefill_path is not None and gaps is not None:
+            gaps.extend(prefill_gaps([m for m in plan.measures if any(
+                m.id in a.measure_ids for a in sent)], prefill, year))
         return manifest
     except OSError as exc:
         raise MineReportError.of("D002", path=out_dir, reason=exc.strerror or exc) from None

@@ -198,6 +198,10 @@ def grade_kpi(kpi: Kpi, year: int, actual: Actual | None, rules: Rules | Scheme,
     if year <= kpi.baseline_year:
         return ungraded(text("C305", year=kpi.baseline_year))
     expected = expected_value(kpi, year, scheme, plan_start)
+    if actual is not None and actual.pending:
+        reason = actual.reason.strip()
+        shown = text("C320", reason=reason) if reason and reason != text("C321") else text("C321")
+        return ungraded(shown, expected)
     if actual is not None and actual.not_measured:
         reason = actual.reason.strip()
         return ungraded(text("C303", reason=reason) if reason else text("C304"), expected)

@@ -446,6 +446,8 @@ class Actual:
     source: Source
     not_measured: bool = False
     reason: str = ""
+    #: Marked 集計中: not measured *yet* (the figure is being compiled), to follow up.
+    pending: bool = False
 
 
 @dataclass(frozen=True)

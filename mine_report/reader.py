@@ -18,7 +18,10 @@ from pathlib import Path
 
 from mine_report.checks_values import (
     Finding,
+    as_percent,
     looks_like_fraction,
+    number_text,
+    percent_shown,
     plan_value_matches,
     plan_value_text,
     read_actual,
@@ -62,6 +65,8 @@ from mine_report.xlsxread import (
     split_ref,
 )
 
+#: The not-measured mark that means "still being compiled" (Actual.pending).
+PENDING_MARK = "集計中"
 GOALS_ID = "goals"  # the id the template writes in the goal-indicator sheet's id cell
 _SPECIAL_SHEETS = frozenset({META_SHEET, GUIDE_SHEET, SUBMITTER_SHEET, CHECK_SHEET})
 
@@ -239,11 +244,13 @@ class _WorkbookReader:
                 blank.append(smap.measure_id)
             else:
                 measures.append(report)
-        goal_actuals: tuple[Actual, ...] = ()
-        if meta.goals is not None and assigned.get(meta.goals.measure_id):
-            goal_actuals = self.read_goals(assigned[meta.goals.measure_id], meta.goals)
         submitter = self.read_submitter(meta)
         department = submitter.get("department") or meta.department
+        goal_actuals: tuple[Actual, ...] = ()
+        if meta.goals is not None and assigned.get(meta.goals.measure_id):
+            before = len(self.problems)
+            goal_actuals = self.read_goals(assigned[meta.goals.measure_id], meta.goals)
+            goal_actuals = self.owned_goals(goal_actuals, department, before)
         if not measures and not goal_actuals:
             self.add("W204")
         elif not department:
@@ -332,7 +339,7 @@ class _WorkbookReader:
                          expected=smap.measure_id, found=shown(raw) or "空欄")
             elif holders:
                 primary = holders[0]
-                self.add("E202", sheet=primary, cell=smap.id_cell, value=primary,
+                self.add("W206", sheet=primary, cell=smap.id_cell, value=primary,
                          measure=label, expected=smap.sheet)
             else:
                 if smap.measure_id != GOALS_ID:
@@ -455,6 +462,31 @@ class _WorkbookReader:
             notes=tuple(table.notes),
         )
 
+    def owned_goals(self, actuals: tuple[Actual, ...], department: str,
+                    problems_from: int) -> tuple[Actual, ...]:
+        """The goal actuals this department owns (plan.goal_owner); the others are left
+        out with one W207, and the goal sheet's problems about them dropped: a clerk who
+        typed one value on another division's sheet gets one clear message, not six
+        未入力 warnings and a conflict with the owner's file. A workbook with no
+        department keeps everything (the owner is not known)."""
+        name = _department_key(department)
+        if not name or not actuals:
+            return actuals
+        owned = {g.id for g in self.plan.goal_indicators
+                 if _department_key(self.plan.goal_owner(g)) == name}
+        foreign = [a for a in actuals if a.kpi_id not in owned]
+        if not foreign:
+            return actuals
+        kept = tuple(a for a in actuals if a.kpi_id in owned)
+        self.problems[problems_from:] = [p for p in self.problems[problems_from:]
+                                         if p.kpi in owned]
+        owners = sorted({self.plan.goal_owner(self.plan.get(a.kpi_id)) for a in foreign})
+        cells = "、".join(a.source.cell for a in foreign[:5]) + ("…" if len(foreign) > 5 else "")
+        self.add("W207", sheet=foreign[0].source.sheet, cell=foreign[0].source.cell,
+                 kpi=foreign[0].kpi_id, department=department, owners="・".join(owners),
+                 cells=cells, count=len(foreign))
+        return kept
+
     def read_goals(self, name: str, smap: SheetMap) -> tuple[Actual, ...]:
         if not self.may_have_input(name, smap):
             # Most returns leave the planning division's goal sheet blank: its problems would
@@ -528,6 +560,8 @@ class _KpiTable:
                     self.has_input = True
                 reading = read_actual(raw, kpi)
                 what = f"{format_fiscal_year(y)}の実績値"
+                if kpi.is_percent and (row, col) in sheet.percent:
+                    reading = percent_shown(raw, kpi)
                 out.findings(reading.findings, ref, kpi.id, raw, what)
                 later = year is not None and y > year
                 if reading.state == "blank":
@@ -540,18 +574,24 @@ class _KpiTable:
                     numbers[y] = (reading.value, ref, raw)
                     self.actuals.append(Actual(kpi.id, y, reading.value, Source(file, sheet.title, ref)))
                 elif reading.state == "not_measured":
+                    pending = unicodedata.normalize("NFKC", reading.mark).strip() == PENDING_MARK
                     self.actuals.append(Actual(kpi.id, y, None, Source(file, sheet.title, ref),
-                                               not_measured=True, reason=note or reading.mark))
+                                               not_measured=True, reason=note or reading.mark,
+                                               pending=pending))
+                    if y == year and not note:
+                        out.add("W308", ref, kpi.id, raw, what=what)
             if blank_current:
                 out.add("W303", blank_current, kpi.id, None,
                         what=f"{format_fiscal_year(year)}の実績値")
             if kpi.is_percent:
                 for y, (value, ref, raw) in numbers.items():
+                    if split_ref(ref) in sheet.percent:
+                        continue  # typed with %: what the clerk saw, not ambiguous
                     others = [v for other, (v, _, _) in numbers.items() if other != y]
-                    if not others and kpi.baseline is not None:
-                        others = [kpi.baseline]
+                    others += [v for v in (kpi.baseline, kpi.target) if v is not None]
                     if looks_like_fraction(value, others):
-                        out.add("W302", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値")
+                        out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
+                                percent=number_text(as_percent(value)))
 
     def check_unmatched(self, sheet: SheetData, end: int | None) -> None:
         """Report (E212) every actual or 備考 typed on a table row (below the header, above
@@ -577,6 +617,11 @@ class _KpiTable:
             cells = "、".join(cell_ref(row, c) for c in sorted(cols))
             self.out.add("E212", cell_ref(row, id_col), "", raw_id, row=row, cells=cells)
             self.has_input = True
+
+
+def _department_key(name: str) -> str:
+    """A department name as compared: width and spaces forgiven."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
 
 def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,

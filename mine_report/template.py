@@ -37,6 +37,27 @@ PrefillValues = Mapping[tuple[str, int], Decimal | str]
 
 #: The not-measured mark written for an earlier year the department could not measure.
 NOT_MEASURED_PREFILL = "未把握"
+#: Prefilled for a year reported 集計中: still coming, to be asked for again.
+PENDING_PREFILL = "集計中"
+
+
+class PrefillMark(str):
+    """A not-measured mark to prefill (compares and serialises as the mark itself), with
+    the reason the department gave for it (備考), which the template shows on the cell as
+    a note: carried forward for the clerk to read, never read back as data."""
+
+    reason: str
+
+    def __new__(cls, mark: str, reason: str = "") -> PrefillMark:
+        made = super().__new__(cls, mark)
+        made.reason = reason
+        return made
+
+    def __reduce__(self):  # pickled for the reading processes with its reason
+        return (PrefillMark, (str(self), self.reason))
+#: Errors of a prefill workbook that concern no number (a status or direction typed
+#: outside the list): they do not keep its numbers from being carried forward.
+NOT_ABOUT_NUMBERS = frozenset({"E307", "E308"})
 
 
 class PrefillError(ProblemsError):
@@ -49,7 +70,7 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
                    measure_ids: Sequence[str] | None = None, department: str = "",
                    prefill: PrefillValues | None = None, sample: bool = False,
                    deadline: dt.date | None = None, contact: str = "",
-                   goal_ids: Sequence[str] | None = None) -> None:
+                   goal_ids: Sequence[str] | None = None, unlock_past: bool = False) -> None:
     """Write the standard workbook for `plan` to `path`, atomically.
 
     year: the evaluation year (its column highlighted, later years greyed and locked).
@@ -68,7 +89,8 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
     measures = select_measures(plan, measure_ids)
     if year is not None and prefill:
         prefill = {key: value for key, value in prefill.items() if key[1] < year}
-    rules = YearRules(years=tuple(plan.years), year=year, prefill=prefill or {})
+    rules = YearRules(years=tuple(plan.years), year=year, prefill=prefill or {},
+                      unlock_past=unlock_past)
 
     try:
         _write(Path(path), plan, measures, rules, year=year, department=department,
@@ -149,10 +171,22 @@ def write_meta_sheet(wb: Workbook, meta: WorkbookMeta) -> None:
 # --- options ----------------------------------------------------------------------------
 
 
+def prefill_gaps(measures: Sequence[Measure], prefill: PrefillValues, year: int) -> list[str]:
+    """The measures the prefill source has nothing for (no value nor mark of any KPI in a
+    year before `year`), when the plan had such years: they are left to type in again,
+    and the planning division should know it (a return missing from the source)."""
+    known = {kpi_id for kpi_id, y in prefill if y < year}
+    return [m.id for m in measures
+            if m.kpis and any(k.baseline_year < year - 1 for k in m.kpis)
+            and not any(k.id in known for k in m.kpis)]
+
+
 def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
                   measures: str | None = None, department: str = "",
-                  prefill_path: str | Path | None = None, sample: bool = False) -> list[Measure]:
-    """The `template` command with its options as typed; returns the measures written.
+                  prefill_path: str | Path | None = None, sample: bool = False,
+                  unlock_past: bool = False, gaps: list[str] | None = None) -> list[Measure]:
+    """The `template` command with its options as typed; returns the measures written
+    (and appends to `gaps` the measures the prefill source had nothing for).
 
     Raises UsageError (exit 2) for bad options and PrefillError when the --prefill
     workbook has errors; the prefill workbook itself is only read.
@@ -166,9 +200,20 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
         if Path(output).resolve() == Path(prefill_path).resolve():
             raise UsageError.of("T009")
         prefill = load_prefill(prefill_path, plan)
+    if unlock_past and prefill is None:
+        raise UsageError.of("T011")
+    department = department.strip()
+    # A department's workbook holds only the goal indicators it owns (none: no 目標指標
+    # sheet), as distribute makes them; the blank template keeps them all.
+    goal_ids = None if not department else [
+        g.id for g in plan.goal_indicators if plan.goal_owner(g) == department]
     write_template(output, plan, year=eval_year, measure_ids=measure_ids,
-                   department=department.strip(), prefill=prefill, sample=sample)
-    return select_measures(plan, measure_ids)
+                   department=department, prefill=prefill, sample=sample,
+                   unlock_past=unlock_past, goal_ids=goal_ids)
+    written = select_measures(plan, measure_ids)
+    if prefill is not None and eval_year is not None and gaps is not None:
+        gaps.extend(prefill_gaps(written, prefill, eval_year))
+    return written
 
 
 def check_year(year: int, plan: Plan) -> None:
@@ -230,7 +275,8 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
     if path.suffix.lower() == ".json":
         return _prefill_from_results(path, plan)
     submission, problems = read_workbook(path, plan)
-    errors = [p for p in problems if p.is_error]
+    # Only the numbers are taken: a typo in a status or direction does not make them wrong.
+    errors = [p for p in problems if p.is_error and p.code not in NOT_ABOUT_NUMBERS]
     if submission is None or errors:
         raise PrefillError(str(path), [
             DataProblem(p.code, f"{p.sheet}!{p.cell}" if p.sheet else "", p.message)
@@ -241,8 +287,22 @@ def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal 
         if actual.value is not None:
             values[(actual.kpi_id, actual.year)] = actual.value
         elif actual.not_measured:
-            values[(actual.kpi_id, actual.year)] = NOT_MEASURED_PREFILL
+            mark = PENDING_PREFILL if actual.pending else NOT_MEASURED_PREFILL
+            reason = actual.reason if actual.reason not in (mark, "") else ""
+            values[(actual.kpi_id, actual.year)] = PrefillMark(mark, reason)
     return values
+
+
+def _not_measured_mark(reason: str) -> str:
+    """The mark to prefill for a year a build left ungraded for this reason: 集計中 when
+    that is what was typed (the figure is still coming), 未把握 for any other not-measured
+    reason (C303/C304), "" when the year was blank, unsubmitted or before the baseline."""
+    for plain, mark in ((text("C321"), PENDING_PREFILL), (text("C304"), NOT_MEASURED_PREFILL)):
+        if reason == plain:
+            return PrefillMark(mark)
+        if reason.startswith(plain + "（") and reason.endswith("）"):
+            return PrefillMark(mark, reason[len(plain) + 1:-1])
+    return ""
 
 
 def _prefill_from_results(path: Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
@@ -261,6 +321,10 @@ def _prefill_from_results(path: Path, plan: Plan) -> dict[tuple[str, int], Decim
             for h in item["history"]:
                 if h["actual"] is not None:
                     values[(item["id"], int(h["year"]))] = Decimal(h["actual"])
+                else:
+                    mark = _not_measured_mark(h.get("reason") or "")
+                    if mark:
+                        values[(item["id"], int(h["year"]))] = mark
         return values
     except (ValueError, KeyError, TypeError, UnicodeDecodeError):
         raise PrefillError(str(path), [DataProblem("T008", "", text("T008"))]) from None

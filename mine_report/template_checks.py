@@ -40,7 +40,7 @@ from mine_report.template_styles import Styles, cell, col_letter
 #: A cell's code is its 1-based position here.
 CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("未入力", ("W303",)),
-    ("数値でない", ("E301",)),
+    ("数値でない", ("E301", "E311")),
     ("負の数", ("E302",)),
     ("100を超える", ("E303",)),
     ("記入不要の年度", ("W304",)),
@@ -48,9 +48,10 @@ CHECKS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("半角数字で入力", ("W301",)),
     (f"{TEXT_LIMIT}字を超える", ("W305",)),
     ("エラー値", ("E305",)),
+    ("理由を備考に", ("W308",)),
 )
-BLANK, NOT_NUMBER, NEGATIVE, OVER_100, LATER, NOT_IN_LIST, TEXT_NUMBER, TOO_LONG, ERROR = (
-    range(1, len(CHECKS) + 1))
+(BLANK, NOT_NUMBER, NEGATIVE, OVER_100, LATER, NOT_IN_LIST, TEXT_NUMBER, TOO_LONG, ERROR,
+ NO_REASON) = range(1, len(CHECKS) + 1)
 MARK = "×"
 #: A reminder, not a problem: a status or measure text left blank on a sheet with input.
 #: validate has no rule for these, so they are shown (△) but never counted.
@@ -170,13 +171,15 @@ def _is_mark(x: str) -> str:
 
 
 def actual_code_formula(x: str, n: str, u: str, sh: str, kpi: Kpi, *, current: bool,
-                        later: bool) -> str:
-    """The code of an actual cell `x` (helpers `n`, `u`, `sh`), as the reader judges it."""
+                        later: bool, note: str = "") -> str:
+    """The code of an actual cell `x` (helpers `n`, `u`, `sh`; the row's 備考 `note`), as
+    the reader judges it: a not-measured mark in the evaluation year needs a reason."""
     if later:
         return f"=IF(ISERROR({x}),{ERROR},IF({n}=\"\",0,IF({_is_mark(x)},0,{LATER})))"
     value = f'IF(LEFT({n})="-",-1,1)*IFERROR(VALUE(SUBSTITUTE({u},",","")),0)'
+    mark = f"IF(LEN(TRIM({note}))=0,{NO_REASON},0)" if current and note else "0"
     return (f"=IF(ISERROR({x}),{ERROR},IF(ISNUMBER({x}),{_range(kpi, x, 0)},"
-            f"IF({n}=\"\",{BLANK if current else 0},IF({_is_mark(x)},0,"
+            f"IF({n}=\"\",{BLANK if current else 0},IF({_is_mark(x)},{mark},"
             f"IF({_valid_number_text(sh)},{_range(kpi, value, TEXT_NUMBER)},{NOT_NUMBER})))))")
 
 
@@ -341,7 +344,8 @@ def write_measure_checks(ws: Worksheet, st: Styles, geo: CheckColumns, inputs: M
             ws.write_formula(row, geo.core(i), core_formula(n, kpi.unit), None, "")
             ws.write_formula(row, geo.shape(i), shape_formula(u), None, "")
             ws.write_formula(row, geo.code_of(col), actual_code_formula(
-                x, n, u, sh, kpi, current=year == y, later=year is not None and y > year),
+                x, n, u, sh, kpi, current=year == y, later=year is not None and y > year,
+                note=cell(row, geo.note)),
                 None, "")
             parts.append((format_fiscal_year(y), cell(row, geo.code_of(col))))
         ws.write_formula(row, geo.code_of(geo.note), text_code_formula(cell(row, geo.note)),

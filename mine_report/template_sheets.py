@@ -14,7 +14,14 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from mine_report.fiscal import format_fiscal_year
-from mine_report.layout import GOALS_SHEET, OUTLOOKS, PLAN_FIELDS, STATUSES, SheetMap
+from mine_report.layout import (
+    GOALS_SHEET,
+    NOT_MEASURED_MARKS,
+    OUTLOOKS,
+    PLAN_FIELDS,
+    STATUSES,
+    SheetMap,
+)
 from mine_report.model import DIRECTION_LABELS, Kpi, Measure, Plan
 from mine_report.template_checks import (
     STATUS_ROW,
@@ -32,8 +39,10 @@ from mine_report.template_styles import (
     set_print,
 )
 
-#: What a department may type in an actual cell instead of a number (checked by Excel).
-VALIDATION_MARKS = ("未把握", "集計中")
+#: What a department may type in an actual cell instead of a number (checked by Excel and
+#: LibreOffice): every mark the reader takes, so that a "-" LibreOffice refused is not
+#: one validate accepts; the reader then asks for the reason in 備考 (W308).
+VALIDATION_MARKS = NOT_MEASURED_MARKS
 
 # Column plan of the KPI tables (measure sheets and 目標指標): plan columns A–I, then
 # one column per plan year, then 備考. The initiative table reuses the same grid.
@@ -60,6 +69,9 @@ class YearRules:
     years: tuple[int, ...]
     year: int | None = None
     prefill: Mapping[tuple[str, int], Decimal | str] = field(default_factory=dict)
+    #: Prefilled values left editable (template/distribute --unlock-past): the route to
+    #: correct a past value, never by editing the plan; validate --previous shows the change.
+    unlock_past: bool = False
 
     def is_later(self, year: int) -> bool:
         return self.year is not None and year > self.year
@@ -190,14 +202,18 @@ def write_actual_cell(ws: Worksheet, st: Styles, kpi: Kpi, row: int, col: int, y
         ws.write_blank(row, col, None, st.later_value)
         return
     value = rules.prefill.get((kpi.id, year))
-    if isinstance(value, Decimal):
-        # A value reported in an earlier round: shown, locked, not to be typed again.
-        ws.write_number(row, col, float(value), st.prefilled_value)
-        return
     fmt = st.current_value if rules.year == year else st.input_value
+    if isinstance(value, Decimal):
+        # A value reported in an earlier round: shown, locked, not to be typed again
+        # (unless the planning division unlocked the past to correct it).
+        ws.write_number(row, col, float(value), fmt if rules.unlock_past else st.prefilled_value)
+        return
     if isinstance(value, str) and value:
         # A not-measured mark stays editable: the figure may have become known since.
         ws.write_string(row, col, value, fmt)
+        reason = getattr(value, "reason", "")
+        if reason:  # the reason given last time, shown on the cell (a note is never data)
+            ws.write_comment(row, col, f"前回の備考: {reason}", {"author": "mine-report"})
     else:
         ws.write_blank(row, col, None, fmt)
 

@@ -100,6 +100,9 @@ class SheetData:
     title: str
     cells: dict[tuple[int, int], object] = field(default_factory=dict)
     merged: list[str] = field(default_factory=list)
+    #: Cells holding a number shown with a percent format: typing "40%" stores 0.4 so
+    #: formatted, and the clerk saw 40 % (the reader decides what that means for a KPI).
+    percent: set[tuple[int, int]] = field(default_factory=set)
 
     def get(self, ref: str) -> object:
         return self.cells.get(split_ref(ref))
@@ -144,7 +147,8 @@ def sniff(data: bytes) -> None:
             raise Refused("E104")
         raise Refused("E103")
     if not data.startswith(ZIP_MAGIC):
-        kind = "テキストファイル (CSV など)" if _looks_like_text(data[:4096]) else "不明な形式"
+        kind = ("CSV などのテキストファイル。様式のシートと管理用の記録が失われています"
+                if _looks_like_text(data[:4096]) else "不明な形式")
         raise Refused("E105", kind=kind)
 
 
@@ -216,13 +220,23 @@ def _elements(chunks: Iterable[bytes], part: str, wanted: frozenset[str],
     return found, count
 
 
+_QUOTED = re.compile(r'"[^"]*"|\\.')
+
+
+def is_percent_format(code: str) -> bool:
+    """Whether a number format shows its number as a percentage ("0%", "0.0%"): a % that
+    is not quoted ("0\"%\"") nor escaped (0\\%), which are literal text."""
+    return "%" in _QUOTED.sub("", code)
+
+
 @functools.lru_cache(maxsize=8)
-def _date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
-    """(date styles, duration styles) of a styles.xml. Cached by its bytes: every workbook
-    made from one template carries the same one, and parsing it was a fifth of a
-    file's read (a refused file raises, and nothing is cached)."""
+def _number_styles(data: bytes) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """(date styles, duration styles, percent styles) of a styles.xml. Cached by its
+    bytes: every workbook made from one template carries the same one, and parsing it
+    was a fifth of a file's read (a refused file raises, and nothing is cached)."""
     dates: set[int] = set()
     durations: set[int] = set()
+    percents: set[int] = set()
     found, _count = _elements([data], "xl/styles.xml",
                               frozenset({"numFmt", "cellXfs", "/cellXfs", "xf"}))
     formats = dict(BUILTIN_FORMATS)
@@ -247,7 +261,9 @@ def _date_styles(data: bytes) -> tuple[frozenset[int], frozenset[int]]:
                 dates.add(index)
                 if is_timedelta_format(code):
                     durations.add(index)
-    return frozenset(dates), frozenset(durations)
+            elif code and is_percent_format(code):
+                percents.add(index)
+    return frozenset(dates), frozenset(durations), frozenset(percents)
 
 
 # --- the package ------------------------------------------------------------------------
@@ -277,16 +293,28 @@ class WorkbookSource(Protocol):
     def read_sheet(self, name: str) -> SheetData: ...
 
 
-def open_workbook(data: bytes) -> Package:
+#: The mimetype member that opens every OpenDocument spreadsheet (.ods) package.
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def open_workbook(data: bytes) -> WorkbookSource:
     """The workbook in these bytes, behind the interface the reader uses (sheet_names,
     read_sheet); Refused when it is not one. The one place that knows the file formats:
-    another format would be recognised here and return its own reader of SheetData."""
+    an xlsx (or xlsm) package, or an OpenDocument spreadsheet (odsread), recognised by
+    content, never by the file's name."""
     sniff(data)
-    return Package(data)
+    parts = ZipParts(data)
+    if parts.mimetype() == ODS_MIMETYPE:
+        from mine_report.odsread import OdsPackage  # odsread builds on this module
+
+        return OdsPackage(parts)
+    return Package(parts)
 
 
-class Package:
-    """An opened xlsx package: sheet names in workbook order and their cells on demand."""
+class ZipParts:
+    """A zip package opened under the budgets: its members decompressed in bounded chunks
+    (each member at most MAX_PART_BYTES, the package MAX_EXPANDED_BYTES however much the
+    directory declares) and one element budget (MAX_ELEMENTS) its XML parts share."""
 
     def __init__(self, data: bytes):
         try:
@@ -294,34 +322,29 @@ class Package:
             infos = self._zip.infolist()
         except (zipfile.BadZipFile, OSError, ValueError, EOFError):
             raise Refused("E106", reason="zip ファイルとして読めません (途中で切れている可能性)") from None
-        self._members = {i.filename: i for i in infos}
-        if "xl/workbook.bin" in self._members:
-            raise Refused("E105", kind="Excel バイナリブック (.xlsb)")
-        if "xl/workbook.xml" not in self._members:
-            raise Refused("E106", reason="Excel のブックではない zip ファイルです")
+        self.members = {i.filename: i for i in infos}
         # What the directory declares is checked first (cheap), what is really unpacked is
         # counted as it is unpacked (a member may declare less than it holds).
         self._budget = MAX_EXPANDED_BYTES
         if sum(i.file_size for i in infos) > self._budget:
             raise self._too_big()
         self.elements_left = MAX_ELEMENTS
-        self.sheets = self._read_sheet_list()
-        if len(self.sheets) > MAX_SHEETS:
-            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
-        self.sheet_names = [s.name for s in self.sheets]
-        self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
-        self._strings: list[str] | None = None
-        self._styles: tuple[frozenset[int], frozenset[int]] | None = None
-        self._sheet_cache: dict[str, SheetData] = {}
+
+    def mimetype(self) -> bytes:
+        """The OpenDocument mimetype member's content (b"" when there is none)."""
+        info = self.members.get("mimetype")
+        if info is None or info.file_size > 200:
+            return b""
+        return (self.member("mimetype") or b"").strip()
 
     @staticmethod
     def _too_big() -> Refused:
         limit = MAX_EXPANDED_BYTES // (1024 * 1024)
         return Refused("E107", size=f"展開後 {limit} MB 超", limit=f"展開後 {limit} MB")
 
-    def _chunks(self, name: str) -> Iterator[bytes]:
+    def chunks(self, name: str) -> Iterator[bytes]:
         """A member's bytes in bounded chunks, charged to the package's budget."""
-        info = self._members[name]
+        info = self.members[name]
         left = MAX_PART_BYTES
         try:
             with self._zip.open(info) as stream:
@@ -342,18 +365,55 @@ class Package:
                 NotImplementedError, RuntimeError):
             raise Refused("E106", reason=f"{name} を展開できません") from None
 
-    def _member(self, name: str) -> bytes | None:
-        if name not in self._members:
+    def member(self, name: str) -> bytes | None:
+        if name not in self.members:
             return None
-        return b"".join(self._chunks(name))
+        return b"".join(self.chunks(name))
 
-    def _scan(self, name: str, wanted: frozenset[str]) -> list[tuple[str, dict]]:
+    def scan(self, name: str, wanted: frozenset[str]) -> list[tuple[str, dict]]:
         """_elements of a member (none when it is missing), charged to the budgets."""
-        if name not in self._members:
+        if name not in self.members:
             return []
-        found, count = _elements(self._chunks(name), name, wanted, self.elements_left)
+        found, count = _elements(self.chunks(name), name, wanted, self.elements_left)
         self.elements_left -= count
         return found
+
+
+class Package:
+    """An opened xlsx package: sheet names in workbook order and their cells on demand."""
+
+    def __init__(self, data: bytes | ZipParts):
+        self.parts = parts = data if isinstance(data, ZipParts) else ZipParts(data)
+        self._members = parts.members
+        if "xl/workbook.bin" in self._members:
+            raise Refused("E105", kind="Excel バイナリブック (.xlsb)")
+        if "xl/workbook.xml" not in self._members:
+            if "Index/Document.iwa" in self._members:
+                raise Refused("E105", kind="Apple Numbers の書類 (.numbers)。Numbers では"
+                                           "「ファイル」→「書き出す」→「Excel」で書き出せます")
+            raise Refused("E106", reason="Excel のブックではない zip ファイルです")
+        self.sheets = self._read_sheet_list()
+        if len(self.sheets) > MAX_SHEETS:
+            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
+        self.sheet_names = [s.name for s in self.sheets]
+        self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
+        self._strings: list[str] | None = None
+        self._styles: tuple[frozenset[int], frozenset[int], frozenset[int]] | None = None
+        self._sheet_cache: dict[str, SheetData] = {}
+
+    @property
+    def elements_left(self) -> int:
+        return self.parts.elements_left
+
+    @elements_left.setter
+    def elements_left(self, value: int) -> None:
+        self.parts.elements_left = value
+
+    def _chunks(self, name: str) -> Iterator[bytes]:
+        return self.parts.chunks(name)
+
+    def _scan(self, name: str, wanted: frozenset[str]) -> list[tuple[str, dict]]:
+        return self.parts.scan(name, wanted)
 
     def _read_sheet_list(self) -> list[SheetInfo]:
         book = self._scan("xl/workbook.xml", frozenset({"workbookPr", "sheet"}))
@@ -386,11 +446,12 @@ class Package:
         return self._strings
 
     @property
-    def _date_styles(self) -> tuple[frozenset[int], frozenset[int]]:
-        """Style indexes whose number format is a date, and those that are durations."""
+    def _number_styles(self) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+        """Style indexes whose number format is a date, a duration, a percentage."""
         if self._styles is None:
-            data = self._member("xl/styles.xml")
-            self._styles = _date_styles(data) if data else (frozenset(), frozenset())
+            data = self.parts.member("xl/styles.xml")
+            empty: frozenset[int] = frozenset()
+            self._styles = _number_styles(data) if data else (empty, empty, empty)
         return self._styles
 
     def read_sheet(self, name: str) -> SheetData:
@@ -407,9 +468,9 @@ class Package:
             if info.path:  # a chart sheet has no cells
                 if info.path not in self._members:
                     raise Refused("E106", reason=f"シート「{name}」のデータがありません")
-                dates, durations = self._date_styles
+                dates, durations, percents = self._number_styles
                 epoch = CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
-                handler = _SheetHandler(sheet, self, dates, durations, epoch)
+                handler = _SheetHandler(sheet, self, dates, durations, epoch, percents)
                 _parse(self._chunks(info.path), info.path, handler.start, handler.end,
                        handler.text)
             self._sheet_cache[name] = sheet
@@ -540,10 +601,12 @@ class _SheetHandler:
     <mergeCell> ranges, and an early refusal from <dimension> or any cell out of range."""
 
     def __init__(self, sheet: SheetData, package: Package, dates: frozenset[int],
-                 durations: frozenset[int], epoch: dt.datetime):
+                 durations: frozenset[int], epoch: dt.datetime,
+                 percents: frozenset[int] = frozenset()):
         self.sheet = sheet
         self.package = package
         self.context = (dates, durations, epoch)
+        self.percents = percents
         self.in_data = False
         self.row = 0
         self.col = 0
@@ -622,6 +685,9 @@ class _SheetHandler:
                 if self.row > MAX_ROWS or self.col > MAX_COLS:
                     _too_big(self.sheet.title, self.row, self.col)
                 self.sheet.cells[(self.row, self.col)] = value
+                if (self.percents and isinstance(value, (int, float))
+                        and not isinstance(value, bool) and self._style() in self.percents):
+                    self.sheet.percent.add((self.row, self.col))
             self.cell = self.v = self.f = self.inline = self.capture = None
         elif tag in ("v", "f") or (tag == "t" and self.capture is self.inline):
             self.capture = None
@@ -636,6 +702,12 @@ class _SheetHandler:
             if self.chars > MAX_CELL_XML_CHARS:
                 raise Refused("E117", sheet=self.sheet.title, cell=cell_ref(self.row, self.col))
             self.capture.append(data)
+
+    def _style(self) -> int:
+        try:
+            return int((self.cell or {}).get("s", "0"))
+        except ValueError:
+            return -1
 
     def _value(self) -> object:
         attrs = self.cell

@@ -123,7 +123,8 @@ def test_conflicting_measure_writes_nothing(inputs, tmp_path, built):
                   lambda wb: wb[sheet].__setitem__(cell, 999), inputs / "99-copy.xlsx")
     result = run_build(inputs, out)
     assert result.exit_code == 1
-    assert "E401" in result.output and "99-copy.xlsx" in result.output
+    # the copy is the same department's: two versions (E402), which blocks the build too
+    assert "E402" in result.output and "99-copy.xlsx" in result.output
     assert "Traceback" not in result.output
     assert {p.name: p.read_bytes() for p in out.iterdir()} == before
 

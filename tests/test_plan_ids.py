@@ -36,7 +36,10 @@ def _plan(measure_ids: tuple[str, str], kpi_suffix: str, strategy: str, policy: 
         "period": {"start": 2020, "end": 2024},
         "strategies": [{
             "id": strategy, "title": "基本目標",
-            "goal_indicators": [_kpi(f"G{strategy}-1", "人口", 5000, 5200)],
+            # owned by the department that fills this workbook (a goal indicator typed
+            # by a department that does not own it is W207 and not used)
+            "goal_indicators": [{**_kpi(f"G{strategy}-1", "人口", 5000, 5200),
+                                 "department": "企画課"}],
             "policies": [{"id": policy, "title": "方針", "measures": measures}],
         }],
     }

@@ -288,12 +288,20 @@ def test_measures_and_department(tmp_path):
     assert result.exit_code == 0, result.output
     assert "施策 2" in result.output
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == [*FRONT_SHEETS, "1-1-1", "1-1-2", META_SHEET]
+    # the goal indicators belong to 企画政策課: a tourism workbook has no 目標指標 sheet
+    assert wb.sheetnames == [GUIDE_SHEET, SUBMITTER_SHEET, "1-1-1", "1-1-2", META_SHEET]
     meta = meta_from_workbook(wb)
-    assert meta.department == "観光振興課"
+    assert meta.department == "観光振興課" and meta.goals is None
     cell = wb[SUBMITTER_SHEET][meta.submitter_cells["department"]]
     assert cell.value == "観光振興課" and cell.protection.locked is False
     assert [sm.measure_id for sm in meta.sheets] == ["1-1-1", "1-1-2"]
+
+
+def test_goal_owner_gets_the_goal_sheet(tmp_path):
+    out = tmp_path / "kikaku.xlsx"
+    result = run("-o", str(out), "--measures", "5-1-1", "--department", "企画政策課")
+    assert result.exit_code == 0, result.output
+    assert openpyxl.load_workbook(out, read_only=True).sheetnames[:3] == FRONT_SHEETS
 
 
 def test_department_text_is_never_a_formula(tmp_path):
@@ -349,13 +357,14 @@ def test_prefill_fills_and_locks_earlier_years(tmp_path, shipped_plan):
     values = {("1-1-1-1", 2020): 489, ("1-1-1-1", 2021): 490, ("1-1-1-1", 2022): 511,
               ("1-1-1-2", 2020): 284000, ("1-1-1-2", 2021): "未把握",
               ("1-1-1-2", 2022): Decimal("288747.5"), ("G3-1", 2022): Decimal("118.6")}
+    # 企画政策課 owns the goal indicators (G3-1), so its workbook carries them
     previous = make_filled(tmp_path, shipped_plan, "r4.xlsx", values, year=2022,
-                           measure_ids=["1-1-1"], department="観光振興課",
+                           measure_ids=["1-1-1"], department="企画政策課",
                            notes={"1-1-1-2": "令和3年度は集計せず"})
     before = previous.read_bytes()
     out = tmp_path / "r5.xlsx"
     result = run("-o", str(out), "--year", "R5", "--measures", "1-1-1,1-1-2",
-                 "--department", "観光振興課", "--prefill", str(previous))
+                 "--department", "企画政策課", "--prefill", str(previous))
     assert result.exit_code == 0, result.output
     assert previous.read_bytes() == before
 

@@ -23,8 +23,9 @@ UNO_SCRIPT = Path(__file__).with_name("uno_calc.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # the UNO bridge (Debian python3-uno) lives there
 EXCEL_CHECK = Path(os.environ.get("EXCEL_CHECK_DIR", "/work/shared/tools/excel-check"))
 EXCEL_CHECK_PYTHON = Path.home() / ".cache" / "xv-venv" / "bin" / "python"
-#: Codes a formula cannot express (dates need the cell's format, W302 the row's history).
-NOT_EXPRESSED = {"E304", "E306", "W302"}
+#: Codes a formula cannot express (dates and percentages need the cell's format, E310 the
+#: row's history).
+NOT_EXPRESSED = {"E304", "E306", "E310", "W306"}
 YEAR = 2023
 
 
@@ -176,7 +177,7 @@ def test_count_rises_on_a_bad_value_and_falls_when_fixed(tmp_path, shipped_plan)
 #: cell key: (KPI id, year) / (KPI id, "note") / (initiative id, "status"|"text") / (measure, text key)
 MISTAKES = [
     ("1-1-1", ("1-1-1-1", 2023), "type", "abc", "E301"),
-    ("1-1-1", ("1-1-1-1", 2022), "paste", "540人", "E301"),  # 千人 KPI: another unit
+    ("1-1-1", ("1-1-1-1", 2022), "paste", "540人", "E311"),  # 千人 KPI: another unit
     ("1-1-1", ("1-1-1-1", 2021), "paste", "1,23", "E301"),  # not a thousands grouping
     ("1-1-1", ("1-1-1-1", 2020), "type", "-5", "E302"),
     ("1-1-1", ("1-1-1-1", 2024), "type", "100", "W304"),  # after the evaluation year
@@ -204,7 +205,7 @@ MISTAKES = [
     ("1-1-3", ("1-1-3-2", 2022), "paste", "5,000人", "W301"),  # its own unit
     ("1-1-3", ("1-1-3-2", 2021), "paste", ".5", "W301"),
     ("1-1-3", ("1-1-3-2", 2020), "paste", "－ 3", "E302"),  # full-width minus, a space
-    ("1-1-3", ("1-1-3-1", 2023), "paste", "集計中", None),
+    ("1-1-3", ("1-1-3-1", 2023), "paste", "集計中", "W308"),  # no reason in 備考
     ("1-1-3", ("1-1-3-1", 2022), "paste", "TRUE", "E301"),
     ("1-1-3", ("1-1-3-i1", "status"), "paste", "実施中", None),
     ("1-1-2", ("1-1-2", "achievements"), "paste", "観光客が回復した。", None),

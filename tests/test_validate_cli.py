@@ -49,7 +49,7 @@ def test_json_document_shape(returned):
     sheet, bad, _ = with_problems(returned)
     code, doc = validate_json(str(returned))
     assert code == 1
-    assert set(doc) == {"files", "summary"}
+    assert set(doc) == {"files", "skipped", "summary"}
     [entry] = doc["files"]
     assert set(entry) == {"path", "sha256", "department", "blank_measures", "problems"}
     assert entry["path"] == str(returned) and len(entry["sha256"]) == 64
@@ -162,7 +162,9 @@ def test_annotated_copy_validates_like_the_original(returned, tmp_path):
 
 
 def test_annotate_writes_nothing_for_clean_files_and_is_reproducible(returned, tmp_path):
-    clean = shutil.copy(returned, tmp_path / "clean.xlsx")
+    # another department's clean return (the same department's would be a second version)
+    clean = edit_workbook(returned, lambda wb: wb["提出者情報"].__setitem__("B5", "商工観光課"),
+                          tmp_path / "clean.xlsx")
     with_problems(returned)
     first, second = tmp_path / "a", tmp_path / "b"
     run_validate(str(returned), str(clean), "--annotate", str(first))

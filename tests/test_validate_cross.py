@@ -17,10 +17,11 @@ from mine_report.checks import collect_paths, validate_files
 
 
 def second_copy(returned, name: str, change=None):
-    """The same workbook returned by another department (different submitter)."""
+    """The same workbook returned by another department (named as the file)."""
     other = returned.parent / name
 
     def edit(wb):
+        wb["提出者情報"]["B5"].value = name.removesuffix(".xlsx")
         wb["提出者情報"]["B6"].value = "長門 花子"
         if change:
             change(wb)
@@ -78,8 +79,11 @@ def test_workbook_of_another_evaluation_year_is_a_warning(returned, shipped_plan
 
 def test_submissions_leave_out_files_with_errors_unless_asked(returned, shipped_plan):
     sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
-    broken = edit_workbook(returned, lambda wb: wb[sheet].__setitem__(cell, "不明"),
-                           returned.parent / "誤りあり.xlsx")
+    def another_department(wb):
+        wb[sheet][cell] = "不明"
+        wb["提出者情報"]["B5"] = "商工観光課"
+
+    broken = edit_workbook(returned, another_department, returned.parent / "誤りあり.xlsx")
     edit_workbook(broken, lambda wb: wb.remove(wb["1-1-2"]))
     report = validate_files(collect_paths([returned.parent], shipped_plan), shipped_plan)
     assert report.errors >= 1
@@ -104,11 +108,22 @@ def test_goal_indicators_are_read_and_compared_across_files(tmp_path, shipped_pl
     [goal] = sub.goal_actuals
     assert (goal.kpi_id, goal.year, goal.value, goal.source.sheet) == \
         ("G1-1", FILLED_YEAR, 3601, "目標指標")
+    # 統計担当 does not own the goal indicators: its value is not used, in one warning
+    # (no 未入力 warnings for the rest, no conflict with the owner's file)
     code, doc = validate_json(str(folder))
-    assert code == 1
-    [conflict] = [p for p in problems_of(doc, "統計担当.xlsx") if p["severity"] == "error"]
-    assert (conflict["code"], conflict["sheet"], conflict["kpi"]) == ("E401", "目標指標", "G1-1")
-    assert "企画政策課.xlsx" in conflict["message"]
+    assert code == 0
+    [foreign, *rest] = problems_of(doc, "統計担当.xlsx")
+    assert [p["code"] for p in rest] == ["W204"]  # nothing of its own was entered
+    assert (foreign["code"], foreign["sheet"], foreign["kpi"]) == ("W207", "目標指標", "G1-1")
+    assert foreign["message"].startswith("目標指標は 企画政策課 が記入するものです。統計担当 が記入した 1 件")
+    other, _ = read_workbook(folder / "統計担当.xlsx", shipped_plan)
+    assert other.goal_actuals == ()
+    # a workbook with no department keeps its goal values, and conflicts as before
+    make_filled(folder, shipped_plan, "無記名.xlsx", {("G1-1", FILLED_YEAR): 3598},
+                year=FILLED_YEAR, measure_ids=["5-2-1"])
+    code, doc = validate_json(str(folder))
+    [conflict] = [p for p in problems_of(doc) if p["code"] == "E401"]
+    assert (conflict["sheet"], conflict["kpi"]) == ("目標指標", "G1-1")
 
 
 def test_reading_on_several_processes_gives_the_same_report(returned, shipped_plan, tmp_path):

@@ -81,12 +81,16 @@ def test_template_made_from_another_plan(returned, tmp_path):
     assert "第2期美祢市まち・ひと・しごと創生総合戦略" in problem["message"]
 
 
-def test_renamed_measure_sheet(returned):
-    edit_workbook(returned, lambda wb: setattr(wb["1-1-2"], "title", "観光施策"))
+def test_renamed_measure_sheet_is_found_by_its_id_with_a_warning(returned, shipped_plan):
+    from mine_report.reader import read_workbook
+
+    edit_workbook(returned, lambda wb: setattr(wb["1-1-2"], "title", "1-1-2（観光振興課）"))
     code, doc = checked(returned)
-    assert code == 1
-    assert codes(doc) == [("E202", "観光施策", "A1")]
-    assert "「1-1-2」に戻して" in problems_of(doc)[0]["message"]
+    assert code == 0
+    assert codes(doc) == [("W206", "1-1-2（観光振興課）", "A1")]
+    assert "施策番号で見つけたので読み取りました" in problems_of(doc)[0]["message"]
+    sub, _ = read_workbook(returned, shipped_plan)
+    assert "1-1-2" in {m.measure_id for m in sub.measures}
 
 
 def test_duplicated_measure_sheet(returned):

@@ -93,17 +93,68 @@ def test_number_typed_as_text_is_taken_with_a_warning(returned, shipped_plan, kp
     assert actual(returned, shipped_plan, kpi_id, FILLED_YEAR).value == Decimal(taken)
 
 
-def test_percent_typed_as_a_fraction_is_a_warning(returned, shipped_plan):
+def test_bare_fraction_in_a_percent_kpi_is_an_error_the_clerk_can_act_on(returned):
+    # 0.25 with no % format, every other value of the KPI above 1: 25 % or 0.25 %?
     sheet, cell = type_into(returned, "1-1-2-3", FILLED_YEAR, 0.25)
     code, problem = only_problem(returned)
+    assert code == 1
+    assert (problem["code"], problem["cell"], problem["kpi"]) == ("E310", cell, "1-1-2-3")
+    assert "25% なら 25 と入力" in problem["message"]
+    assert "「0.25%」と % を付けて" in problem["message"]
+
+
+@pytest.mark.parametrize(("stored", "number_format", "taken"), [
+    (0.4, "0%", "40"),  # typed 40% in Excel or LibreOffice
+    (0.255, "0.0%", "25.5"),
+    (0.004, "0.0%", "0.4"),  # typed 0.4%: a real value below 1, not ambiguous
+])
+def test_percent_formatted_number_is_the_percentage_shown(returned, shipped_plan, stored,
+                                                          number_format, taken):
+    sheet, cell = cell_of(returned, "1-1-2-3", FILLED_YEAR)
+
+    def put(wb):
+        wb[sheet][cell].value = stored
+        wb[sheet][cell].number_format = number_format
+
+    edit_workbook(returned, put)
+    code, problem = only_problem(returned)
     assert code == 0
-    assert (problem["code"], problem["cell"], problem["kpi"]) == ("W302", cell, "1-1-2-3")
-    assert actual(returned, shipped_plan, "1-1-2-3", FILLED_YEAR).value == Decimal("0.25")
+    assert (problem["code"], problem["cell"], problem["kpi"]) == ("W306", cell, "1-1-2-3")
+    assert f"「{taken}%」と表示されています" in problem["message"]
+    assert actual(returned, shipped_plan, "1-1-2-3", FILLED_YEAR).value == Decimal(taken)
+
+
+def test_percent_format_above_100_percent_is_out_of_range(returned):
+    sheet, cell = cell_of(returned, "1-1-2-3", FILLED_YEAR)
+
+    def put(wb):
+        wb[sheet][cell].value = 1.5
+        wb[sheet][cell].number_format = "0%"
+
+    edit_workbook(returned, put)
+    code, problem = only_problem(returned)
+    assert code == 1 and problem["code"] == "E303"
+
+
+def test_percent_format_in_a_count_kpi_is_the_number_stored(returned, shipped_plan):
+    # a 千人 KPI shown with a % format: no percentage is meant, the number is kept
+    sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
+
+    def put(wb):
+        wb[sheet][cell].value = 530
+        wb[sheet][cell].number_format = "0%"
+
+    edit_workbook(returned, put)
+    code, doc = validate_json(str(returned))
+    assert code == 0 and problems_of(doc) == []
+    assert actual(returned, shipped_plan, "1-1-1-1", FILLED_YEAR).value == Decimal(530)
 
 
 @pytest.mark.parametrize(("kpi_id", "typed", "error"), [
     ("1-1-1-1", "約530", "E301"),
-    ("1-1-1-1", "530人", "E301"),  # 人 is not the KPI's unit (千人): ambiguous
+    ("1-1-1-1", "530人", "E311"),  # 人 is not the KPI's unit (千人): ambiguous
+    ("1-1-2-2", "500人", "E311"),
+    ("1-1-1-1", "40%", "E311"),
     ("1-1-1-1", True, "E301"),
     ("1-1-1-1", -5, "E302"),
     ("1-1-1-1", "−5", "E302"),
@@ -126,6 +177,13 @@ def test_unusable_actual_is_an_error_at_its_cell(returned, shipped_plan, kpi_id,
     sub, _ = read_workbook(returned, shipped_plan)
     assert all((a.kpi_id, a.year) != (kpi_id, FILLED_YEAR) for m in sub.measures
                for a in m.actuals)
+
+
+def test_unit_mismatch_names_both_units(returned):
+    type_into(returned, "1-1-2-2", FILLED_YEAR, "500人")
+    _, problem = only_problem(returned)
+    assert problem["message"].startswith(
+        "令和5年度の実績値「500人」の単位「人」が、この指標の単位「箇所」と違います。")
 
 
 def test_formula_error_message_says_how_to_fix(returned):
@@ -217,3 +275,30 @@ def test_text_that_looks_like_a_formula_is_read_as_text(returned, shipped_plan):
     assert code == 0 and problems_of(doc) == []
     sub, _ = read_workbook(returned, shipped_plan)
     assert sub.measures[0].issues == "=HYPERLINK(\"http://example.com\")"
+
+
+@pytest.mark.parametrize("mark", ["未把握", "集計中", "-", "ー", "―", "‐"])
+def test_not_measured_mark_asks_for_a_reason(returned, shipped_plan, mark):
+    sheet, cell = type_into(returned, "1-1-1-1", FILLED_YEAR, mark)
+    code, problem = only_problem(returned)
+    assert code == 0
+    assert (problem["code"], problem["cell"], problem["kpi"]) == ("W308", cell, "1-1-1-1")
+    assert "備考に理由がありません" in problem["message"]
+    note = f"O{cell[1:]}"
+    edit_workbook(returned, lambda wb: wb[sheet].__setitem__(note, "統計の公表が7月のため"))
+    code, doc = validate_json(str(returned))
+    assert code == 0 and problems_of(doc) == []
+    found = actual(returned, shipped_plan, "1-1-1-1", FILLED_YEAR)
+    assert found.not_measured and found.reason == "統計の公表が7月のため"
+
+
+def test_template_accepts_every_mark_the_reader_takes(blank_template):
+    import openpyxl
+
+    from mine_report.layout import NOT_MEASURED_MARKS
+
+    ws = openpyxl.load_workbook(blank_template)["1-1-1"]
+    rules = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "custom"]
+    assert rules
+    for mark in NOT_MEASURED_MARKS:
+        assert all(f'="{mark}"' in rule for rule in rules), mark

@@ -312,6 +312,7 @@ MESSAGES: dict[str, str] = {
     "R031": "PDF を組版しています",
     "R032": "報告書を書き出しました: {files}",
     "R033": "{parts} 部分の組版が終わりました。目次とページ番号を入れています",
+    "R034": "前回の組版を {parts} 部分のうち {reused} 部分で再利用しました",
     # the collection round: distribute (D), status (S), the round's history (H)
     "D001": "計画に担当課がありません。計画ファイルの施策ごとに department = \"観光振興課\" のように担当課を書いてください",
     "D002": "配布用の様式を書き込めません: {path} ({reason})",

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import warnings
 import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -148,7 +149,11 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
         with source.open_outline() as outline:
             bookmarks += _read_bookmarks(outline.root, local, offset)
         if source is not pdf:
-            pdf.pages.extend(source.pages)
+            with warnings.catch_warnings():
+                # pikepdf warns that named destinations are not carried over: they are
+                # rebuilt for the whole report below.
+                warnings.filterwarnings("ignore", message="Copying pages from another Pdf")
+                pdf.pages.extend(source.pages)
         offset += len(source.pages)
     _join_structure(pdf, opened, [len(part.pages) for part in parts])
 

@@ -211,7 +211,7 @@ def report_parts(context: ReportContext) -> list[list[Section]]:
     strategy, the appendix. Each part
     starts on a new page, so laying it out alone gives the same pages."""
     return [[Section("cover.html"), Section("contents.html")],
-            [Section("method.html"), Section("summary.html"), Section("overview.html")],
+            [Section("method.html")], [Section("summary.html")], [Section("overview.html")],
             *([Section("strategy.html", s)] for s in context.strategies),
             [Section("appendix.html")]]
 

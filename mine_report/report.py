@@ -22,7 +22,7 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -211,7 +211,7 @@ def report_parts(context: ReportContext) -> list[list[Section]]:
     strategy, the appendix. Each part
     starts on a new page, so laying it out alone gives the same pages."""
     return [[Section("cover.html"), Section("contents.html")],
-            [Section("method.html")], [Section("summary.html")], [Section("overview.html")],
+            [Section("method.html"), Section("summary.html"), Section("overview.html")],
             *([Section("strategy.html", s)] for s in context.strategies),
             [Section("appendix.html")]]
 
@@ -380,8 +380,9 @@ def _library_version(name: str) -> str:
 def layout_environment(dirs: Sequence[Path]) -> str:
     """A digest of everything outside a part's HTML that its layout may depend on: this
     tool (version and layout code), WeasyPrint and its libraries, the installed fonts,
-    fontconfig's settings, SOURCE_DATE_EPOCH and every file in the template folders (the
-    HTML already holds the templates' text; the folders also hold what the fetcher serves).
+    fontconfig's settings and every file in the template folders (the HTML already holds
+    the templates' text and the report's date, SOURCE_DATE_EPOCH's or not, which nothing
+    else reads; the folders also hold what the fetcher serves).
     A change in any of them makes every part a miss."""
     digest = hashlib.sha256()
 
@@ -394,7 +395,7 @@ def layout_environment(dirs: Sequence[Path]) -> str:
     for name in _LAYOUT_SOURCES:
         add(name, hashlib.sha256((here / name).read_bytes()).hexdigest())
     add("env", *(os.environ.get(name) for name in
-                 ("SOURCE_DATE_EPOCH", "FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")))
+                 ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")))
     add("fonts", *font_files())
     for root in dirs:
         root = Path(root).resolve()
@@ -520,7 +521,10 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
                   cache: PartCache | None = None) -> bytes:
     front = dict(env=env, context=context, dirs=dirs, sections=parts[0])
     placeholder = _part_job(**front, toc=_Placeholders(), write=False)
-    bodies = [_part_job(env, context, dirs, sections) for sections in parts[1:]]
+    # The joined file keeps the first part's metadata only: the other parts are dated by
+    # the day alone, so that a rebuild later the same day can reuse them (layout_cache).
+    body = replace(context, issued_iso=context.issued_iso[:10] + "T00:00:00Z")
+    bodies = [_part_job(env, body, dirs, sections) for sections in parts[1:]]
     environment = layout_environment(dirs) if cache is not None else ""
     with parallel.executor(jobs, len(parts)) as executor:
         pool = _Layouts(executor, cache, environment)
@@ -568,7 +572,7 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
                 final = footers.pages[at:at + len(part.pages)]
                 if any(abs(p.width - f.width) > pdfmerge.EPSILON
                        for p, f in zip(part.pages, final, strict=True)):
-                    laid[i] = pool.submit(_part_job(env, context, dirs, parts[i + 1],
+                    laid[i] = pool.submit(_part_job(env, body, dirs, parts[i + 1],
                                                     side=final[0].side)).result()
             if [len(part.pages) for part in laid] != counts:
                 # On its other side a part took more or fewer pages: number everything again

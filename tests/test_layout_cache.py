@@ -24,8 +24,8 @@ EPOCH = "1719700000"
 OLD = 1_000_000_000
 
 
-def build(input_dir: Path, out: Path, *extra: str) -> None:
-    result = CliRunner(env={"SOURCE_DATE_EPOCH": EPOCH}).invoke(
+def build(input_dir: Path, out: Path, *extra: str, epoch: str = EPOCH) -> None:
+    result = CliRunner(env={"SOURCE_DATE_EPOCH": epoch}).invoke(
         cli, ["build", "--input", str(input_dir), "--output", str(out), "--jobs", "2", *extra])
     assert result.exit_code == 0, result.output
 
@@ -79,6 +79,20 @@ def test_rebuild_after_one_resent_workbook_matches_a_cold_build(cold, tmp_path):
     build(inputs, fresh, "--no-cache")
     assert not (fresh / CACHE_NAME).exists()
     assert (out / "report.pdf").read_bytes() == (fresh / "report.pdf").read_bytes()
+    assert (out / "report.pdf").read_bytes() != (cold / "report.pdf").read_bytes()
+
+
+def test_a_build_later_the_same_day_reuses_the_body(cold, tmp_path):
+    """The report's time is in its metadata (the first part's only): the other parts of a
+    build run a minute later are still reused, and the cover is laid out anew."""
+    out = tmp_path / "out"
+    shutil.copytree(cold, out)
+    age_entries(out)
+    before = entries(out)
+    build(SAMPLES, out, epoch=str(int(EPOCH) + 60))
+    after = entries(out)
+    assert len([name for name in before if after.get(name, OLD) > OLD]) >= 5
+    assert [name for name in after if name not in before]
     assert (out / "report.pdf").read_bytes() != (cold / "report.pdf").read_bytes()
 
 

@@ -79,6 +79,9 @@ class BuildOptions:
     #: The previous round's values (W501) and the factor of W502 (see previous.py).
     previous: PrefillValues | None = None
     jump_factor: Decimal = DEFAULT_JUMP_FACTOR
+    #: Reuse the parts of the report laid out by earlier builds into this output folder
+    #: (layout_cache; `--no-cache` turns it off).
+    cache: bool = True
 
 
 @dataclass
@@ -157,22 +160,27 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
         step("write", 2, total)
     except (OSError, FileCreateError) as exc:
         raise unwritable(out, exc if isinstance(exc, OSError) else str(exc)) from None
+    cache = None
     if options.pdf:
+        from mine_report.layout_cache import CACHE_NAME, PartCache
         from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
 
+        cache = PartCache(out / CACHE_NAME) if options.cache else None
         attached = OPEN_DATA_NAMES if public else (XLSX_NAME,)
         written = render_report(merged, evaluation, staging,
                                 templates_dir=options.templates_dir, html=options.html,
                                 attachments=[staging / n for n in attached],
                                 jobs=options.jobs, edition=options.edition,
                                 issued_on=options.issued_on, committee=committee,
-                                negative_sign=options.negative_sign)
+                                negative_sign=options.negative_sign, cache=cache)
         names += [p.name for p in written]
         step("write", 3, total)
     if history_text:
         (staging / history.HISTORY_NAME).write_text(history_text, encoding="utf-8")
         names.append(history.HISTORY_NAME)
     commit(staging, out, names, OWNED_NAMES)
+    if cache is not None:  # only a build that succeeded adds to the cache
+        cache.save()
     return [out / name for name in names]
 
 

@@ -196,13 +196,16 @@ def load_round(plan, previous_path: str | None, jump_factor: float):
 @click.option("--negative-sign", type=click.Choice(["minus", "triangle", "black-triangle"]),
               default="minus", show_default=True,
               help="報告書での負の率の書き方: minus = -40.0%、triangle = △40.0%、black-triangle = ▲40.0%。")
+@click.option("--no-cache", is_flag=True,
+              help="前回の組版を再利用せず、報告書をすべて組版し直します (出力フォルダーの "
+                   ".mine-report-cache は削除しても構いません)。")
 @click.option("--no-pdf", is_flag=True, hidden=True, help="PDF を作りません (開発・計測用)。")
 @round_options
 def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str | None,
           config_path: str | None, draft: bool, with_html: bool, templates_dir: str | None,
           jobs: int | None, issued_on, opinions_path: str | None, missing_baseline: str,
-          negative_sign: str, no_pdf: bool, edition: str, previous_path: str | None,
-          jump_factor: float) -> None:
+          negative_sign: str, no_cache: bool, no_pdf: bool, edition: str,
+          previous_path: str | None, jump_factor: float) -> None:
     """返却された様式を点検・統合・評価し、統合ブック・JSON・CSV・報告書 PDF を出力します。"""
     from pathlib import Path
 
@@ -220,7 +223,7 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
         templates_dir=Path(templates_dir) if templates_dir else None, jobs=jobs,
         issued_on=issued_on.date() if issued_on else None,
         opinions=Path(opinions_path) if opinions_path else None,
-        missing_baseline=missing_baseline, negative_sign=negative_sign,
+        missing_baseline=missing_baseline, negative_sign=negative_sign, cache=not no_cache,
         previous=previous, jump_factor=factor)
     try:
         result = building.build(plan, rules, options, progress=TerminalProgress())

@@ -374,6 +374,7 @@ MESSAGES: dict[str, str] = {
     "R031": "PDF を組版しています",
     "R032": "報告書を書き出しました: {files}",
     "R033": "{parts} 部分の組版が終わりました。目次とページ番号を入れています",
+    "R034": "前回の組版を {parts} 部分のうち {reused} 部分で再利用しました",
     "R040": "{date}に改訂（{year}から）：{changes}。{reason}",
     "R041": "{field} {old} → {new}",
     # the collection round: distribute (D), status (S), the round's history (H)

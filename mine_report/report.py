@@ -10,14 +10,19 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
+import importlib.metadata
 import importlib.resources
 import io
+import json
 import mimetypes
+import os
 import re
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -27,10 +32,11 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from mine_report import parallel, pdfmerge
+from mine_report import __version__, parallel, pdfmerge
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
+from mine_report.layout_cache import PartCache
 from mine_report.linebreak import last_phrase, phrases
 from mine_report.merge import Merged
 from mine_report.messages import text
@@ -89,6 +95,26 @@ def installed_font_families() -> set[str]:
             families.add(ffi.string(value[0]).decode("utf-8", "replace"))
             n += 1
     return families
+
+
+def font_files() -> list[tuple[str, int, int]]:
+    """Every font file fontconfig knows (path, size, modification time in ns): what the
+    layout cache sees of the fonts WeasyPrint may pick."""
+    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
+    fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
+    files: set[str] = set()
+    value = ffi.new("FcChar8 **")
+    for i in range(0 if fonts == ffi.NULL else fonts.nfont):
+        if fontconfig.FcPatternGetString(fonts.fonts[i], b"file", 0, value) == 0:
+            files.add(ffi.string(value[0]).decode("utf-8", "surrogateescape"))
+    found = []
+    for name in sorted(files):
+        try:
+            stat = os.stat(name)
+        except OSError:
+            continue
+        found.append((name, stat.st_size, stat.st_mtime_ns))
+    return found
 
 
 def check_fonts() -> None:
@@ -334,6 +360,92 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
     return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
 
 
+# --- reusing the parts of the last build (layout_cache) --------------------------------------
+
+#: The libraries whose versions a laid out part's bytes depend on.
+LAYOUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2", "fonttools",
+                    "pillow", "pyphen", "cffi")
+#: This tool's own code that makes a part (the version alone does not change between
+#: developers' edits).
+_LAYOUT_SOURCES = ("report.py", "pdfmerge.py", "layout_cache.py")
+
+
+def _library_version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return ""
+
+
+def layout_environment(dirs: Sequence[Path]) -> str:
+    """A digest of everything outside a part's HTML that its layout may depend on: this
+    tool (version and layout code), WeasyPrint and its libraries, the installed fonts,
+    fontconfig's settings and every file in the template folders (the HTML already holds
+    the templates' text and the report's date, SOURCE_DATE_EPOCH's or not, which nothing
+    else reads; the folders also hold what the fetcher serves).
+    A change in any of them makes every part a miss."""
+    digest = hashlib.sha256()
+
+    def add(*values: object) -> None:
+        digest.update(repr(values).encode("utf-8", "surrogateescape") + b"\0")
+
+    add("tool", __version__, weasyprint.__version__,
+        *(_library_version(name) for name in LAYOUT_LIBRARIES))
+    here = Path(__file__).resolve().parent
+    for name in _LAYOUT_SOURCES:
+        add(name, hashlib.sha256((here / name).read_bytes()).hexdigest())
+    add("env", *(os.environ.get(name) for name in
+                 ("FONTCONFIG_FILE", "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")))
+    add("fonts", *font_files())
+    for root in dirs:
+        root = Path(root).resolve()
+        add("dir", str(root))
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root)
+            if any(p.startswith(".") or p == "__pycache__" for p in relative.parts):
+                continue
+            if path.is_file():
+                add(str(relative), hashlib.sha256(path.read_bytes()).hexdigest())
+    return digest.hexdigest()
+
+
+def _job_key(environment: str, job: _Job) -> str:
+    """The cache key of one part: the environment's digest and everything in the job."""
+    digest = hashlib.sha256()
+    for value in (environment, job.html, [str(d) for d in job.dirs], sorted(job.stubs),
+                  job.write, [(name, hashlib.sha256(data).hexdigest())
+                              for name, data in job.attachments],
+                  job.issued.isoformat() if job.issued else None, job.variant):
+        digest.update(json.dumps(value, ensure_ascii=False).encode("utf-8") + b"\0")
+    return digest.hexdigest()
+
+
+class _Layouts:
+    """Lays out jobs on the pool, or takes them from the cache when their key is there.
+    The pool's workers are started only by the first miss."""
+
+    def __init__(self, pool: Executor, cache: PartCache | None, environment: str):
+        self.pool = pool
+        self.cache = cache
+        self.environment = environment
+
+    def submit(self, job: _Job) -> Future:
+        if self.cache is None:
+            return self.pool.submit(_lay_out, job)
+        key = _job_key(self.environment, job)
+        part = self.cache.get(key)
+        if part is not None:
+            future: Future = Future()
+            future.set_result(part)
+            return future
+        future = self.pool.submit(_lay_out, job)
+        cache = self.cache
+        future.add_done_callback(
+            lambda done: cache.put(key, done.result())
+            if not done.cancelled() and done.exception() is None else None)
+        return future
+
+
 def _attachment_description(name: str) -> str:
     """The merged workbook (internal edition) or one of the open data files (public)."""
     return text("R020") if name.endswith(".xlsx") else text("B045", name=name)
@@ -387,8 +499,10 @@ def _read_attachments(attachments: Sequence[Path]) -> tuple[tuple[str, bytes], .
 def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime,
                attachments: Sequence[Path] = (), *, jobs: int | None = None,
                env: jinja2.Environment | None = None,
-               progress: Progress | None = None) -> bytes:
-    """The tagged PDF/A-3a of the report, laid out part by part on up to `jobs` processes."""
+               progress: Progress | None = None, cache: PartCache | None = None) -> bytes:
+    """The tagged PDF/A-3a of the report, laid out part by part on up to `jobs` processes;
+    parts whose inputs are unchanged are taken from `cache` (see layout_cache), and the
+    parts laid out now are put in it (written by cache.save())."""
     say = progress or (lambda message: None)
     env = env or make_environment(dirs)
     files = _read_attachments(attachments)
@@ -396,24 +510,32 @@ def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime
     if not lays_out_sections(env):
         parts = [[section for part in parts for section in part]]
     try:
-        return _render_parts(env, context, dirs, issued, files, parts, jobs, say)
+        return _render_parts(env, context, dirs, issued, files, parts, jobs, say, cache)
     except BrokenProcessPool:
         raise ReportError("R007") from None
 
 
 def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequence[Path],
                   issued: dt.datetime, files: tuple[tuple[str, bytes], ...],
-                  parts: list[list[Section]], jobs: int | None, say: Progress) -> bytes:
+                  parts: list[list[Section]], jobs: int | None, say: Progress,
+                  cache: PartCache | None = None) -> bytes:
     front = dict(env=env, context=context, dirs=dirs, sections=parts[0])
     placeholder = _part_job(**front, toc=_Placeholders(), write=False)
-    bodies = [_part_job(env, context, dirs, sections) for sections in parts[1:]]
-    with parallel.executor(jobs, len(parts)) as pool:
+    # The joined file keeps the first part's metadata only: the other parts are dated by
+    # the day alone, so that a rebuild later the same day can reuse them (layout_cache).
+    body = replace(context, issued_iso=context.issued_iso[:10] + "T00:00:00Z")
+    bodies = [_part_job(env, body, dirs, sections) for sections in parts[1:]]
+    environment = layout_environment(dirs) if cache is not None else ""
+    with parallel.executor(jobs, len(parts)) as executor:
+        pool = _Layouts(executor, cache, environment)
         # Longest first keeps the cores busy to the end; results are kept in order.
         order = sorted(range(len(bodies)), key=lambda i: -len(bodies[i].html))
-        pending = {i: pool.submit(_lay_out, bodies[i]) for i in order}
-        first = pool.submit(_lay_out, placeholder).result()
+        pending = {i: pool.submit(bodies[i]) for i in order}
+        first = pool.submit(placeholder).result()
         laid = [pending[i].result() for i in range(len(bodies))]
         say(text("R033", parts=len(parts)))
+        if cache is not None and cache.hits:
+            say(text("R034", reused=cache.hits, parts=len(parts)))
 
         def number(front_part: pdfmerge.Part, front_boxes, laid: list[pdfmerge.Part]):
             """The contents with real page numbers and the footers, for these parts."""
@@ -426,9 +548,9 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
                        for part, offset in zip([front_part, *laid], [0, *offsets], strict=True)
                        for name, index in part.anchors.items()}
                 all_pages = [*front_boxes, *(p for part in laid for p in part.pages)]
-                cover = pool.submit(_lay_out, _part_job(**front, toc=toc, attachments=files,
-                                                        issued=issued))
-                footers = pool.submit(_lay_out, _footers_job(env, dirs, context, all_pages))
+                cover = pool.submit(_part_job(**front, toc=toc, attachments=files,
+                                              issued=issued))
+                footers = pool.submit(_footers_job(env, dirs, context, all_pages))
                 head, footers = cover.result(), footers.result()
                 if len(head.pages) == len(front_boxes):
                     return head, footers, offsets
@@ -450,8 +572,8 @@ def _render_parts(env: jinja2.Environment, context: ReportContext, dirs: Sequenc
                 final = footers.pages[at:at + len(part.pages)]
                 if any(abs(p.width - f.width) > pdfmerge.EPSILON
                        for p, f in zip(part.pages, final, strict=True)):
-                    laid[i] = _lay_out(_part_job(env, context, dirs, parts[i + 1],
-                                                 side=final[0].side))
+                    laid[i] = pool.submit(_part_job(env, body, dirs, parts[i + 1],
+                                                    side=final[0].side)).result()
             if [len(part.pages) for part in laid] != counts:
                 # On its other side a part took more or fewer pages: number everything again
                 # (the parts after it may now start on the other side too).
@@ -475,7 +597,7 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
                   attachments: Sequence[Path] = (), jobs: int | None = None,
                   progress: Progress | None = None, edition: str = PUBLIC,
                   issued_on: dt.date | None = None, committee=None,
-                  negative_sign: str = "minus") -> list[Path]:
+                  negative_sign: str = "minus", cache: PartCache | None = None) -> list[Path]:
     """Write out_dir/report.pdf (and report.html when html is True) in the given edition
     (report_context.EDITIONS); return the paths.
 
@@ -483,7 +605,9 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     to a temporary file in out_dir and renamed, so no partial file is ever left.
     issued_on dates the report (else SOURCE_DATE_EPOCH or today, in Japan time);
     committee (committee.CommitteeInput) carries the 総評 and the committee's opinions;
-    negative_sign is how negative rates are printed (report_context.NEGATIVE_SIGNS).
+    negative_sign is how negative rates are printed (report_context.NEGATIVE_SIGNS);
+    cache (layout_cache.PartCache) keeps the laid out parts for the next build: the
+    caller saves it once the outputs are in place.
     """
     say = progress or (lambda message: None)
     check_fonts()
@@ -495,7 +619,8 @@ def render_report(merged: Merged, evaluation, out_dir: Path, *,
     env = make_environment(dirs)
     html_text = render_html(context, dirs, env=env, web=True) if html else ""
     say(text("R031"))
-    pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, env=env, progress=say)
+    pdf = render_pdf(context, dirs, issued, attachments, jobs=jobs, env=env, progress=say,
+                     cache=cache)
     out_dir = Path(out_dir)
     written = [out_dir / PDF_NAME]
     _write(written[0], pdf)

@@ -18,6 +18,7 @@ from workbooks import cell_of, edit_workbook
 
 from mine_report import report
 from mine_report.cli import cli
+from mine_report.layout_cache import CACHE_NAME
 from mine_report.report_context import build_context
 
 pytestmark = pytest.mark.slow
@@ -172,8 +173,8 @@ def test_a_build_without_html_removes_the_html_of_the_build_before(long_words, t
     result = run_build(SAMPLES, out)
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in out.iterdir()) == [
-        "kpi_merged.xlsx", "kpi_metadata.json", "kpi_results.csv", "kpi_results.json",
-        "kpi_values.csv", "memo.txt", "report.pdf", "round_history.jsonl"]
+        CACHE_NAME, "kpi_merged.xlsx", "kpi_metadata.json", "kpi_results.csv",
+        "kpi_results.json", "kpi_values.csv", "memo.txt", "report.pdf", "round_history.jsonl"]
     assert "x" * 1000 not in subprocess.run(["pdftotext", str(out / "report.pdf"), "-"],
                                             capture_output=True, text=True).stdout
 
@@ -181,10 +182,14 @@ def test_a_build_without_html_removes_the_html_of_the_build_before(long_words, t
 def test_a_template_error_mid_build_keeps_the_previous_outputs(long_words, tmp_path, own):
     out = tmp_path / "out"
     shutil.copytree(long_words, out)
-    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    def files() -> dict[str, bytes]:
+        return {p.name: p.read_bytes() for p in out.iterdir() if p.is_file()}
+
+    before = files(), sorted(os.listdir(out / CACHE_NAME))
     (own / "strategy.html").write_text("{{ s.no_such_field }}", encoding="utf-8")
     result = run_build(SAMPLES, out, "--templates", str(own))
     assert result.exit_code == 1 and "[R003]" in result.output
     assert "Traceback" not in result.output
-    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
-    assert not any(name.startswith(".") for name in os.listdir(out))
+    assert (files(), sorted(os.listdir(out / CACHE_NAME))) == before
+    # No staging folder is left; the layout cache of the earlier build is kept as it was.
+    assert [name for name in os.listdir(out) if name.startswith(".")] == [CACHE_NAME]

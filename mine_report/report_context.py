@@ -57,7 +57,7 @@ from mine_report.projection import (
     period_trend,
 )
 from mine_report.report_review import Review, build_review
-from mine_report.schemes import DIRECTIONS, RATES, RateInput, Scheme
+from mine_report.schemes import RATES, Scheme
 
 NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
@@ -126,12 +126,12 @@ def signed(text: str, sign: str) -> str:
 
 
 def _shown_rate(kpi: Kpi, actual: Fraction, compared: Fraction, rules: Rules) -> Fraction | None:
-    """The rate the engine shows for `actual` against `compared` (Scheme.judge's shown
-    rate, by the scheme's one formula), to check printed digits against."""
-    scheme = rules.scheme_for(kpi)
+    """The rate the engine shows for `actual` against `compared` as the expected value,
+    to check printed digits against: Scheme.judge's own shown rate (tolerance included)."""
     baseline = to_fraction(kpi.baseline) if kpi.baseline is not None else None
-    rate = RATES[scheme.band_set(kpi.direction).rate]
-    return rate.compute(RateInput(actual, baseline, compared, DIRECTIONS[kpi.direction]))[0]
+    _, (rate, _), _ = rules.scheme_for(kpi).judge(actual, baseline, compared,
+                                                  to_fraction(kpi.target), kpi.direction)
+    return rate
 
 
 def expected_text(grade: KpiGrade, places: int, rules: Rules) -> str:

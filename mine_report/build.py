@@ -23,7 +23,7 @@ from mine_report.committee import CommitteeInput, load_committee
 from mine_report.config import Rules
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
-from mine_report.fiscal import format_fiscal_year
+from mine_report.fiscal import check_plan_year, format_fiscal_year
 from mine_report.grading import Evaluation, evaluate
 from mine_report.layout import GOALS_SHEET
 from mine_report.merge import Merged, merge
@@ -222,10 +222,7 @@ def _evaluation_year(requested: int | None, submissions: Sequence[Submission], p
     """--year, else the year recorded in the workbooks (all must agree), else the latest year
     with any actual value."""
     if requested is not None:
-        if requested not in plan.years:
-            raise BuildError.of("B004", year=format_fiscal_year(requested),
-                                  start=format_fiscal_year(plan.period_start),
-                                  end=format_fiscal_year(plan.period_end))
+        check_plan_year(requested, plan.period_start, plan.period_end)
         return requested
     recorded = {s.year for s in submissions if s.year is not None}
     if len(recorded) > 1:

@@ -212,9 +212,11 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     from mine_report import build as building
     from mine_report.checks import format_report
     from mine_report.config import load_rules
+    from mine_report.fiscal import year_option
 
-    year = _year_option(year_text)
     plan = load_plan(plan_path)
+    year = (year_option(year_text, plan.period_start, plan.period_end)
+            if year_text is not None else None)
     rules = load_rules(config_path)
     previous, factor = load_round(plan, previous_path, jump_factor)
     options = building.BuildOptions(
@@ -233,18 +235,6 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     for line in building.notes(result, input_dir):
         click.echo(for_terminal(line))
     click.echo(for_terminal(building.summary_line(result)))
-
-
-def _year_option(year_text: str | None) -> int | None:
-    from mine_report.errors import FiscalYearError, UsageError
-    from mine_report.fiscal import parse_fiscal_year
-
-    if year_text is None:
-        return None
-    try:
-        return parse_fiscal_year(year_text)
-    except FiscalYearError as exc:
-        raise UsageError.of("B007", reason=exc) from None
 
 
 @cli.command()
@@ -382,11 +372,11 @@ def distribute(year_text: str, output_dir: str, prefill_path: str | None,
     from pathlib import Path
 
     from mine_report.collection import distribute as distributing
+    from mine_report.fiscal import year_option
     from mine_report.messages import text
-    from mine_report.template import parse_year_option
 
     plan = load_plan(plan_path)
-    year = parse_year_option(year_text, plan)
+    year = year_option(year_text, plan.period_start, plan.period_end)
     deadline = _date_option(deadline_text, "D004")
     gaps: list[str] = []
     manifest = distributing(plan, year, Path(output_dir),

@@ -17,13 +17,12 @@ from pathlib import Path
 
 from mine_report.errors import MineReportError, UsageError
 from mine_report.fileio import sha256_file
-from mine_report.fiscal import format_date, format_fiscal_year
+from mine_report.fiscal import check_plan_year, format_date, format_fiscal_year
 from mine_report.messages import text
 from mine_report.model import Kpi, Measure, Plan, json_number
 from mine_report.staging import commit, staging_folder
 from mine_report.template import (
     PrefillValues,
-    check_year,
     load_prefill,
     prefill_gaps,
     write_template,
@@ -200,7 +199,7 @@ def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | Non
     Everything is written into a staging folder first and moved into place at the end,
     so a failure leaves out_dir as it was. The same arguments give the same bytes.
     """
-    check_year(year, plan)
+    check_plan_year(year, plan.period_start, plan.period_end)
     assignments, unassigned = plan_assignments(plan)
     if not assignments:
         raise UsageError.of("D001")

@@ -24,12 +24,19 @@ from mine_report.messages import text
 FIXED_TIMESTAMP = dt.datetime(2020, 4, 1, tzinfo=dt.UTC)
 
 
-def build_timestamp() -> dt.datetime:
-    """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date; never the clock."""
+def source_date_epoch() -> dt.datetime | None:
+    """The time SOURCE_DATE_EPOCH names (reproducible builds), in UTC; None when it is
+    unset or not a whole number of seconds. The one place the variable is read: each
+    caller chooses its own fallback."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
     if epoch.isdigit():
         return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
-    return FIXED_TIMESTAMP
+    return None
+
+
+def build_timestamp() -> dt.datetime:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date; never the clock."""
+    return source_date_epoch() or FIXED_TIMESTAMP
 
 
 def temp_path_for(target: Path) -> Path:

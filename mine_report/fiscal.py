@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import unicodedata
 
-from mine_report.errors import FiscalYearError
+from mine_report.errors import FiscalYearError, UsageError
 
 REIWA_OFFSET = 2018
 HEISEI_OFFSET = 1988
@@ -58,6 +58,25 @@ def _checked(year: int, raw: str) -> int:
     return year
 
 
+def year_option(text: str, start: int, end: int) -> int:
+    """A command's --year, in any notation parse_fiscal_year reads, inside the plan period
+    start–end: every command reads its year here, so the same mistake gets the same code
+    (G010 unreadable, G011 outside the plan; UsageError, exit 2)."""
+    try:
+        year = parse_fiscal_year(text)
+    except FiscalYearError as exc:
+        raise UsageError.of("G010", value=text, reason=exc.message) from None
+    check_plan_year(year, start, end)
+    return year
+
+
+def check_plan_year(year: int, start: int, end: int) -> None:
+    """Raise UsageError G011 when `year` is outside the plan period start–end."""
+    if not start <= year <= end:
+        raise UsageError.of("G011", year=format_fiscal_year(year),
+                            start=format_fiscal_year(start), end=format_fiscal_year(end))
+
+
 def format_fiscal_year(year: int) -> str:
     """令和5年度 for 2023, 令和元年度 for 2019, 平成30年度 for 2018."""
     if year > REIWA_OFFSET:
@@ -101,12 +120,18 @@ def parse_date(text: str) -> dt.date:
     raise FiscalYearError(f"日付として読めません: 「{text}」(例: 2024-05-17、令和6年5月17日)")
 
 
-def format_date(day: dt.date) -> str:
-    """令和6年5月17日（金） for 2024-05-17: a date as letters and notices print it
-    (dates before 令和 in 西暦)."""
+def era_date(day: dt.date) -> str:
+    """令和6年7月1日 for 2024-07-01 (令和元年 from 2019-05-01; earlier dates in 西暦):
+    a date as the report prints it."""
     if day >= REIWA_START:
         n = day.year - REIWA_OFFSET
         era = f"令和{'元' if n == 1 else n}年"
     else:
         era = f"{day.year}年"
-    return f"{era}{day.month}月{day.day}日（{_WEEKDAYS[day.weekday()]}）"
+    return f"{era}{day.month}月{day.day}日"
+
+
+def format_date(day: dt.date) -> str:
+    """令和6年5月17日（金） for 2024-05-17: a date as letters and notices print it, with
+    its weekday."""
+    return f"{era_date(day)}（{_WEEKDAYS[day.weekday()]}）"

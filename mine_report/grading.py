@@ -15,7 +15,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from mine_report.config import Rules, default_rules
-from mine_report.errors import UsageError
+from mine_report.fiscal import check_plan_year
 from mine_report.messages import text
 from mine_report.model import Actual, Kpi, Plan, Source
 from mine_report.schemes import UNGRADED_MARK, Scheme
@@ -258,8 +258,7 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     Raises UsageError when `year` is outside the plan period, ConfigError when a plan
     KPI names a scheme the rules do not know.
     """
-    if not plan.period_start <= year <= plan.period_end:
-        raise UsageError.of("C201", year=year, start=plan.period_start, end=plan.period_end)
+    check_plan_year(year, plan.period_start, plan.period_end)
     rules = rules or default_rules()
     rules.check_plan(plan)
     missing = set(unsubmitted)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
@@ -24,7 +23,8 @@ from mine_report.charts import GradeBar, TrendData, grade_bar_chart, trend_chart
 from mine_report.committee import CommitteeInput, Opinion
 from mine_report.config import Rules
 from mine_report.errors import FiscalYearError
-from mine_report.fiscal import REIWA_OFFSET, format_fiscal_year, parse_date, short_fiscal_year
+from mine_report.fileio import source_date_epoch
+from mine_report.fiscal import era_date, format_fiscal_year, parse_date, short_fiscal_year
 from mine_report.grading import (
     UNGRADED,
     Evaluation,
@@ -100,23 +100,15 @@ def format_actual(value: Decimal | None, places: int) -> str:
     return format_number(value, max(places, decimal_places(value)))
 
 
-def japanese_date(day: dt.date) -> str:
-    """令和6年7月1日 (令和元年 for 2019)."""
-    if day.year > REIWA_OFFSET:
-        n = day.year - REIWA_OFFSET
-        return f"令和{'元' if n == 1 else n}年{day.month}月{day.day}日"
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def report_datetime(day: dt.date | None = None) -> dt.datetime:
     """When the report is issued, in Japan time: midnight of `day` (`build --date`) when
     given, else SOURCE_DATE_EPOCH when set (reproducible), else now. Before 09:00 JST the
     UTC date is still yesterday's, so the date is always taken in JST."""
     if day is not None:
         return dt.datetime.combine(day, dt.time(), tzinfo=JST)
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    if epoch.isdigit():
-        return dt.datetime.fromtimestamp(int(epoch), tz=JST)
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch.astimezone(JST)
     return dt.datetime.now(JST).replace(microsecond=0)
 
 
@@ -427,7 +419,7 @@ def revision_texts(kpi: Kpi, year: int) -> tuple[str, ...]:
                                 new=shown(new)))
             after = replace(after, **{name: new})
         try:
-            when = japanese_date(parse_date(r.date))
+            when = era_date(parse_date(r.date))
         except FiscalYearError:
             when = r.date
         texts.append(text("R040", date=when, year=format_fiscal_year(r.from_year),
@@ -700,7 +692,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         year=evaluation.year,
         year_label=format_fiscal_year(evaluation.year),
         title=f"{format_fiscal_year(evaluation.year)} 効果検証報告書",
-        issued_on=japanese_date(issued.astimezone(JST).date()),
+        issued_on=era_date(issued.astimezone(JST).date()),
         issued_iso=issued.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         generator=f"mine-report {__version__}",
         draft=merged.draft,

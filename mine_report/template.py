@@ -18,7 +18,7 @@ from xlsxwriter.workbook import Workbook
 
 from mine_report.errors import DataProblem, MineReportError, ProblemsError, UsageError
 from mine_report.fileio import atomic_path, build_timestamp
-from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
+from mine_report.fiscal import check_plan_year, year_option
 from mine_report.layout import FORMAT_VERSION, META_SHEET, WorkbookMeta
 from mine_report.messages import text
 from mine_report.model import Kpi, Measure, Plan
@@ -83,7 +83,7 @@ def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
     The same arguments always give the same bytes.
     """
     if year is not None:
-        check_year(year, plan)
+        check_plan_year(year, plan.period_start, plan.period_end)
     if prefill and year is None:
         raise UsageError.of("T006")
     measures = select_measures(plan, measure_ids)
@@ -191,7 +191,8 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
     Raises UsageError (exit 2) for bad options and PrefillError when the --prefill
     workbook has errors; the prefill workbook itself is only read.
     """
-    eval_year = parse_year_option(year, plan) if year is not None else None
+    eval_year = (year_option(year, plan.period_start, plan.period_end)
+                 if year is not None else None)
     measure_ids = parse_measure_ids(measures, plan) if measures is not None else None
     prefill = None
     if prefill_path is not None:
@@ -214,23 +215,6 @@ def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
     if prefill is not None and eval_year is not None and gaps is not None:
         gaps.extend(prefill_gaps(written, prefill, eval_year))
     return written
-
-
-def check_year(year: int, plan: Plan) -> None:
-    if not plan.period_start <= year <= plan.period_end:
-        raise UsageError.of("T002", year=format_fiscal_year(year),
-                              start=format_fiscal_year(plan.period_start),
-                              end=format_fiscal_year(plan.period_end))
-
-
-def parse_year_option(value: str, plan: Plan) -> int:
-    """The --year option in any fiscal-year notation, inside the plan period."""
-    try:
-        year = parse_fiscal_year(value)
-    except ValueError as exc:
-        raise UsageError.of("T001", value=value, reason=exc) from None
-    check_year(year, plan)
-    return year
 
 
 def parse_measure_ids(value: str, plan: Plan) -> list[str]:

@@ -30,10 +30,12 @@ from mine_report.template_checks import (
     write_measure_checks,
 )
 from mine_report.template_styles import (
+    GrowingRowsSheet,
     Styles,
     cell,
     col_letter,
     decimals_of,
+    fit_row,
     protect,
     row_height,
     set_print,
@@ -46,19 +48,22 @@ VALIDATION_MARKS = NOT_MEASURED_MARKS
 
 # Column plan of the KPI tables (measure sheets and 目標指標): plan columns A–I, then
 # one column per plan year, then 備考. The initiative table reuses the same grid.
+# The widths are as narrow as their contents allow (令和6年度, 999,999, 百万円), because the
+# sheet prints one A4 landscape page wide: every unit of width shrinks the print.
+# Long texts (指標名, 備考, 取組内容) wrap instead, in rows that grow with them.
 KPI_COLUMNS = (  # (key, header, width)
     ("id", "番号", 10),
-    ("name", "指標名", 40),
+    ("name", "指標名", 34),
     ("unit", "単位", 7),
-    ("baseline", "基準値", 10),
-    ("baseline_year", "基準年度", 11),
-    ("target", "目標値", 10),
-    ("target_year", "目標年度", 11),
-    ("direction", "方向", 6),
-    ("cumulative", "累計", 6),
+    ("baseline", "基準値", 9),
+    ("baseline_year", "基準年度", 10),
+    ("target", "目標値", 9),
+    ("target_year", "目標年度", 10),
+    ("direction", "方向", 5),
+    ("cumulative", "累計", 5),
 )
-YEAR_WIDTH = 11
-NOTE_WIDTH = 42
+YEAR_WIDTH = 10
+NOTE_WIDTH = 40
 FIRST_YEAR_COL = len(KPI_COLUMNS)  # 0-based column index of the first year (J)
 
 
@@ -192,6 +197,8 @@ def write_kpi_row(ws: Worksheet, st: Styles, kpi: Kpi, row: int, rules: YearRule
     ws.data_validation(row, FIRST_YEAR_COL, row, FIRST_YEAR_COL + len(rules.years) - 1,
                        actual_validation(kpi, first))
     ws.write_blank(row, note_col, None, st.input_text)
+    # A set height: 備考 is a short reason, not a text to grow with (and the headless
+    # Calc 7.4 of the tests crashes on input-line entries in rows it fits again).
     ws.set_row(row, row_height([(kpi.name, KPI_COLUMNS[1][2])], minimum=24))
 
 
@@ -241,7 +248,7 @@ def write_section(ws: Worksheet, st: Styles, row: int, title: str, last_col: int
 def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
                         rules: YearRules) -> SheetMap:
     """One measure sheet named by the measure id; returns where everything is."""
-    ws = wb.add_worksheet(measure.id)
+    ws = wb.add_worksheet(measure.id, worksheet_class=GrowingRowsSheet)
     strategy, policy = plan.parents(measure.id)
     note_col = set_kpi_columns(ws, rules.years)
     status_col = note_col - 1
@@ -256,7 +263,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
                      parents)
     ws.write_string(3, 0, "内容", st.label)
     ws.merge_range(3, 1, 3, note_col, measure.description, st.plan_text)
-    ws.set_row(3, row_height([(measure.description, sum(widths[1:]))]))
+    fit_row(ws, 3, merged=[(measure.description, sum(widths[1:]))])
 
     write_section(ws, st, 5, "重要業績評価指標（KPI）", FIRST_YEAR_COL - 1)
     kpi_header, kpi_rows = write_kpi_table(ws, st, measure.kpis, 5, rules, note_col)
@@ -283,8 +290,9 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         ws.merge_range(row, 2, row, status_col - 1, initiative.schedule, st.plan_text)
         ws.write_blank(row, status_col, None, st.input_choice)
         ws.write_blank(row, note_col, None, st.input_text)
-        ws.set_row(row, row_height([(initiative.title, widths[1]),
-                                    (initiative.schedule, schedule_width)], minimum=54))
+        # room for a few lines of 取組内容; the row grows with a longer one
+        fit_row(ws, row, own=[(initiative.title, widths[1])],
+                merged=[(initiative.schedule, schedule_width)], minimum=54)
     if measure.initiatives:
         first, last = header + 1, header + len(measure.initiatives)
         ws.data_validation(first, status_col, last, status_col, list_validation(
@@ -301,13 +309,13 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     )
     cells: dict[str, str] = {}
     text_rows: list[tuple[int, bool]] = []
-    for n, (key, label, hint, height) in enumerate(texts):
+    for n, (key, label, hint, minimum) in enumerate(texts):
         row = top + 1 + n
         ws.write_string(row, 0, label, st.label)
         fmt = st.input_choice if key == "outlook" else st.input_text
         ws.write_blank(row, 1, None, fmt)
         ws.merge_range(row, 2, row, note_col, hint, st.hint)
-        ws.set_row(row, height)
+        fit_row(ws, row, own=[(label, KPI_COLUMNS[0][2])], minimum=minimum)
         cells[key] = cell(row, 1)
         text_rows.append((row, key == "outlook"))
         if key == "outlook":
@@ -325,7 +333,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     ), year=rules.year, header_rows=(kpi_header - 1, header))
 
     ws.freeze_panes(kpi_header, 1)
-    set_print(ws)
+    set_print(ws, repeat=(0, 0))  # which measure, on every page
     # The printed sheet is the report as filled; the チェック column is for the screen
     # (and leaving it out keeps the print as large as before).
     ws.print_area(0, 0, max(r for r, _ in text_rows), note_col)
@@ -368,7 +376,7 @@ def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: Yea
                       contact: str) -> SheetMap:
     """The 目標指標 sheet: the strategy goal indicators (all of the plan's, or those one
     department owns), filled by the planning division."""
-    ws = wb.add_worksheet(GOALS_SHEET)
+    ws = wb.add_worksheet(GOALS_SHEET, worksheet_class=GrowingRowsSheet)
     note_col = set_kpi_columns(ws, rules.years)
     write_title_rows(ws, st, "goals", "目標指標（基本目標の数値目標）", note_col)
     ws.merge_range(1, 0, 1, note_col,
@@ -376,7 +384,7 @@ def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: Yea
                    st.hint)
     header, rows = write_kpi_table(ws, st, goals, 3, rules, note_col)
     ws.freeze_panes(header, 1)
-    set_print(ws)
+    set_print(ws, repeat=(header - 2, header - 1))  # the table's two header rows
     protect(ws)
     return SheetMap(
         measure_id="goals",

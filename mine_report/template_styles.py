@@ -92,14 +92,66 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WFA" else 1 for ch in text)
 
 
-def row_height(texts_and_widths: Sequence[tuple[str, float]], minimum: float = 18) -> float:
-    """A row height (points) tall enough to show each text wrapped in its column width."""
+def line_count(texts_and_widths: Sequence[tuple[str, float]]) -> int:
+    """How many lines the longest of the texts takes wrapped in its column width."""
     lines = 1
     for text, width in texts_and_widths:
         usable = max(width * 1.1 - 1, 1)  # BIZ UDPゴシック 10 pt is narrower than the unit
         n = sum(max(1, math.ceil(display_width(part) / usable)) for part in text.split("\n"))
         lines = max(lines, n)
-    return max(minimum, lines * LINE_HEIGHT + 4)
+    return lines
+
+
+def row_height(texts_and_widths: Sequence[tuple[str, float]], minimum: float = 18) -> float:
+    """A row height (points) tall enough to show each text wrapped in its column width."""
+    return max(minimum, line_count(texts_and_widths) * LINE_HEIGHT + 4)
+
+
+class GrowingRowsSheet(Worksheet):
+    """A worksheet whose rows in `growing` keep the height written but are not marked as
+    set by hand (no customHeight), as Excel marks the rows it fitted itself.
+
+    A row marked set by hand never grows: the clerk types nine lines of 取組内容 and the
+    print shows four. An unmarked row is shown at the height written (neither Excel nor
+    LibreOffice fits rows when a workbook opens, and Calc leaves rows without a height at
+    one line) and is fitted again, by both, as soon as a cell in it is edited. xlsxwriter
+    marks every row it gives a height, so this drops the mark from the row element as it
+    is written (xlsxwriter's XML writer: checked by tests/test_template.py).
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.growing: set[int] = set()
+
+    def _xml_start_tag_unencoded(self, tag, attributes=[]) -> None:  # noqa: B006 (as in xlsxwriter)
+        super()._xml_start_tag_unencoded(tag, self._unmarked(tag, attributes))
+
+    def _xml_empty_tag_unencoded(self, tag, attributes=[]) -> None:  # noqa: B006
+        super()._xml_empty_tag_unencoded(tag, self._unmarked(tag, attributes))
+
+    def _unmarked(self, tag: str, attributes: list) -> list:
+        if tag != "row" or not self.growing:
+            return attributes
+        number = dict(attributes).get("r")
+        if number is None or int(number) - 1 not in self.growing:
+            return attributes
+        return [(k, v) for k, v in attributes if k != "customHeight"]
+
+
+def fit_row(ws: Worksheet, row: int, own: Sequence[tuple[str, float]] = (),
+            merged: Sequence[tuple[str, float]] = (), minimum: float = 18) -> None:
+    """Give a row the height its texts need (estimated from their length and column
+    width: no library can measure text as Excel does) and let it grow with what the
+    clerk types later.
+
+    `own` are the texts of the row's unmerged cells, `merged` those of merged cells.
+    Neither program counts merged cells when it fits a row again, so a row whose merged
+    text needs more lines than its own cells keeps a fixed height instead.
+    """
+    ws.set_row(row, row_height([*own, *merged], minimum))
+    fixed = merged and line_count(merged) > line_count(own or [("", 1)])
+    if not fixed and isinstance(ws, GrowingRowsSheet):
+        ws.growing.add(row)
 
 
 def decimals_of(value: Decimal) -> int:
@@ -127,12 +179,16 @@ def col_letter(col: int) -> str:
     return xl_col_to_name(col)
 
 
-def set_print(ws: Worksheet) -> None:
-    """A4 landscape, one page wide, sheet name and page number in the footer."""
+def set_print(ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
+    """A4 landscape, one page wide and as many pages long as the text needs (so long
+    texts are never shrunk to fit one page), the `repeat` rows (0-based first, last) on
+    every page, sheet name and page number in the footer."""
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    ws.set_margins(left=0.3, right=0.3, top=0.5, bottom=0.6)
     ws.center_horizontally()
     ws.set_footer("&L&A&R&P / &N")
 

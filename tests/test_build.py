@@ -170,7 +170,7 @@ def test_year_option_errors(tmp_path):
     result = run_build(SAMPLES, tmp_path / "o", "--year", "昭和5年")
     assert result.exit_code == 2 and "--year" in result.output
     result = run_build(SAMPLES, tmp_path / "o", "--year", "R9")
-    assert result.exit_code == 1 and "計画期間" in result.output
+    assert result.exit_code == 2 and "[G011]" in result.output and "計画期間" in result.output
 
 
 def test_prefill_next_round_from_results_json(built, tmp_path):

@@ -48,13 +48,13 @@ def files(tmp_path):
     (["validate", "/nonexistent"], "V001", 2),
     (["validate", "{tmp}"], "V002", 2),
     (["build", "--input", "/nonexistent", "--output", "{tmp}/o"], "V001", 2),
-    (["build", "--input", str(SAMPLES), "--output", "{tmp}/o", "--year", "昭和5年"], "B007", 2),
+    (["build", "--input", str(SAMPLES), "--output", "{tmp}/o", "--year", "昭和5年"], "G010", 2),
     (["build", "--input", str(SAMPLES), "--output", "{tmp}/o", "--templates", "{tmp}/none"],
      "R002", 1),
     (["build", "--input", str(SAMPLES), "--output", "{tmp}/file.txt"], "B009", 1),
     (["template", "-o", "{tmp}/file.txt/t.xlsx", "--measures", "1-1-1"], "T005", 1),
     (["template", "-o", "/proc/t.xlsx", "--measures", "1-1-1"], "T005", 1),
-    (["template", "-o", "{tmp}/t.xlsx", "--year", "R99"], "T001", 2),
+    (["template", "-o", "{tmp}/t.xlsx", "--year", "R99"], "G010", 2),
     (["config"], "C202", 2),
     (["config", "--show", "--config", "{tmp}/none.toml"], "C003", 1),
     (["plan", "--plan", "{tmp}/deep.toml"], "P002", 1),
@@ -193,3 +193,17 @@ def test_no_message_code_is_defined_twice():
             for k in node.keys if isinstance(k, ast.Constant) and isinstance(k.value, str)
             and re.fullmatch(r"[A-Z]\d{3}", k.value)]
     assert len(keys) == len(set(keys)), sorted(k for k in keys if keys.count(k) > 1)
+
+
+@pytest.mark.parametrize("command", [
+    ["build", "--input", str(SAMPLES), "--output", "{tmp}/o"],
+    ["template", "-o", "{tmp}/t.xlsx"],
+    ["distribute", "--output", "{tmp}/d"],
+])
+def test_a_year_outside_the_plan_is_one_code_in_every_command(files, command):
+    for year, code in (("R9", "G011"), ("2030", "G011"), ("昭和5年", "G010")):
+        args = [a.replace("{tmp}", str(files)) for a in command] + ["--year", year]
+        out = coded(invoke(*args), code, 2)
+        assert not (files / "o").exists() and not (files / "d").exists()
+        if code == "G011":
+            assert "計画期間 (令和2年度〜令和6年度) の外" in out

@@ -17,11 +17,11 @@ from conftest import make_report_inputs
 from mine_report.baseline_rule import ZERO, apply_rule
 from mine_report.committee import CommitteeFileError, load_committee
 from mine_report.config import default_rules
-from mine_report.fiscal import short_fiscal_year
+from mine_report.fiscal import era_date, short_fiscal_year
 from mine_report.grading import KpiGrade, KpiResult, evaluate, format_rate
 from mine_report.model import Actual, Source
 from mine_report.projection import MET_BY_YEAR, MISSED_BY_YEAR, SHORT, TOO_FEW, fit_line, outlook
-from mine_report.report_context import build_context, japanese_date, report_datetime
+from mine_report.report_context import build_context, report_datetime
 from mine_report.schemes import builtin
 
 
@@ -152,7 +152,7 @@ def test_publication_date_is_japan_time_and_can_be_given(monkeypatch):
     # 2024-06-30 23:30 UTC is already 1 July in Japan.
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(int(dt.datetime(2024, 6, 30, 23, 30,
                                                                 tzinfo=dt.UTC).timestamp())))
-    assert japanese_date(report_datetime().date()) == "令和6年7月1日"
+    assert era_date(report_datetime().date()) == "令和6年7月1日"
     assert report_datetime(dt.date(2024, 8, 9)).date() == dt.date(2024, 8, 9)
 
 

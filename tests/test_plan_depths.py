@@ -11,7 +11,6 @@ import io
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import openpyxl
 import pytest
@@ -124,7 +123,7 @@ def test_outline_and_json_round_trip(shaped, tmp_path):
     result = CliRunner().invoke(cli, ["plan", "--plan", str(path)])
     assert result.exit_code == 0, result.output
     middle = [sum(1 for _, p in _items(plan) if plan.level_name(p) == name) for name in levels[1:-1]]
-    assert ("合計: " + f"{levels[0]} 2、" + "".join(f"{n} {c}、" for n, c in zip(levels[1:-1], middle))
+    assert ("合計: " + f"{levels[0]} 2、" + "".join(f"{n} {c}、" for n, c in zip(levels[1:-1], middle, strict=True))
             + f"{levels[-1]} {len(plan.measures)}、KPI {len(plan.kpis)}、") in result.output
     # each level indented one step under the one above
     for name, item in _items(plan):
@@ -212,7 +211,7 @@ def test_report_headings_use_the_plans_level_names(shaped):
         assert f"{name}の評価" in text
         if name != levels[0]:
             depth = levels.index(name)
-            assert re.search(rf'<h{depth + 1} class="policy-title[^>]*>{name}{item.id}　',
+            assert re.search(rf'<h{depth + 1} class="policy-title">{name}{item.id}　',
                              html), (name, item.id)
     label = levels[-1] if "施策" in levels[:-1] else "施策"  # 具体的施策 → 施策 (Mine's usage)
     assert plan.measure_label == (label if levels[-1].endswith("施策") else levels[-1])

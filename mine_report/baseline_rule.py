@@ -61,4 +61,4 @@ def apply_rule(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     if not substituted:
         return plan, {}
     # A fresh index: replace() would otherwise hand the original plan's dict to the copy.
-    return dataclasses.replace(plan, strategies=strategies, _index={}), substituted
+    return dataclasses.replace(plan, strategies=strategies, _index={}, _ancestors={}), substituted

@@ -24,7 +24,7 @@ from mine_report.fiscal import format_fiscal_year
 from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, round_half_up
 from mine_report.merge import Merged
 from mine_report.messages import text
-from mine_report.model import DIRECTION_LABELS, json_number
+from mine_report.model import DIRECTION_LABELS, Plan, json_number
 
 JSON_NAME = "kpi_results.json"
 CSV_NAME = "kpi_results.csv"
@@ -155,12 +155,41 @@ _PUBLISHER_COLUMNS = (
     Column("団体コード", "全国地方公共団体コード（6桁、検査数字付き）。計画データの municipality_code"),
     Column("地方公共団体名", "計画データの市町村名"),
 )
-#: kpi_results.csv: one row per KPI in the evaluation year.
+
+
+def level_columns(plan: Plan) -> tuple[Column, ...]:
+    """One column per level of the plan, named as the plan names it (重点戦略・戦略方針・
+    具体的施策 for Mine; 基本目標・施策 for a plan of two levels), holding the item's id."""
+    first: dict[int, str] = {0: plan.strategies[0].id if plan.strategies else ""}
+    for p in plan.policies:
+        if not p.implicit:
+            first.setdefault(p.depth, p.id)
+    first[len(plan.levels) - 1] = plan.measures[0].id if plan.measures else ""
+    return tuple(Column(name, f"{name}の番号（{first.get(depth, '')}{'〜' if depth == 0 else ' など'}）")
+                 for depth, name in enumerate(plan.levels))
+
+
+def level_ids(plan: Plan, measure_id: str) -> list[str]:
+    """The ids of a measure and of the items above it, one per level (level_columns)."""
+    return [a.id for a in plan.ancestors(measure_id)] + [measure_id]
+
+
+def result_columns(plan: Plan) -> tuple[Column, ...]:
+    """kpi_results.csv's columns: the levels' columns follow the plan."""
+    return (*_PUBLISHER_COLUMNS, *level_columns(plan), *RESULT_COLUMNS)
+
+
+def value_columns(plan: Plan) -> tuple[Column, ...]:
+    """kpi_values.csv's columns: the top level and the sheet unit named as the plan names
+    them (a goal indicator has no sheet unit)."""
+    top, unit = plan.levels[0], plan.levels[-1]
+    return (*_PUBLISHER_COLUMNS, *VALUE_COLUMNS[:2], Column(top, f"{top}の番号"),
+            Column(unit, f"{unit}の番号（目標指標は空欄）"), *VALUE_COLUMNS[2:])
+
+
+#: kpi_results.csv: one row per KPI in the evaluation year; result_columns puts the
+#: publisher's and the plan's level columns first.
 RESULT_COLUMNS = (
-    *_PUBLISHER_COLUMNS,
-    Column("重点戦略", "重点戦略の番号（1〜）"),
-    Column("戦略方針", "戦略方針の番号（1-1 など）"),
-    Column("具体的施策", "具体的施策の番号（1-1-1 など）"),
     Column("KPI番号", "KPI の番号。計画データの id で、年度をまたいで変わらない"),
     Column("指標名", "KPI の名称"),
     Column("単位", "値の単位（単位のない指標は「－」）"),
@@ -183,13 +212,11 @@ RESULT_COLUMNS = (
     Column("評価なしの理由", "評価が「－」の理由"),
     Column("担当課", "実績を報告した課（未提出は空欄）"),
 )
-#: kpi_values.csv: tidy, one row per indicator (KPI and goal indicator) per fiscal year.
+#: kpi_values.csv: tidy, one row per indicator (KPI and goal indicator) per fiscal year;
+#: value_columns adds the publisher's columns and the plan's top and sheet-unit levels.
 VALUE_COLUMNS = (
-    *_PUBLISHER_COLUMNS,
     Column("指標ID", "KPI（1-1-1-1 など）・目標指標（G1-1 など）の番号。年度をまたいで変わらない"),
     Column("指標の種類", "KPI または 目標指標"),
-    Column("重点戦略", "重点戦略の番号"),
-    Column("具体的施策", "具体的施策の番号（目標指標は空欄）"),
     Column("指標名", "指標の名称"),
     Column("単位", "値の単位"),
     Column("方向", "増加・減少・維持"),
@@ -201,7 +228,6 @@ VALUE_COLUMNS = (
     Column("評価", "その年度の評価 A〜D、評価できないときは「－」"),
     Column("評価なしの理由", "評価が「－」の理由"),
 )
-CSV_HEADERS = [c.name for c in RESULT_COLUMNS]
 
 
 def _csv_number(value: Fraction | Decimal | None, places: int | None = None) -> str:
@@ -231,16 +257,13 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
     """kpi_results.csv: one row per KPI with the evaluation year's figures."""
     plan = merged.plan
     buf, writer = _writer()
-    writer.writerow(CSV_HEADERS)
+    writer.writerow([c.name for c in result_columns(plan)])
     for r in evaluation.kpis.values():
         k, g = r.kpi, r.current
-        strategy, policy = plan.parents(r.measure_id)
         prev = r.previous
         writer.writerow([
             plan.municipality_code, plan.municipality,
-            # the open-data columns keep their names whatever the plan calls its levels
-            # (a fixed schema); a plan without a middle level leaves 戦略方針 blank
-            strategy.id, "" if policy.implicit else policy.id, r.measure_id, k.id, k.name, k.unit,
+            *level_ids(plan, r.measure_id), k.id, k.name, k.unit,
             DIRECTION_LABELS[k.direction], "累計" if k.cumulative else "",
             _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
             _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),
@@ -259,7 +282,7 @@ def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None
     plan = merged.plan
     strategy_of = {g.id: s.id for s in plan.strategies for g in s.every_goal_indicator}
     buf, writer = _writer()
-    writer.writerow([c.name for c in VALUE_COLUMNS])
+    writer.writerow([c.name for c in value_columns(plan)])
     for kind, results in (("KPI", evaluation.kpis), ("目標指標", evaluation.goals)):
         for r in results.values():
             k = r.kpi
@@ -299,9 +322,9 @@ def metadata_dict(merged: Merged, evaluation: Evaluation) -> dict:
                   if on],
         "files": [
             {"name": CSV_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B042"), "columns": [dataclasses.asdict(c) for c in RESULT_COLUMNS]},
+             "description": text("B042"), "columns": [dataclasses.asdict(c) for c in result_columns(plan)]},
             {"name": VALUES_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B043"), "columns": [dataclasses.asdict(c) for c in VALUE_COLUMNS]},
+             "description": text("B043"), "columns": [dataclasses.asdict(c) for c in value_columns(plan)]},
             {"name": JSON_NAME, "format": "application/json", "encoding": "UTF-8",
              "description": text("B044")},
         ],

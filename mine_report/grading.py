@@ -236,7 +236,9 @@ def _rollups(plan: Plan, kpis: Mapping[str, KpiResult], goals: Mapping[str, KpiR
         return [results[k.id].by_year[year].grade for k in items]
 
     measures = {m.id: rollup(grades(m.kpis, kpis), scheme) for m in plan.measures}
-    policies = {p.id: rollup(grades((k for m in p.measures for k in m.kpis), kpis), scheme)
+    # a policy rolls up its whole subtree (a plan of four or five levels nests them)
+    policies = {p.id: rollup(grades((k for m in plan.measures_under(p.id) for k in m.kpis),
+                                    kpis), scheme)
                 for p in plan.policies}
     strategies = {s.id: rollup(grades((k for m in s.measures for k in m.kpis), kpis), scheme)
                   for s in plan.strategies}

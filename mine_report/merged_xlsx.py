@@ -184,9 +184,12 @@ def _summary(book: _Book) -> None:
 def _kpi_columns(book: _Book) -> list[tuple[str, float]]:
     years = [y for y in book.merged.plan.years if y <= book.evaluation.year]
     plan = book.merged.plan
-    # a plan without a middle level keeps the column (blank), so the columns never move
-    return [(plan.strategy_level, 6), (plan.policy_level or "－", 6), ("施策", 7),
-            ("施策名", 24), ("KPI番号", 9),
+    # one column for the top level and one for the level right above the measure (its id
+    # carries the levels between, as every id extends its parent's); a plan without a
+    # middle level keeps the column (blank), so the columns never move
+    above = plan.middle_levels[-1] if plan.middle_levels else "－"
+    return [(plan.strategy_level, 6), (above, 6), (plan.measure_label, 7),
+            (f"{plan.measure_label}名", 24), ("KPI番号", 9),
             ("指標名", 30), ("単位", 7), ("方向", 6), ("累計", 6), ("基準値", 10),
             ("基準年度", 11), ("目標値", 10), ("目標年度", 11),
             *[(f"{format_fiscal_year(y)}\n実績値", 11) for y in years],
@@ -204,9 +207,9 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
     for r in results:
         k, g = r.kpi, r.current
         if with_parents:
-            strategy, policy = plan.parents(r.measure_id)
+            strategy, *middle = plan.ancestors(r.measure_id)
             measure = plan.measure(r.measure_id)
-            cells = [strategy.id, "" if policy.implicit else policy.id, measure.id,
+            cells = [strategy.id, middle[-1].id if middle else "", measure.id,
                      measure.title]
         else:
             sid = k.id[1:].split("-")[0]

@@ -24,9 +24,11 @@ PUBLIC, INTERNAL = "public", "internal"
 EDITIONS = (PUBLIC, INTERNAL)
 
 #: The levels of Mine's second-period plan, top first; the last is the unit of a workbook
-#: sheet. A plan may declare its own names, and may leave out the middle level (基本目標 →
-#: 施策 → KPI, the shape of most small towns' strategies).
+#: sheet. A plan declares its own names, from two (基本目標 → 施策 → KPI, the shape of most
+#: small towns' strategies) to five levels.
 MINE_LEVELS = ("重点戦略", "戦略方針", "具体的施策")
+#: How many levels a plan may have: the top and the sheet unit, and up to three between.
+LEVEL_COUNTS = range(2, 6)
 
 #: What grading rolls up, as the rules' sentences name it when no plan is at hand
 #: (`config --show`): Mine's levels from the measure up, the measure called 施策.
@@ -142,7 +144,13 @@ class Measure:
 
 @dataclass(frozen=True)
 class Policy:
-    """A policy (戦略方針)."""
+    """An item of a level between the top and the sheet unit (戦略方針 for Mine).
+
+    A plan of four or five levels has two or three such levels: Strategy.policies lists
+    their items depth-first (each before its children, `depth` saying its level), and only
+    the deepest ones hold measures. So every walk of `s.policies` then `p.measures` meets
+    every measure once, in plan order, whatever the plan's shape; Plan.ancestors and
+    Plan.measures_under give the tree's relations."""
 
     id: str
     title: str
@@ -152,8 +160,10 @@ class Policy:
     #: implicit policy (its own id and title), which no output shows as a level of its own.
     #: It keeps `strategy.policies` / `plan.measures` true for every shape.
     implicit: bool = False
-    #: 数値目標 on the middle level (many plans set them on two levels).
+    #: 数値目標 on this level (many plans set them on two levels).
     goal_indicators: tuple[Kpi, ...] = ()
+    #: Its level: the index into Plan.levels (1 = the level right under the top).
+    depth: int = 1
 
 
 @dataclass(frozen=True)
@@ -195,20 +205,28 @@ class Plan:
     #: sheet: MINE_LEVELS, or two names for a plan without a middle level.
     levels: tuple[str, ...] = MINE_LEVELS
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
+    #: item id → its ancestors above it, top first (implicit policies left out).
+    _ancestors: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
 
     def __post_init__(self) -> None:
         index = self._index
         for s in self.strategies:
             index[s.id] = s
+            self._ancestors[s.id] = ()
             for g in s.goal_indicators:
                 index[g.id] = g
+            chain: list[Strategy | Policy] = [s]
             for p in s.policies:
+                del chain[p.depth:]  # depth-first: drop the levels left behind
                 if not p.implicit:
                     index[p.id] = p
+                    self._ancestors[p.id] = tuple(chain)
+                    chain.append(p)
                 for g in p.goal_indicators:
                     index[g.id] = g
                 for m in p.measures:
                     index[m.id] = m
+                    self._ancestors[m.id] = tuple(chain)
                     for k in m.kpis:
                         index[k.id] = k
                     for i in m.initiatives:
@@ -221,8 +239,14 @@ class Plan:
 
     @property
     def policy_level(self) -> str:
-        """The name of the middle level (戦略方針 …), "" when the plan has none."""
+        """The name of the first level under the top (戦略方針 …), "" when the plan has
+        only two levels."""
         return self.levels[1] if len(self.levels) > 2 else ""
+
+    @property
+    def middle_levels(self) -> tuple[str, ...]:
+        """The names of the levels between the top and the sheet unit (none to three)."""
+        return self.levels[1:-1]
 
     @property
     def measure_level(self) -> str:
@@ -230,10 +254,37 @@ class Plan:
         return self.levels[-1]
 
     @property
+    def measure_label(self) -> str:
+        """The sheet unit as headings name it: 施策 for a level called …施策 (Mine's report
+        says 施策1-1-1 for a 具体的施策) unless another level is called 施策, else the
+        level's own name (事業1-2 …)."""
+        if self.measure_level.endswith("施策") and "施策" not in self.levels[:-1]:
+            return "施策"
+        return self.measure_level
+
+    @property
     def rollup_levels(self) -> str:
-        """The levels grades are rolled up over, measure first, for the rules' sentences
-        (施策・戦略方針・重点戦略 for Mine): the measure is always 施策 there, as in the report."""
-        return "・".join(["施策", *(n for n in (self.policy_level, self.strategy_level) if n)])
+        """The levels grades are rolled up over, sheet unit first, for the rules' sentences
+        (施策・戦略方針・重点戦略 for Mine)."""
+        return "・".join([self.measure_label, *reversed(self.levels[:-1])])
+
+    def level_name(self, item: Strategy | Policy | Measure) -> str:
+        """The name of the level an item belongs to (重点戦略, 戦略方針, 具体的施策 …)."""
+        if isinstance(item, Strategy):
+            return self.levels[0]
+        if isinstance(item, Policy):
+            return self.levels[item.depth]
+        return self.measure_level
+
+    def ancestors(self, item_id: str) -> tuple[Strategy | Policy, ...]:
+        """The items above a measure or policy, top first (a plan of two levels: just its
+        strategy)."""
+        return self._ancestors[item_id]
+
+    def measures_under(self, item_id: str) -> list[Measure]:
+        """Every measure in the subtree of a strategy or policy, in plan order."""
+        return [m for m in self.measures if any(a.id == item_id for a in self.ancestors(m.id))
+                or m.id == item_id]
 
     @property
     def years(self) -> list[int]:
@@ -312,15 +363,26 @@ class Plan:
             return [measure_to_dict(m, assignment=assignment) for m in items]
 
         def below(s: Strategy) -> dict:
-            if self.policy_level:
-                return {"policies": [
-                    {"id": p.id, "title": p.title, "description": p.description,
-                     # only when set, so plans without them keep their exact JSON
-                     **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
-                        else {}),
-                     "measures": measures(p.measures)}
-                    for p in s.policies]}
-            return {"measures": measures(tuple(s.measures))}
+            if not self.policy_level:
+                return {"measures": measures(tuple(s.measures))}
+            # the depth-first list back into its nesting: each level's items under
+            # "policies", the deepest level's under "measures" too
+            top: list[dict] = []
+            open_items: list[list[dict]] = [top]
+            for p in s.policies:
+                del open_items[p.depth:]
+                entry = {"id": p.id, "title": p.title, "description": p.description,
+                         # only when set, so plans without them keep their exact JSON
+                         **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
+                            else {})}
+                if p.depth < len(self.levels) - 2:
+                    entry["policies"] = []
+                    open_items[-1].append(entry)
+                    open_items.append(entry["policies"])
+                else:
+                    entry["measures"] = measures(p.measures)
+                    open_items[-1].append(entry)
+            return {"policies": top}
 
         return {
             "title": self.title,

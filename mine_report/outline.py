@@ -7,8 +7,8 @@ from mine_report.model import Plan
 
 
 def plan_outline(plan: Plan) -> str:
-    """The plan's levels top down (named as the plan names them), with KPI and initiative
-    counts; a plan without a middle level lists its measures under the top level."""
+    """The plan's levels top down (named as the plan names them), each level indented
+    under the one above, with KPI and initiative counts."""
     lines = [
         plan.title,
         f"{plan.municipality} {plan.issuer}".strip(),
@@ -18,16 +18,17 @@ def plan_outline(plan: Plan) -> str:
     for s in plan.strategies:
         lines.append(f"{plan.strategy_level}{s.id} {s.title}  (目標指標 {len(s.goal_indicators)})")
         for p in s.policies:
-            indent = "  " if p.implicit else "    "
+            indent = "  " if p.implicit else "  " * (p.depth + 1)
             if not p.implicit:
                 goals = f"  (目標指標 {len(p.goal_indicators)})" if p.goal_indicators else ""
-                lines.append(f"  {p.id} {p.title}{goals}")
+                lines.append(f"{'  ' * p.depth}{p.id} {p.title}{goals}")
             for m in p.measures:
                 lines.append(f"{indent}{m.id} {m.title}  (KPI {len(m.kpis)}、取組 {len(m.initiatives)})")
         lines.append("")
     lines.append(
         f"合計: {plan.strategy_level} {len(plan.strategies)}、"
-        + (f"{plan.policy_level} {len(plan.policies)}、" if plan.policy_level else "")
+        + "".join(f"{name} {sum(1 for p in plan.policies if p.depth == depth and not p.implicit)}、"
+                  for depth, name in enumerate(plan.middle_levels, start=1))
         + f"{plan.measure_level} {len(plan.measures)}、KPI {len(plan.kpis)}、"
         f"目標指標 {len(plan.goal_indicators)}、具体的な取組 {sum(1 for _ in plan.initiatives())}"
     )

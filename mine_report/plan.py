@@ -14,6 +14,7 @@ from mine_report.fiscal import parse_date, parse_fiscal_year
 from mine_report.messages import text
 from mine_report.model import (
     DIRECTIONS,
+    LEVEL_COUNTS,
     MINE_LEVELS,
     Initiative,
     Kpi,
@@ -232,29 +233,29 @@ class _Checker:
         )
 
     def level_names(self, d: dict) -> tuple[str, ...]:
-        """The plan's level names: two (top, sheet unit) or three (with a middle level)
+        """The plan's level names, top first, the last being the sheet unit: two to five
         distinct non-blank names; Mine's when the plan does not say."""
         value = d.get("levels")
         if value is None:
             return MINE_LEVELS
         items = value if isinstance(value, list) else []
         names = tuple(v.strip() for v in items if isinstance(v, str))
-        if (not items or len(names) != len(items) or len(names) not in (2, 3) or not all(names)
+        if (not items or len(names) != len(items) or len(names) not in LEVEL_COUNTS or not all(names)
                 or len(set(names)) != len(names)):
             self.add("P116", "levels", value=value)
             return MINE_LEVELS
         return names
 
     def strategy(self, d: dict, path: str) -> Strategy:
-        below = "policies" if len(self.levels) == 3 else "measures"
+        below = "policies" if len(self.levels) > 2 else "measures"
         self.unknown(d, {"id", "title", "description", "goal_indicators", below}, path)
         sid = self.ident(d, path, None)
         goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{sid}-", owned=True)
                       for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
         title = self.string(d, "title", path)
         if below == "policies":
-            policies = tuple(self.policy(p, f"{path}.policies[{i}]", f"{sid}-")
-                             for i, p in enumerate(self.items(d, "policies", path)))
+            policies = tuple(q for i, p in enumerate(self.items(d, "policies", path))
+                             for q in self.policy(p, f"{path}.policies[{i}]", f"{sid}-", 1))
         else:  # no middle level: the measures hang on the top level itself
             measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{sid}-")
                              for i, m in enumerate(self.items(d, "measures", path)))
@@ -262,16 +263,24 @@ class _Checker:
         return Strategy(sid, title, self.string(d, "description", path, required=False),
                         goals, policies)
 
-    def policy(self, d: dict, path: str, parent: str) -> Policy:
-        self.unknown(d, {"id", "title", "description", "goal_indicators", "measures"}, path)
+    def policy(self, d: dict, path: str, parent: str, depth: int) -> list[Policy]:
+        """An item of a middle level and, depth-first, the items under it: the deepest
+        middle level holds `measures`, the others `policies` of the next level."""
+        below = "measures" if depth == len(self.levels) - 2 else "policies"
+        self.unknown(d, {"id", "title", "description", "goal_indicators", below}, path)
         pid = self.ident(d, path, parent)
         goals = tuple(self.kpi(g, f"{path}.goal_indicators[{i}]", f"G{pid}-", owned=True)
                       for i, g in enumerate(self.items(d, "goal_indicators", path, required=False)))
+        title = self.string(d, "title", path)
+        description = self.string(d, "description", path, required=False)
+        if below == "policies":
+            children = [q for i, c in enumerate(self.items(d, "policies", path))
+                        for q in self.policy(c, f"{path}.policies[{i}]", f"{pid}-", depth + 1)]
+            return [Policy(pid, title, description, (), goal_indicators=goals, depth=depth),
+                    *children]
         measures = tuple(self.measure(m, f"{path}.measures[{i}]", f"{pid}-")
                          for i, m in enumerate(self.items(d, "measures", path)))
-        return Policy(pid, self.string(d, "title", path),
-                      self.string(d, "description", path, required=False), measures,
-                      goal_indicators=goals)
+        return [Policy(pid, title, description, measures, goal_indicators=goals, depth=depth)]
 
     def measure(self, d: dict, path: str, parent: str) -> Measure:
         self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives"}, path)

@@ -26,7 +26,7 @@ from mine_report.fileio import atomic_path
 from mine_report.fiscal import parse_fiscal_year
 from mine_report.intake import load_bytes
 from mine_report.messages import text
-from mine_report.model import DIRECTION_LABELS, Plan
+from mine_report.model import DIRECTION_LABELS, LEVEL_COUNTS, Plan
 from mine_report.plan import plan_from_dict
 from mine_report.xlsxread import Refused, open_workbook
 
@@ -36,8 +36,6 @@ DIRECTIONS_BY_LABEL = {label: key for key, label in DIRECTION_LABELS.items()}
 NO_BASELINE = frozenset({"", "―", "—", "-", "－", "ー", "‐", "–"})
 CUMULATIVE_MARKS = frozenset({"○", "〇", "◯", "●"})
 KINDS = {"": "kpi", "KPI": "kpi", "数値目標": "goal", "目標指標": "goal"}
-#: Two or three levels above the indicators: what the plan model holds today.
-LEVEL_COUNTS = (2, 3)
 
 _CIRCLED = {chr(0x2460 + i): i + 1 for i in range(20)}  # ①…⑳
 # \d and \s match full-width digits and spaces too: 「（１）」「１　」 are numbers as well
@@ -141,6 +139,11 @@ class _ListReader:
     """Walks the rows, collecting problems located as 「3行目 D列（基準値）」."""
 
     def __init__(self, rows: list[list[object]], period: tuple[int, int] | None):
+        # leading lines starting with # are notes on the list (its source, who wrote it):
+        # the header row follows them, and rows keep their numbers in the file
+        self.skip = next((i for i, r in enumerate(rows)
+                          if not (r and _cell_text(r[0]).startswith("#"))), len(rows))
+        self.header_row = self.skip + 1
         self.rows = rows
         self.period = period
         self.problems: list[DataProblem] = []
@@ -153,7 +156,8 @@ class _ListReader:
         if col is None:
             where = f"{row}行目"
         else:
-            header = _cell_text(self.rows[0][col]) if col < len(self.rows[0]) else ""
+            head = self.rows[self.skip]
+            header = _cell_text(head[col]) if col < len(head) else ""
             where = f"{row}行目 {get_column_letter(col + 1)}列（{header}）"
         self.problems.append(DataProblem(code, where, text(code, **values)))
 
@@ -164,22 +168,22 @@ class _ListReader:
     # --- the header row ----------------------------------------------------------------
 
     def read_header(self) -> bool:
-        if not self.rows:
-            self.add("L004", 1)
+        if self.skip >= len(self.rows):
+            self.add("L004", self.header_row)
             return False
-        headers = [_header(h) for h in self.rows[0]]
+        headers = [_header(h) for h in self.rows[self.skip]]
         for name in (*REQUIRED, *OPTIONAL):
             if name in headers:
                 self.columns[name] = headers.index(name)
         missing = [name for name in REQUIRED if name not in self.columns]
         if missing:
-            self.add("L005", 1, names="・".join(missing))
+            self.add("L005", self.header_row, names="・".join(missing))
             return False
         known = set(self.columns.values())
         self.levels = [(h, c) for c, h in enumerate(headers[:self.columns["指標名"]])
                        if c not in known and h]
-        if len(self.levels) not in LEVEL_COUNTS:
-            self.add("L006", 1, count=len(self.levels),
+        if len(self.levels) not in LEVEL_COUNTS:  # as many as a plan may have
+            self.add("L006", self.header_row, count=len(self.levels),
                      names="・".join(h for h, _ in self.levels) or "なし")
             return False
         return True
@@ -190,7 +194,7 @@ class _ListReader:
         if not self.read_header():
             return
         current: list[str] = [""] * len(self.levels)
-        for index, row in enumerate(self.rows[1:], start=2):
+        for index, row in enumerate(self.rows[self.header_row:], start=self.header_row + 1):
             if all(_cell_text(v) == "" for v in row):
                 continue
             # a blank level cell repeats the row above, until a higher level changes
@@ -346,7 +350,7 @@ class _ListReader:
         targets = [k["target_year"] for k in kpis if k["target_year"]]
         if baselines and targets:
             return min(baselines) + 1, max(targets)
-        self.add("L021", 1)
+        self.add("L021", self.header_row)
         return None
 
 
@@ -412,16 +416,24 @@ def _plan_data(reader: _ListReader, title: str, municipality: str, start: int, e
                                                    else {}),
                 "kpis": [_kpi_data(k) for k in m.kpis], "_row": m.row}
 
+    def middle(p: _Item, depth: int) -> dict:
+        """An item of a middle level: `policies` of the next level, or at the deepest
+        middle level its `measures`."""
+        entry: dict = {"id": p.id, "title": p.title, "_row": p.row,
+                       **({"goal_indicators": [_kpi_data(g) for g in p.goals]} if p.goals
+                          else {})}
+        if depth == len(reader.levels) - 2:
+            entry["measures"] = [measure(m) for m in p.children.values()]
+        else:
+            entry["policies"] = [middle(c, depth + 1) for c in p.children.values()]
+        return entry
+
     strategies = []
     for s in reader.top.values():
         entry: dict = {"id": s.id, "title": s.title,
                        "goal_indicators": [_kpi_data(g) for g in s.goals], "_row": s.row}
-        if len(reader.levels) == 3:
-            entry["policies"] = [{"id": p.id, "title": p.title, "_row": p.row,
-                                  **({"goal_indicators": [_kpi_data(g) for g in p.goals]}
-                                     if p.goals else {}),
-                                  "measures": [measure(m) for m in p.children.values()]}
-                                 for p in s.children.values()]
+        if len(reader.levels) > 2:
+            entry["policies"] = [middle(p, 1) for p in s.children.values()]
         else:
             entry["measures"] = [measure(m) for m in s.children.values()]
         strategies.append(entry)
@@ -504,20 +516,19 @@ def plan_toml(data: dict, source: str = "") -> str:
     """The plan as TOML a person edits: a comment on how, the plan's fields in a stable
     order, one table per item in the list's order. load_plan reads it back to the plan."""
     levels = data["levels"]
-    middle = len(levels) == 3
     top, unit = levels[0], levels[-1]
-    measures_key = "strategies.policies.measures" if middle else "strategies.measures"
+    # one table name per level: strategies, strategies.policies, strategies.policies.policies …
+    keys = ["strategies", *("strategies" + ".policies" * d for d in range(1, len(levels) - 1))]
+    measures_key = keys[-1] + ".measures"
     out = [
         f"# {data['title']}",
         f"# mine-report plan import で {source} から作成した計画データです。",
         "#",
         "# 編集のしかた",
         f"# - levels は階層の名前（上から）。最後の {unit} が様式のシート 1 枚の単位です。",
-        f"# - {top} [[strategies]] → "
-        + (f"{levels[1]} [[strategies.policies]] → " if middle else "")
-        + f"{unit} [[{measures_key}]] → KPI [[{measures_key}.kpis]]。"
-        f"数値目標は [[strategies.goal_indicators]]"
-        + (" と [[strategies.policies.goal_indicators]]。" if middle else "。"),
+        "# - " + " → ".join(f"{name} [[{key}]]" for name, key in zip(levels[:-1], keys, strict=True))
+        + f" → {unit} [[{measures_key}]] → KPI [[{measures_key}.kpis]]。",
+        "#   数値目標は " + "・".join(f"[[{key}.goal_indicators]]" for key in keys) + "。",
         "# - id は様式・報告書と結び付くので、様式を配った後は変えないこと。",
         "# - 基準値がない指標は baseline を書かない。年度は西暦の年度（令和7年度 = 2025）。",
         "# - direction: increase = 増やす、decrease = 減らす、maintain = 維持する目標。",
@@ -542,18 +553,24 @@ def plan_toml(data: dict, source: str = "") -> str:
             for k in m["kpis"]:
                 _table(out, f"{measures_key}.kpis", k, kpi_keys)
 
+    def middle(items: list[dict], depth: int) -> None:
+        for p in items:
+            out.append(f"# {'-' * (6 - depth)} {levels[depth]}{p['id']} {'-' * (6 - depth)}")
+            _table(out, keys[depth], p, ("id", "title"))
+            for g in p.get("goal_indicators", ()):
+                _table(out, f"{keys[depth]}.goal_indicators", g, (*kpi_keys, "department"))
+            if "measures" in p:
+                measures(p["measures"])
+            else:
+                middle(p["policies"], depth + 1)
+
     for s in data["strategies"]:
         out += ["# " + "=" * 70, f"# {top}{s['id']}", "# " + "=" * 70]
         _table(out, "strategies", s, ("id", "title"))
         for g in s["goal_indicators"]:
             _table(out, "strategies.goal_indicators", g, (*kpi_keys, "department"))
-        if middle:
-            for p in s["policies"]:
-                out.append(f"# ----- {levels[1]}{p['id']} -----")
-                _table(out, "strategies.policies", p, ("id", "title"))
-                for g in p.get("goal_indicators", ()):
-                    _table(out, "strategies.policies.goal_indicators", g, (*kpi_keys, "department"))
-                measures(p["measures"])
-        else:
+        if "measures" in s:
             measures(s["measures"])
+        else:
+            middle(s["policies"], 1)
     return "\n".join(out).rstrip("\n") + "\n"

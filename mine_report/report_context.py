@@ -246,10 +246,15 @@ class PolicySection:
     description: str
     grade: GradeCell
     measures: tuple[MeasureSection, ...]
-    heading: str = ""  # 戦略方針1-1, as the plan names its middle level
+    heading: str = ""  # 戦略方針1-1, as the plan names its level
     goals: tuple[KpiRow, ...] = ()  # its own 数値目標, when the plan sets them there
     #: No middle level in this plan: the measures stand directly under the chapter.
     implicit: bool = False
+    #: Its level's name (戦略方針 …), for the verdict line.
+    level: str = ""
+    #: 1 for the level right under the chapter, 2 and 3 in plans of four or five levels:
+    #: the sections follow each other depth-first, and the depth sets the heading level.
+    depth: int = 1
 
 
 @dataclass(frozen=True)
@@ -363,9 +368,12 @@ class ReportContext:
     edition: str = PUBLIC
     departments: tuple[DepartmentRow, ...] = ()
     input_count: int = 0
-    #: The plan's names of its top and middle levels ("" when it has no middle level).
+    #: The plan's name of its top level (each middle level's name is on its sections).
     strategy_level: str = "重点戦略"
-    policy_level: str = "戦略方針"
+    #: The sheet unit as headings name it (Plan.measure_label) and its heading level:
+    #: below the chapter (h1) and every middle level's heading (h2, h3 …), h3 at least.
+    measure_label: str = "施策"
+    measure_heading: int = 3
 
     @property
     def internal(self) -> bool:
@@ -656,8 +664,9 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,
                 grade=_grade(scheme, evaluation.policies[p.id].grade), measures=tuple(measures),
-                heading="" if p.implicit else f"{plan.policy_level}{p.id}", implicit=p.implicit,
-                goals=tuple(rows[g.id] for g in p.goal_indicators)))
+                heading="" if p.implicit else f"{plan.level_name(p)}{p.id}", implicit=p.implicit,
+                goals=tuple(rows[g.id] for g in p.goal_indicators),
+                level=plan.level_name(p), depth=p.depth))
         chapters.append(StrategyChapter(
             id=s.id, anchor=f"strategy-{s.id}", heading=f"{plan.strategy_level}{s.id}", title=s.title,
             description=s.description, grade=_grade(scheme, evaluation.strategies[s.id].grade),
@@ -741,6 +750,7 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
         flags="・".join(f for f, on in (("サンプルデータ", merged.sample),
                                        ("暫定版", merged.draft)) if on),
         strategy_level=plan.strategy_level,
-        policy_level=plan.policy_level,
+        measure_label=plan.measure_label,
+        measure_heading=2 + max(1, len(plan.middle_levels)),
     )
 

@@ -167,9 +167,12 @@ def build_review(merged: Merged, evaluation: Evaluation, rows: Mapping[str, obje
     for s in plan.strategies:
         for g in s.goal_indicators:
             where[g.id] = (f"strategy-{s.id}", f"{plan.strategy_level}{s.id}")
+        for p in s.policies:  # 数値目標 on a middle level link to its section
+            for g in p.goal_indicators:
+                where[g.id] = (f"policy-{p.id}", f"{plan.level_name(p)}{p.id}")
         for m in s.measures:
             for k in m.kpis:
-                where[k.id] = (f"measure-{m.id}", f"施策{m.id}")
+                where[k.id] = (f"measure-{m.id}", f"{plan.measure_label}{m.id}")
 
     def linked(item_id: str) -> LinkedRow:
         return LinkedRow(rows[item_id], *where[item_id])

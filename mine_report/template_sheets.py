@@ -249,16 +249,19 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
                         rules: YearRules) -> SheetMap:
     """One measure sheet named by the measure id; returns where everything is."""
     ws = wb.add_worksheet(measure.id, worksheet_class=GrowingRowsSheet)
-    strategy, policy = plan.parents(measure.id)
+    strategy, *middle = plan.ancestors(measure.id)
     note_col = set_kpi_columns(ws, rules.years)
     status_col = note_col - 1
     widths = [w for _, _, w in KPI_COLUMNS] + [YEAR_WIDTH] * len(rules.years) + [NOTE_WIDTH]
 
-    # one row per level above the measure, named as the plan names its levels; a plan
-    # without a middle level leaves row 3 empty, so every sheet keeps the same layout
+    # the levels above the measure, named as the plan names them, on two rows whatever the
+    # plan's depth, so every sheet keeps the same layout: the top level, then the level
+    # right above the measure led by any others between (a plan of two levels leaves it
+    # empty)
     parents = [(plan.strategy_level, f"{strategy.id}　{strategy.title}")]
-    if not policy.implicit:
-        parents.append((plan.policy_level, f"{policy.id}　{policy.title}"))
+    if middle:
+        parents.append((plan.level_name(middle[-1]),
+                        "　＞　".join(f"{p.id}　{p.title}" for p in middle)))
     write_title_rows(ws, st, measure.id, f"{plan.measure_level}　{measure.title}", note_col,
                      parents)
     ws.write_string(3, 0, "内容", st.label)

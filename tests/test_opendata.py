@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.export import RESULT_COLUMNS, VALUE_COLUMNS
+from mine_report.export import RESULT_COLUMNS, VALUE_COLUMNS, result_columns, value_columns
 from mine_report.plan import is_municipality_code, load_plan, municipality_check_digit
 from mine_report.samples import DEPARTMENTS
 
@@ -74,7 +74,7 @@ def test_wrong_code_in_a_plan_is_reported_with_the_right_one(tmp_path):
 
 def test_tidy_csv_has_one_row_per_indicator_per_year(public):
     rows = read_csv(public / "kpi_values.csv")
-    assert list(rows[0]) == [c.name for c in VALUE_COLUMNS]
+    assert list(rows[0]) == [c.name for c in value_columns(load_plan())]
     keys = [(r["指標ID"], r["年度"]) for r in rows]
     assert len(keys) == len(set(keys))
     data = json.loads((public / "kpi_results.json").read_text(encoding="utf-8"))
@@ -100,8 +100,10 @@ def test_tidy_csv_has_one_row_per_indicator_per_year(public):
 
 def test_result_csv_years_are_western_with_a_display_column(public):
     rows = read_csv(public / "kpi_results.csv")
-    assert list(rows[0]) == [c.name for c in RESULT_COLUMNS]
+    assert list(rows[0]) == [c.name for c in result_columns(load_plan())]
     one = next(r for r in rows if r["KPI番号"] == "1-1-1-1")
+    # Mine's levels, named as its plan names them
+    assert (one["重点戦略"], one["戦略方針"], one["具体的施策"]) == ("1", "1-1", "1-1-1")
     assert (one["基準年度"], one["基準年度（和暦）"]) == ("2018", "平成30年度")
     assert (one["目標年度"], one["目標年度（和暦）"]) == ("2024", "令和6年度")
     assert (one["評価年度"], one["評価年度（和暦）"]) == ("2023", "令和5年度")

@@ -111,9 +111,9 @@ def test_input_on_a_row_without_id_is_an_error(plan_file, tmp_path):
     assert result.exit_code == 1 and "E212" in result.output
 
 
-@pytest.mark.parametrize("levels", [5, "基本目標", [], ["施策"], ["a", "b", "c", "d"],
+@pytest.mark.parametrize("levels", [5, "基本目標", [], ["施策"], ["a", "b", "c", "d", "e", "f"],
                                     ["基本目標", "基本目標"], ["基本目標", " "], ["a", 1]])
-def test_levels_must_be_two_or_three_distinct_names(levels):
+def test_levels_must_be_two_to_five_distinct_names(levels):
     from mine_report.errors import PlanError
 
     data = {**PLANS["five"], "levels": levels}

@@ -221,3 +221,42 @@ def test_three_levels_with_goal_indicators_on_two_of_them(tmp_path):
         "G1-1": True, "G1-1-1": True}
     html = (built / "report.html").read_text(encoding="utf-8")
     assert "政策1-1" in html and "政策1-1の目標指標" in html and "戦略方針" not in html
+
+
+@pytest.mark.parametrize("levels", [["基本目標", "施策"], ["政策", "施策", "事業"],
+                                    ["基本目標", "政策", "施策", "具体的施策"],
+                                    ["分野", "基本目標", "政策", "施策", "事務事業"]])
+def test_lists_of_two_to_five_levels_nest_in_the_toml(tmp_path, levels):
+    """One 数値目標 on every level above the sheet unit and two KPIs on each of two
+    sheet-unit items; the written TOML nests its middle levels and reads back the same
+    through `plan --json`."""
+    n = len(levels)
+    header = ["# 注記の行（出典など）は読み飛ばす", *[""] * (n + 4)]
+    rows = [header, [*levels, "指標名", "単位", "基準値", "目標値", "区分"]]
+    for depth in range(n - 1):  # a 数値目標 on each level above the sheet unit
+        titles = ["" if d != depth else f"(1){levels[d]}の項目" for d in range(n)]
+        rows.append([*titles, f"{levels[depth]}の数値目標", "件", "10", "20", "数値目標"])
+    for item in (1, 2):
+        titles = [""] * (n - 1) + [f"({item}){levels[-1]}{item}"]
+        for k in (1, 2):
+            rows.append([*(titles if k == 1 else [""] * n), f"指標{item}-{k}", "人", "5", "9", ""])
+    source = tmp_path / "list.csv"
+    buf = io.StringIO()
+    csv.writer(buf).writerows(rows)
+    source.write_text(buf.getvalue(), encoding="utf-8")
+    out = tmp_path / "plan.toml"
+    result = run_import(source, out, "--period", "2025-2029")
+    assert result.exit_code == 0, result.output
+    plan = load_plan(out)
+    assert plan.levels == tuple(levels)
+    assert [k.id for k in plan.kpis] == [
+        "-".join(["1"] * (n - 1) + [str(i), str(k)]) for i in (1, 2) for k in (1, 2)]
+    assert len(plan.goal_indicators) == n - 1
+    for m in plan.measures:
+        assert [plan.level_name(a) for a in plan.ancestors(m.id)] == levels[:-1]
+    text = out.read_text(encoding="utf-8")
+    assert f"[[strategies{'.policies' * (n - 2)}.measures.kpis]]" in text
+    again = tmp_path / "again.json"
+    again.write_text(CliRunner().invoke(cli, ["plan", "--plan", str(out), "--json"]).output,
+                     encoding="utf-8")
+    assert load_plan(again) == plan

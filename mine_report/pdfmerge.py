@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from mine_report.pdffonts import share_font_programs
+from mine_report.pdffonts import share_font_dictionaries, share_font_programs
 
 #: Less than this (in points) is the same position.
 EPSILON = 0.01
@@ -175,6 +175,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
     pdf.Root.PageMode = pikepdf.Name.UseOutlines  # the bookmarks panel opens with the file
 
     share_font_programs(pdf)
+    share_font_dictionaries(pdf)
     _name_subsets(pdf)
     out = io.BytesIO()
     # Object streams: the structure tree is some 10,000 small objects (PDF/A-3 allows them).

@@ -4,9 +4,10 @@ Every part of the report is a PDF of its own, so each embeds its own subset of B
 Gothic (regular and bold): 17 subsets, about 0.7 MB, for two fonts. WeasyPrint subsets
 with the glyph ids of the full font kept (HarfBuzz's RETAIN_GIDS, CIDToGIDMap Identity),
 so the subsets of one font are slices of the same glyph table: one font program holding
-every glyph any part uses serves all of them. Each part keeps its own font dictionary
-(its widths and ToUnicode map, which are small); their descriptors become one, which
-points at the merged program.
+every glyph any part uses serves all of them. Their descriptors become one, which
+points at the merged program; then (share_font_dictionaries) their widths and ToUnicode
+maps become one too, since glyph ids mean the same glyph in every part: each part keeps
+only a small Type0 dictionary pointing at the shared ones.
 """
 
 from __future__ import annotations
@@ -135,3 +136,98 @@ def share_font_programs(pdf: pikepdf.Pdf) -> int:
             f.FontDescriptor = shared
         saved += len(descriptors) - 1
     return saved
+
+
+_BFCHAR = re.compile(rb"<([0-9a-fA-F]+)>\s*<([0-9a-fA-F]+)>")
+_BLOCK = re.compile(rb"beginbfchar(.*?)endbfchar", re.S)
+_CMAP_HEAD = (b"/CIDInit /ProcSet findresource begin\n12 dict begin\nbegincmap\n"
+              b"/CIDSystemInfo\n<< /Registry (Adobe)\n/Ordering (UCS)\n/Supplement 0\n>> def\n"
+              b"/CMapName /Adobe-Identity-UCS def\n/CMapType 2 def\n"
+              b"1 begincodespacerange\n<0000> <ffff>\nendcodespacerange\n")
+_CMAP_TAIL = b"endcmap\nCMapName currentdict /CMap defineresource pop\nend\nend"
+
+
+def _unicode_map(data: bytes) -> dict[int, bytes] | None:
+    """glyph id → UTF-16BE hex of a ToUnicode CMap written with bfchar entries only (as
+    WeasyPrint writes them); None for any other form (then the fonts are left apart)."""
+    if b"bfrange" in data:
+        return None
+    return {int(cid, 16): uni.lower() for block in _BLOCK.findall(data)
+            for cid, uni in _BFCHAR.findall(block)}
+
+
+def _widths(array: pikepdf.Array) -> dict[int, int] | None:
+    """glyph id → width from a CIDFont's W array of `first [w1 w2 …]` runs (WeasyPrint's
+    form); None for the `first last w` form."""
+    found: dict[int, int] = {}
+    items = list(array)
+    if len(items) % 2:
+        return None
+    for first, run in zip(items[::2], items[1::2], strict=True):
+        if not isinstance(run, pikepdf.Array):
+            return None
+        for offset, width in enumerate(run):
+            found[int(first) + offset] = int(width)
+    return found
+
+
+def share_font_dictionaries(pdf: pikepdf.Pdf) -> int:
+    """Give all Type0 fonts of one program one CIDFont (one W array) and one ToUnicode map,
+    the union of theirs; return how many were shared. Fonts whose maps disagree on a glyph
+    (one glyph read as two characters) are left as they are."""
+    groups: dict[tuple[int, int], list[pikepdf.Dictionary]] = defaultdict(list)
+    for obj in pdf.objects:
+        if (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"
+                and "/ToUnicode" in obj):
+            descriptor = obj.DescendantFonts[0].get("/FontDescriptor")
+            if descriptor is not None and "/FontFile2" in descriptor:
+                groups[descriptor.FontFile2.objgen].append(obj)
+    shared = 0
+    for fonts in groups.values():
+        if len(fonts) < 2:
+            continue
+        unicode: dict[int, bytes] = {}
+        widths: dict[int, int] = {}
+        usable = True
+        for font in fonts:
+            cmap = _unicode_map(font.ToUnicode.read_bytes())
+            cid_font = font.DescendantFonts[0]
+            width = _widths(cid_font.get("/W", pikepdf.Array()))
+            if cmap is None or width is None or any(
+                    unicode.get(cid, uni) != uni for cid, uni in cmap.items()) or any(
+                    widths.get(cid, w) != w for cid, w in width.items()):
+                usable = False
+                break
+            unicode.update(cmap)
+            widths.update(width)
+        if not usable:
+            continue
+        cid_font = pdf.make_indirect(fonts[0].DescendantFonts[0])
+        cid_font.W = _width_array(widths)
+        to_unicode = pikepdf.Stream(pdf, zlib.compress(_cmap(unicode), 9))
+        to_unicode.Filter = pikepdf.Name.FlateDecode
+        for font in fonts:
+            font.DescendantFonts = pikepdf.Array([cid_font])
+            font.ToUnicode = to_unicode
+        shared += len(fonts) - 1
+    return shared
+
+
+def _width_array(widths: dict[int, int]) -> pikepdf.Array:
+    items: list = []
+    for cid in sorted(widths):
+        if items and cid == items[-2] + len(items[-1]):
+            items[-1].append(widths[cid])
+        else:
+            items += [cid, [widths[cid]]]
+    return pikepdf.Array([pikepdf.Array(v) if isinstance(v, list) else v for v in items])
+
+
+def _cmap(unicode: dict[int, bytes]) -> bytes:
+    cids = sorted(unicode)
+    blocks = []
+    for start in range(0, len(cids), 100):  # at most 100 entries per block
+        chunk = cids[start:start + 100]
+        lines = b"".join(b"<%04x> <%s>\n" % (cid, unicode[cid]) for cid in chunk)
+        blocks.append(b"%d beginbfchar\n%sendbfchar\n" % (len(chunk), lines))
+    return _CMAP_HEAD + b"".join(blocks) + _CMAP_TAIL

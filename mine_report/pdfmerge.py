@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import pikepdf
 
-from mine_report.pdffonts import share_font_programs
+from mine_report.pdffonts import share_font_dictionaries, share_font_programs
 
 #: Less than this (in points) is the same position.
 EPSILON = 0.01
@@ -175,6 +175,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
     pdf.Root.PageMode = pikepdf.Name.UseOutlines  # the bookmarks panel opens with the file
 
     share_font_programs(pdf)
+    share_font_dictionaries(pdf)
     _name_subsets(pdf)
     out = io.BytesIO()
     # Object streams: the structure tree is some 10,000 small objects (PDF/A-3 allows them).
@@ -216,9 +217,10 @@ def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf],
         for key, value in zip(keys, part_nums[1::2], strict=True):
             nums += [base + key, value]
         top = {kid.objgen for kid in part_doc.K}
+        reached: dict[tuple[int, int], bool] = {}
         for page in pdf.pages[page_index:page_index + count]:
             _mark_untagged_as_artifacts(page, parents.get(int(page.obj.StructParents)),
-                                        part_doc, top)
+                                        part_doc, top, reached)
             page.obj.StructParents = base + int(page.obj.StructParents)
             for annot in page.obj.get("/Annots", []):
                 if "/StructParent" in annot:
@@ -243,21 +245,41 @@ def _join_structure(pdf: pikepdf.Pdf, sources: Sequence[pikepdf.Pdf],
 _MARKED = re.compile(rb"/\w+\s*<<\s*/MCID\s+(\d+)\s*>>\s*BDC")
 
 
+def _in_tree(elem: pikepdf.Object, document: tuple[int, int], top: set,
+             reached: dict[tuple[int, int], bool]) -> bool:
+    """Whether the element hangs, through its parents, from one of the Document's kids.
+    `reached` remembers the answer for every element passed on the way (the elements of
+    one part share their ancestors: each is walked once, not once per marked content)."""
+    path = []
+    answer = False
+    while isinstance(elem, pikepdf.Dictionary):
+        key = elem.objgen
+        if key in reached:
+            answer = reached[key]
+            break
+        if key != (0, 0):  # a direct object has no identity to remember it by
+            path.append(key)
+        parent = elem.get("/P")
+        if parent is None or parent.objgen == document:
+            answer = key in top
+            break
+        elem = parent
+    for key in path:
+        reached[key] = answer
+    return answer
+
+
 def _mark_untagged_as_artifacts(page: pikepdf.Page, mapped: pikepdf.Object | None,
-                                document: pikepdf.Object, top: set) -> None:
+                                document: pikepdf.Object, top: set,
+                                reached: dict[tuple[int, int], bool]) -> None:
     """Turn marked content that the structure tree does not reach into an artifact.
     WeasyPrint tags the running headers (page margin boxes) as elements whose parent is
     the Document but which are not among its kids: a screen reader would meet content
     outside the tree on every page. Their ParentTree entries become null."""
     if not isinstance(mapped, pikepdf.Array):
         return
-    orphans = set()
-    for mcid, elem in enumerate(mapped):
-        while isinstance(elem, pikepdf.Dictionary) and elem.get("/P") is not None \
-                and elem.P.objgen != document.objgen:
-            elem = elem.P
-        if not isinstance(elem, pikepdf.Dictionary) or elem.objgen not in top:
-            orphans.add(mcid)
+    orphans = {mcid for mcid, elem in enumerate(mapped)
+               if not _in_tree(elem, document.objgen, top, reached)}
     if not orphans:
         return
     for mcid in orphans:

@@ -42,6 +42,7 @@ from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.model import PUBLIC
 from mine_report.report_context import ReportContext, build_context, report_datetime
+from mine_report.report_parts import Section, contents, expand, load_parts
 from mine_report.safetext import for_document, is_clean
 
 # Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
@@ -197,23 +198,11 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     return env
 
 
-@dataclass(frozen=True)
-class Section:
-    """One template of the report body; strategy.html is given its strategy as `s`."""
-
-    template: str
-    strategy: object | None = None
-
-
-def report_parts(context: ReportContext) -> list[list[Section]]:
-    """The report in the parts that are laid out separately (in parallel): the cover with
-    the contents, the method with the summary and the table of every indicator, each
-    strategy, the appendix. Each part
+def report_parts(context: ReportContext, env: jinja2.Environment) -> list[list[Section]]:
+    """The report in the parts that are laid out separately (in parallel, and reused from
+    the layout cache one by one), as parts.toml declares them (report_parts.py). Each part
     starts on a new page, so laying it out alone gives the same pages."""
-    return [[Section("cover.html"), Section("contents.html")],
-            [Section("method.html"), Section("summary.html"), Section("overview.html")],
-            *([Section("strategy.html", s)] for s in context.strategies),
-            [Section("appendix.html")]]
+    return expand(load_parts(env), context)
 
 
 @contextlib.contextmanager
@@ -248,10 +237,14 @@ def render_html(context: ReportContext, dirs: Sequence[Path], *,
     only `sections`, with the contents' page numbers `toc` (anchor → number), empty
     anchors `stubs` for links into other parts, and extra CSS `page_css`. `env` (made
     from `dirs` when not given) keeps the compiled templates between calls."""
+    env = env or make_environment(dirs)
+    specs = load_parts(env)
     if sections is None:
-        sections = [section for part in report_parts(context) for section in part]
-    return _render(env or make_environment(dirs), MAIN_TEMPLATE, report=context,
-                   sections=sections, toc=toc, stubs=stubs, page_css=Markup(page_css), web=web)
+        sections = [section for part in expand(specs, context) for section in part]
+    with _template_errors("parts.toml"):
+        entries = contents(specs, context, env)
+    return _render(env, MAIN_TEMPLATE, report=context, sections=sections, contents=entries,
+                   toc=toc, stubs=stubs, page_css=Markup(page_css), web=web)
 
 
 def render_page(name: str, **values: object) -> str:
@@ -506,7 +499,7 @@ def render_pdf(context: ReportContext, dirs: Sequence[Path], issued: dt.datetime
     say = progress or (lambda message: None)
     env = env or make_environment(dirs)
     files = _read_attachments(attachments)
-    parts = report_parts(context)
+    parts = report_parts(context, env)
     if not lays_out_sections(env):
         parts = [[section for part in parts for section in part]]
     try:

@@ -11,7 +11,12 @@ import pytest
 import weasyprint
 from fontTools.ttLib import TTFont
 
-from mine_report.pdffonts import _glyphs, _merge_programs, share_font_programs
+from mine_report.pdffonts import (
+    _glyphs,
+    _merge_programs,
+    share_font_dictionaries,
+    share_font_programs,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -67,3 +72,43 @@ def test_joined_pdf_shares_one_program_per_font():
     text = subprocess.run(["pdftotext", "-", "-"], input=out.getvalue(), capture_output=True,
                           check=True).stdout.decode("utf-8")
     assert all(word in text for word in ("美祢市", "評価A", "秋吉台", "概ね順調"))
+
+
+def test_joined_pdf_shares_one_width_and_unicode_map_per_font():
+    """Glyph ids mean the same glyph in every part: one W array and one ToUnicode map per
+    font, the union of the parts', and every part's text still extracts as written."""
+    words = [("美祢市の三洞入洞者数", "評価A"), ("秋吉台ジオパーク 2024", "概ね順調"),
+             ("美祢市", "評価D")]
+    pdf = pikepdf.open(io.BytesIO(render(*words[0])))
+    for text, bold in words[1:]:
+        pdf.pages.extend(pikepdf.open(io.BytesIO(render(text, bold))).pages)
+    share_font_programs(pdf)
+    before = io.BytesIO()
+    pdf.save(before)
+    assert share_font_dictionaries(pdf) == 4  # two fonts, three parts
+    out = io.BytesIO()
+    pdf.save(out)
+    assert len(out.getvalue()) < len(before.getvalue())
+    joined = pikepdf.open(io.BytesIO(out.getvalue()))
+    fonts = [obj for obj in joined.objects
+             if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"]
+    assert len(fonts) == 6
+    assert len({f.DescendantFonts[0].objgen for f in fonts}) == 2
+    assert len({f.ToUnicode.objgen for f in fonts}) == 2
+    for page, (text, bold) in enumerate(words, start=1):
+        got = subprocess.run(["pdftotext", "-f", str(page), "-l", str(page), "-", "-"],
+                             input=out.getvalue(), capture_output=True, check=True).stdout
+        assert got.decode("utf-8").split() == [*text.split(), bold]
+
+
+def test_fonts_whose_maps_disagree_are_left_apart():
+    pdf = pikepdf.open(io.BytesIO(render("美祢市", "評価A")))
+    pdf.pages.extend(pikepdf.open(io.BytesIO(render("美祢市", "評価A"))).pages)
+    share_font_programs(pdf)
+    font = next(obj for obj in pdf.objects if isinstance(obj, pikepdf.Dictionary)
+                and obj.get("/Subtype") == "/Type0" and "Bold" not in str(obj.BaseFont))
+    data = font.ToUnicode.read_bytes()
+    first = data.index(b"beginbfchar\n") + len(b"beginbfchar\n")
+    line = data[first:data.index(b"\n", first)]
+    font.ToUnicode.write(data.replace(line, line[:7] + b"<0041>", 1))  # one glyph read as A
+    assert share_font_dictionaries(pdf) == 1  # the bold font only

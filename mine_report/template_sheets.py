@@ -49,7 +49,7 @@ VALIDATION_MARKS = NOT_MEASURED_MARKS
 # Column plan of the KPI tables (measure sheets and 目標指標): plan columns A–I, then
 # one column per plan year, then 備考. The initiative table reuses the same grid.
 # The widths are as narrow as their contents allow (令和6年度, 999,999, 百万円), because the
-# sheet prints one A4 landscape page wide: every unit of width shrinks the print.
+# sheet prints one A3 landscape page wide: every unit of width shrinks the print.
 # Long texts (指標名, 備考, 取組内容) wrap instead, in rows that grow with them.
 KPI_COLUMNS = (  # (key, header, width)
     ("id", "番号", 10),
@@ -336,7 +336,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     ), year=rules.year, header_rows=(kpi_header - 1, header))
 
     ws.freeze_panes(kpi_header, 1)
-    set_print(ws, repeat=(0, 0))  # which measure, on every page
+    set_print(ws, repeat=(0, 0), paper="A3")  # which measure, on every page
     # The printed sheet is the report as filled; the チェック column is for the screen
     # (and leaving it out keeps the print as large as before).
     ws.print_area(0, 0, max(r for r, _ in text_rows), note_col)
@@ -387,7 +387,7 @@ def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: Yea
                    st.hint)
     header, rows = write_kpi_table(ws, st, goals, 3, rules, note_col)
     ws.freeze_panes(header, 1)
-    set_print(ws, repeat=(header - 2, header - 1))  # the table's two header rows
+    set_print(ws, repeat=(header - 2, header - 1), paper="A3")  # the two header rows
     protect(ws)
     return SheetMap(
         measure_id="goals",

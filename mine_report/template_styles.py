@@ -179,11 +179,18 @@ def col_letter(col: int) -> str:
     return xl_col_to_name(col)
 
 
-def set_print(ws: Worksheet, repeat: tuple[int, int] | None = None) -> None:
-    """A4 landscape, one page wide and as many pages long as the text needs (so long
+PAPER = {"A4": 9, "A3": 8}  # xlsxwriter's paper codes
+
+
+def set_print(ws: Worksheet, repeat: tuple[int, int] | None = None, paper: str = "A4") -> None:
+    """Landscape, one page wide and as many pages long as the text needs (so long
     texts are never shrunk to fit one page), the `repeat` rows (0-based first, last) on
-    every page, sheet name and page number in the footer."""
-    ws.set_paper(9)
+    every page, sheet name and page number in the footer.
+
+    The KPI tables (a measure sheet, 目標指標) are about 185 characters wide: on A4 they
+    print at about 53 %, too small to read, so they are set to A3, the paper city offices
+    use for wide forms (about 75 %). A clerk with only A4 can still choose 用紙に合わせる."""
+    ws.set_paper(PAPER[paper])
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
     if repeat is not None:

@@ -1,4 +1,4 @@
-"""The measure sheets print readably: A4 landscape one page wide and as long as the text
+"""The measure sheets print readably: A3 landscape (A4 would shrink them to about 53 %) one page wide and as long as the text
 needs, the sheet's title on every page, and rows that grow with what the clerk types, so
 a long 取組内容 prints whole (it printed 4.5 of 9 lines in rows of fixed height)."""
 
@@ -52,11 +52,13 @@ def test_print_setup_and_title_rows(department):
     for sm in meta.sheets:
         ws = wb[sm.sheet]
         setup = ws.page_setup
-        assert (int(setup.paperSize), setup.orientation) == (9, "landscape")
+        assert (int(setup.paperSize), setup.orientation) == (8, "landscape")  # A3
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert setup.fitToWidth in (1, None) and setup.fitToHeight == 0  # width only
         assert ws.print_title_rows == "$1:$1"  # the measure's id and title on every page
     goals = wb[GOALS_SHEET]
+    assert int(goals.page_setup.paperSize) == 8
+    assert int(wb["記入要領"].page_setup.paperSize) == 9  # the text pages stay A4
     header = meta.goals.kpi_header_row
     assert goals.print_title_rows == f"${header - 1}:${header}"
 

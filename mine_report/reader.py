@@ -112,41 +112,28 @@ def read_workbook(path: str | Path, plan: Plan) -> tuple[Submission | None, list
     return result.submission, result.problems
 
 
-def template_candidate(data: bytes, plan: Plan) -> bool:
-    """A cheap first look for the blank template: our workbook for this plan with no
-    department recorded and the submitter cells empty (only the metadata and submitter
-    sheets are read). False for anything else, never raises."""
-    try:
-        reader = _WorkbookReader("", "", plan, open_workbook(data))
-        meta = reader.read_meta()
-        if meta.department:
-            return False
-        if SUBMITTER_SHEET in reader.package.sheet_names:
-            submitter = reader.sheet(SUBMITTER_SHEET)
-            return all(submitter.get(ref) is None for ref in meta.submitter_cells.values())
-        return True
-    except Exception:  # anything unreadable is not the template; the full read reports it
-        return False
-
-
-def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = None) -> WorkbookRead:
-    """read_workbook with what the validator needs besides: sha256, blank measures, year.
-
-    `data`, when given, are the file's bytes already read (so a file is read once).
-    """
+def read_workbook_details(path: str | Path, plan: Plan) -> WorkbookRead:
+    """read_workbook with what the validator needs besides: sha256, blank measures, year."""
     name = str(path)
-    digest = ""
     try:
-        if data is None:
-            data = load_bytes(Path(path))
-        digest = hashlib.sha256(data).hexdigest()
-        return _WorkbookReader(name, digest, plan, open_workbook(data)).read()
+        data = load_bytes(Path(path))
+    except Refused as refused:
+        return WorkbookRead(name, "", None, [make_problem(refused.code, name, **refused.values)])
+    return read_loaded(name, plan, data, hashlib.sha256(data).hexdigest())
+
+
+def read_loaded(path: str | Path, plan: Plan, data: bytes, sha256: str) -> WorkbookRead:
+    """read_workbook_details of bytes already read and hashed (checks.check_file reads and
+    hashes each file once, and needs the hash before reading, to skip exact copies)."""
+    name = str(path)
+    try:
+        return _WorkbookReader(name, sha256, plan, open_workbook(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
     except Exception:  # one odd file must never stop the others, nor crash the run
         # Python's own text is no message for a department (and may quote the file).
         problem = make_problem("E106", name, reason="読み取り中に想定外の問題が起きました")
-    return WorkbookRead(name, digest, None, [problem])
+    return WorkbookRead(name, sha256, None, [problem])
 
 
 def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: str = "",

@@ -103,6 +103,8 @@ class SheetData:
     #: Cells holding a number shown with a percent format: typing "40%" stores 0.4 so
     #: formatted, and the clerk saw 40 % (the reader decides what that means for a KPI).
     percent: set[tuple[int, int]] = field(default_factory=set)
+    _columns: tuple[int, dict[int, list[tuple[int, object]]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def get(self, ref: str) -> object:
         return self.cells.get(split_ref(ref))
@@ -112,7 +114,20 @@ class SheetData:
 
     def column(self, col: int) -> list[tuple[int, object]]:
         """(row, value) of every non-empty cell in a column, top to bottom."""
-        return sorted((r, v) for (r, c), v in self.cells.items() if c == col)
+        if self._columns is None or self._columns[0] != len(self.cells):
+            # Indexed once (the checks ask for several columns of every sheet), and again
+            # only if cells were added since.
+            index: dict[int, list[tuple[int, object]]] = {}
+            for (r, c), v in self.cells.items():
+                index.setdefault(c, []).append((r, v))
+            for entries in index.values():
+                entries.sort(key=_first)
+            self._columns = (len(self.cells), index)
+        return list(self._columns[1].get(col, ()))
+
+
+def _first(pair: tuple[int, object]) -> int:
+    return pair[0]
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -173,8 +188,12 @@ def xml_text(text: str) -> str:
     outside the BMP as two escapes, one per UTF-16 half), then made safe to keep
     (safetext.clean_text joins those halves and drops what no encoder accepts)."""
     if "_x" in text:
-        text = _XESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+        text = _XESCAPE.sub(_unescape, text)
     return clean_text(text)
+
+
+def _unescape(match: re.Match) -> str:
+    return chr(int(match[1], 16))
 
 
 # --- XML of the structural parts --------------------------------------------------------
@@ -473,6 +492,7 @@ class Package:
                 handler = _SheetHandler(sheet, self, dates, durations, epoch, percents)
                 _parse(self._chunks(info.path), info.path, handler.start, handler.end,
                        handler.text)
+                self.parts.elements_left = handler.left
             self._sheet_cache[name] = sheet
         return self._sheet_cache[name]
 
@@ -605,6 +625,7 @@ class _SheetHandler:
                  percents: frozenset[int] = frozenset()):
         self.sheet = sheet
         self.package = package
+        self.left = package.parts.elements_left  # written back when the sheet is read
         self.context = (dates, durations, epoch)
         self.percents = percents
         self.in_data = False
@@ -620,8 +641,10 @@ class _SheetHandler:
         self.chars = 0  # characters captured for the open cell
 
     def start(self, name: str, attrs: dict) -> None:
-        self.package.elements_left -= 1
-        if self.package.elements_left < 0:
+        # Called for every element of the sheet: the budget is a plain attribute, and the
+        # tests run from the most to the least frequent element (<c>, <v>, <row>).
+        self.left -= 1
+        if self.left < 0:
             raise _too_many()
         tag = _TAGS.get(name)
         if tag is None:
@@ -639,23 +662,24 @@ class _SheetHandler:
                 self.phonetic += 1
             elif tag == "c":
                 self.nested += 1
-        elif tag == "c" and self.in_data:
-            self.cell = attrs
-            self.v = self.f = self.inline = None
-            self.chars = 0
-            ref = attrs.get("r")
-            where = _position(ref) if ref else None
-            if where is None:
-                self.col += 1
-            else:
-                self.row, self.col = where
-        elif tag == "row" and self.in_data:
-            r = attrs.get("r")
-            try:
-                self.row = int(float(r)) if r else self.row + 1
-            except (ValueError, OverflowError):
-                raise Refused("E106", reason=f"シート「{self.sheet.title}」の行番号が正しくありません") from None
-            self.col = 0
+        elif tag == "c":
+            if self.in_data:
+                self.cell = attrs
+                self.chars = 0
+                ref = attrs.get("r")
+                where = _position(ref) if ref else None
+                if where is None:
+                    self.col += 1
+                else:
+                    self.row, self.col = where
+        elif tag == "row":
+            if self.in_data:
+                r = attrs.get("r")
+                try:
+                    self.row = int(float(r)) if r else self.row + 1
+                except (ValueError, OverflowError):
+                    raise Refused("E106", reason=f"シート「{self.sheet.title}」の行番号が正しくありません") from None
+                self.col = 0
         elif tag == "sheetData":
             self.in_data = True
         elif tag == "mergeCell":
@@ -676,25 +700,35 @@ class _SheetHandler:
         tag = _TAGS.get(name)
         if tag is None:
             return
-        if tag == "c" and self.nested:
-            self.nested -= 1
-        elif tag == "c" and self.cell is not None:
-            # most cells are empty (formatting only): nothing to convert
-            value = None if self.v is self.f is self.inline is None else self._value()
-            if value is not None:
-                if self.row > MAX_ROWS or self.col > MAX_COLS:
-                    _too_big(self.sheet.title, self.row, self.col)
-                self.sheet.cells[(self.row, self.col)] = value
-                if (self.percents and isinstance(value, (int, float))
-                        and not isinstance(value, bool) and self._style() in self.percents):
-                    self.sheet.percent.add((self.row, self.col))
-            self.cell = self.v = self.f = self.inline = self.capture = None
-        elif tag in ("v", "f") or (tag == "t" and self.capture is self.inline):
+        if tag == "c":
+            if self.nested:
+                self.nested -= 1
+            elif self.cell is not None:
+                # most cells are empty (formatting only): nothing to convert
+                if self.v is not None or self.f is not None or self.inline is not None:
+                    self._keep()
+                    self.v = self.f = self.inline = self.capture = None
+                self.cell = None
+        elif tag == "v" or tag == "f" or (tag == "t" and self.capture is self.inline):
             self.capture = None
-        elif tag == "rPh" and self.phonetic:
-            self.phonetic -= 1
+        elif tag == "rPh":
+            if self.phonetic:
+                self.phonetic -= 1
         elif tag == "sheetData":
             self.in_data = False
+
+    def _keep(self) -> None:
+        """Store the value of the <c> that just ended (when it has one)."""
+        value = self._value()
+        if value is None:
+            return
+        row, col = self.row, self.col
+        if row > MAX_ROWS or col > MAX_COLS:
+            _too_big(self.sheet.title, row, col)
+        self.sheet.cells[(row, col)] = value
+        if (self.percents and type(value) in (int, float)
+                and self._style() in self.percents):
+            self.sheet.percent.add((row, col))
 
     def text(self, data: str) -> None:
         if self.capture is not None:

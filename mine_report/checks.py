@@ -7,6 +7,7 @@ process pool can run it later without changes.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import hashlib
 import os
@@ -23,7 +24,7 @@ from mine_report.checks_values import shown
 from mine_report.errors import MineReportError, UsageError
 from mine_report.fiscal import format_fiscal_year
 from mine_report.intake import load_bytes, os_reason
-from mine_report.layout import GOALS_SHEET
+from mine_report.layout import GOALS_ID, GOALS_SHEET
 from mine_report.messages import text
 from mine_report.model import Actual, MeasureReport, Plan, Problem, Submission
 from mine_report.previous import DEFAULT_JUMP_FACTOR, changed_past_values, implausible_values
@@ -86,20 +87,47 @@ class ValidationReport:
         """A file's own problems followed by the cross-file problems attached to it."""
         return report.problems + [p for p in self.cross_problems if p.file == report.path]
 
-    def submissions(self, *, include_errors: bool = False) -> list[Submission]:
-        """The usable submissions, each file once (copies with the same sha256 are skipped).
+    def usable(self) -> tuple[list[Submission], list[tuple[str, str]]]:
+        """The one definition of what may be merged: every file that could be read, each
+        once (an exact copy is not read at all), without the parts that have errors, and
+        what was left out and why ((what, reason), B010–B014) for the report.
 
-        By default only files without errors (their own or across files); include_errors=True
-        gives every file that could be read at all (for drafts).
-        """
-        result = []
+        A problem's measure_id says which part it concerns: an error on a measure drops
+        that measure, on the goal-indicator sheet the goal values, anywhere else (the
+        submitter sheet, the file itself, an older version E402) the whole file; a measure
+        filled differently in two files (E401) is left out of both. A build without
+        --draft stops on any error first, so there every submission is used whole."""
+        conflicted = {p.measure_id for p in self.cross_problems
+                      if p.is_error and p.measure_id and p.measure_id != GOALS_ID}
+        left_out: list[tuple[str, str]] = [
+            (f"施策 {mid}", text("B010", measure=mid)) for mid in sorted(conflicted)]
+        usable: list[Submission] = []
         for f in self.files:
-            if f.submission is None:
+            # a cross-file error on no measure (an older version, E402) concerns the whole file
+            errors = [p for p in self.problems_of(f) if p.is_error
+                      and (p in f.problems or not p.measure_id)]
+            sub = f.submission
+            name = Path(f.path).name
+            if sub is None:
+                if errors:
+                    left_out.append((name, text("B011", reason=errors[0].message)))
                 continue
-            if not include_errors and any(p.is_error for p in self.problems_of(f)):
+            if any(not p.measure_id for p in errors):
+                left_out.append((name, text("B012", count=len(errors))))
                 continue
-            result.append(f.submission)
-        return result
+            bad = {p.measure_id for p in errors}
+            for mid in sorted(bad - {GOALS_ID}):
+                left_out.append((f"{name} 施策 {mid}",
+                                 text("B013", count=sum(p.measure_id == mid for p in errors))))
+            goals = sub.goal_actuals
+            if GOALS_ID in bad:
+                left_out.append((f"{name} {GOALS_SHEET}", text("B014")))
+                goals = ()
+            drop = bad | conflicted
+            usable.append(dataclasses.replace(
+                sub, measures=tuple(m for m in sub.measures if m.measure_id not in drop),
+                goal_actuals=goals))
+        return usable, left_out
 
     def to_dict(self) -> dict:
         """The `validate --format json` document."""
@@ -242,10 +270,8 @@ def _total_bytes(paths: Sequence[Path]) -> int:
     reports it)."""
     total = 0
     for path in paths:
-        try:
+        with contextlib.suppress(OSError):
             total += os.stat(path).st_size
-        except OSError:
-            pass
     return total
 
 
@@ -338,9 +364,10 @@ def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
         parts: list[tuple[str, str, dict]] = [
             (m.measure_id, m.sheet, measure_content(m)) for m in sub.measures]
         if sub.goal_actuals:
-            parts.append((GOALS_SHEET, GOALS_SHEET, actuals_content(sub.goal_actuals)))
+            parts.append((GOALS_ID, sub.goal_actuals[0].source.sheet,
+                          actuals_content(sub.goal_actuals)))
         for ident, sheet, content in parts:
-            label = GOALS_SHEET if ident == GOALS_SHEET else f"施策 {ident}"
+            label = GOALS_SHEET if ident == GOALS_ID else f"施策 {ident}"
             if ident not in owners:
                 owners[ident] = (f, content)
                 continue
@@ -349,14 +376,15 @@ def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
             differing = [k for k in sorted(set(content) | set(first_content), key=str)
                          if content.get(k, (None, ""))[0] != first_content.get(k, (None, ""))[0]]
             if not differing:
-                problems.append(make_problem("W401", f.path, sheet=sheet, measure=label, other=other))
+                problems.append(make_problem("W401", f.path, sheet=sheet, measure_id=ident,
+                                             measure=label, other=other))
                 continue
             key = differing[0]
             value, cell = content.get(key, (None, ""))
             other_value, other_cell = first_content.get(key, (None, ""))
             problems.append(make_problem(
                 "E401", f.path, sheet=sheet, cell=cell, kpi=key[1] if key[0] == "actual" else "",
-                value=shown(value) or "空欄", measure=label, other=other,
+                value=shown(value) or "空欄", measure_id=ident, measure=label, other=other,
                 other_cell=f"{first_sheet(first, ident)}!{other_cell}" if other_cell else "（なし）",
                 other_value=shown(other_value) or "空欄", more=len(differing) - 1))
     years = Counter(f.year for f in files if f.submission is not None and f.year is not None)
@@ -370,9 +398,13 @@ def cross_file_problems(files: Sequence[FileReport]) -> list[Problem]:
 
 
 def first_sheet(report: FileReport, ident: str) -> str:
-    if ident == GOALS_SHEET or report.submission is None:
+    """The sheet that holds a measure (or GOALS_ID) in a file, as the department named it."""
+    sub = report.submission
+    if sub is None:
         return GOALS_SHEET
-    return next((m.sheet for m in report.submission.measures if m.measure_id == ident), ident)
+    if ident == GOALS_ID:
+        return sub.goal_actuals[0].source.sheet if sub.goal_actuals else GOALS_SHEET
+    return next((m.sheet for m in sub.measures if m.measure_id == ident), ident)
 
 
 def actuals_content(actuals: Sequence[Actual]) -> dict:

@@ -57,6 +57,7 @@ def test_json_document_shape(returned):
     error = next(p for p in entry["problems"] if p["code"] == "E301")
     assert error == {"code": "E301", "severity": "error", "sheet": sheet, "cell": bad,
                      "kpi": "1-1-1-1", "value": "不明", "values": {"what": "令和5年度の実績値"},
+                     "measure_id": "1-1-1",
                      "message": error["message"]}
     assert doc["summary"] == {"files": 1, "errors": 1, "warnings": 1}
 

@@ -248,41 +248,87 @@ def is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
+#: Excel keeps a number format code to 255 characters. A longer one is no format a
+#: program wrote: it is read as General, so openpyxl's date test (a regular expression)
+#: never runs over megabytes of it.
+MAX_FORMAT_CODE = 255
+#: styles.xml up to this size is parsed once per process and its answer kept (every
+#: workbook made from one template carries the same one); a larger one is parsed each
+#: time, charged to its workbook's element budget, and never kept.
+SMALL_STYLES = 256 * 1024
+
+NumberStyles = tuple[frozenset[int], frozenset[int], frozenset[int]]
+
+
+def _number_styles(data: bytes, limit: int) -> tuple[NumberStyles, int]:
+    """(date styles, duration styles, percent styles) of a styles.xml, and how many
+    elements it has (at most `limit`, else Refused E116)."""
+    if len(data) <= SMALL_STYLES:
+        return _small_number_styles(data)
+    return _read_number_styles(data, limit)
+
+
 @functools.lru_cache(maxsize=8)
-def _number_styles(data: bytes) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
-    """(date styles, duration styles, percent styles) of a styles.xml. Cached by its
-    bytes: every workbook made from one template carries the same one, and parsing it
-    was a fifth of a file's read (a refused file raises, and nothing is cached)."""
+def _small_number_styles(data: bytes) -> tuple[NumberStyles, int]:
+    # Cached by its bytes: parsing it was a fifth of a file's read (a refused file
+    # raises, and nothing is cached).
+    return _read_number_styles(data, MAX_ELEMENTS)
+
+
+def _read_number_styles(data: bytes, limit: int) -> tuple[NumberStyles, int]:
+    formats = dict(BUILTIN_FORMATS)
+    xf_formats: list[int] = []  # numFmtId of each cell format (cellXfs/xf), in order
+    in_xfs = False
+    count = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count, in_xfs
+        count += 1
+        if count > limit:
+            raise _too_many()
+        local = name.rpartition(" ")[2]
+        if local == "xf":
+            if in_xfs:
+                try:
+                    xf_formats.append(int(attrs.get("numFmtId", "0")))
+                except ValueError:
+                    xf_formats.append(-1)
+        elif local == "numFmt":
+            try:
+                code = attrs.get("formatCode", "")
+                formats[int(attrs.get("numFmtId", ""))] = code if len(code) <= MAX_FORMAT_CODE else ""
+            except ValueError:
+                pass
+        elif local == "cellXfs":
+            in_xfs = True
+
+    def end(name: str) -> None:
+        nonlocal in_xfs
+        if name.endswith("cellXfs") and name.rpartition(" ")[2] == "cellXfs":
+            in_xfs = False
+
+    # Only the numFmtIds are kept while parsing (numFmts may come after cellXfs in a
+    # crafted file), and each format is judged once, however many styles use it.
+    _parse([data], "xl/styles.xml", start, end, None)
     dates: set[int] = set()
     durations: set[int] = set()
     percents: set[int] = set()
-    found, _count = _elements([data], "xl/styles.xml",
-                              frozenset({"numFmt", "cellXfs", "/cellXfs", "xf"}))
-    formats = dict(BUILTIN_FORMATS)
-    for local, attrs in found:
-        if local == "numFmt":
-            try:
-                formats[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
-            except ValueError:
-                continue
-    index = -1
-    in_xfs = False
-    for local, attrs in found:
-        if local in ("cellXfs", "/cellXfs"):
-            in_xfs = local == "cellXfs"
-        elif local == "xf" and in_xfs:
-            index += 1
-            try:
-                code = formats.get(int(attrs.get("numFmtId", "0")), "")
-            except ValueError:
-                continue
-            if code and is_date_format(code):
-                dates.add(index)
-                if is_timedelta_format(code):
-                    durations.add(index)
-            elif code and is_percent_format(code):
-                percents.add(index)
-    return frozenset(dates), frozenset(durations), frozenset(percents)
+    kinds: dict[int, str] = {}
+    for index, format_id in enumerate(xf_formats):
+        kind = kinds.get(format_id)
+        if kind is None:
+            code = formats.get(format_id, "")
+            kind = ("" if not code else "duration" if is_date_format(code) and
+                    is_timedelta_format(code) else "date" if is_date_format(code)
+                    else "percent" if is_percent_format(code) else "")
+            kinds[format_id] = kind
+        if kind in ("date", "duration"):
+            dates.add(index)
+            if kind == "duration":
+                durations.add(index)
+        elif kind == "percent":
+            percents.add(index)
+    return (frozenset(dates), frozenset(durations), frozenset(percents)), count
 
 
 # --- the package ------------------------------------------------------------------------
@@ -417,7 +463,7 @@ class Package:
         self.sheet_names = [s.name for s in self.sheets]
         self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
         self._strings: list[str] | None = None
-        self._styles: tuple[frozenset[int], frozenset[int], frozenset[int]] | None = None
+        self._styles: NumberStyles | None = None
         self._sheet_cache: dict[str, SheetData] = {}
 
     @property
@@ -465,12 +511,17 @@ class Package:
         return self._strings
 
     @property
-    def _number_styles(self) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    def _number_styles(self) -> NumberStyles:
         """Style indexes whose number format is a date, a duration, a percentage."""
         if self._styles is None:
             data = self.parts.member("xl/styles.xml")
             empty: frozenset[int] = frozenset()
-            self._styles = _number_styles(data) if data else (empty, empty, empty)
+            self._styles = (empty, empty, empty)
+            if data:
+                self._styles, count = _number_styles(data, self.parts.elements_left)
+                self.parts.elements_left -= count
+                if self.parts.elements_left < 0:
+                    raise _too_many()
         return self._styles
 
     def read_sheet(self, name: str) -> SheetData:

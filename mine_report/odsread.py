@@ -22,7 +22,6 @@ import datetime as dt
 
 from mine_report.safetext import clean_text
 from mine_report.xlsxread import (
-    _XSD_NUMBER,
     MAX_CELL_XML_CHARS,
     MAX_COLS,
     MAX_ROWS,
@@ -36,6 +35,7 @@ from mine_report.xlsxread import (
     _too_big,
     _too_many,
     cell_ref,
+    xsd_number,
 )
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -249,9 +249,8 @@ class _ContentHandler:
             return clean_text(self._shown_text()) or None
         if kind in ("float", "percentage", "currency"):
             text = attrs.get(_VALUE, "").strip()
-            if not _XSD_NUMBER.match(text):
-                return clean_text(text) or None
-            return float(text) if any(ch in text for ch in ".eE") else int(text)
+            number = xsd_number(text)
+            return clean_text(text) or None if number is None else number
         if kind == "boolean":
             return attrs.get(_BOOLEAN_VALUE, "").strip().lower() == "true"
         if kind == "date":

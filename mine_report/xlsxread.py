@@ -376,6 +376,16 @@ def open_workbook(data: bytes) -> WorkbookSource:
     return Package(parts)
 
 
+def is_opendocument(data: bytes) -> bool:
+    """Whether these bytes are an OpenDocument spreadsheet, decided as open_workbook
+    decides, without reading a sheet (False for anything that is not a zip package)."""
+    try:
+        sniff(data)
+        return ZipParts(data).mimetype() == ODS_MIMETYPE
+    except Refused:
+        return False
+
+
 class ZipParts:
     """A zip package opened under the budgets: its members decompressed in bounded chunks
     (each member at most MAX_PART_BYTES, the package MAX_EXPANDED_BYTES however much the
@@ -827,6 +837,16 @@ class _SheetHandler:
 _XSD_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
+def xsd_number(text: str) -> int | float | None:
+    """The number a spreadsheet stored (xlsx <v>, ods office:value), None when the text
+    is none: Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
+    spreadsheet writes, and such text is kept as text for the checks to report. An
+    integer stays an int (exact however long); 1e400 becomes inf (E309 reports it)."""
+    if not _XSD_NUMBER.match(text):
+        return None
+    return float(text) if "." in text or "e" in text or "E" in text else int(text)
+
+
 def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
                durations: frozenset[int], epoch: dt.datetime) -> object:
     """The Python value of a cell's <v> text by its type (t) and style (s): a number, a
@@ -844,11 +864,9 @@ def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
             return dt.datetime.fromisoformat(text)
         except ValueError:
             return clean_text(text)
-    if not _XSD_NUMBER.match(text):
-        # Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
-        # spreadsheet writes: kept as text, for the checks to report.
+    number = xsd_number(text)
+    if number is None:
         return clean_text(text)
-    number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
     if style and dates:
         try:
             style_id = int(style)

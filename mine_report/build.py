@@ -111,6 +111,8 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
             paths, plan, progress=lambda done, total: step("read", done, total),
             jobs=options.jobs, previous=options.previous, jump_factor=options.jump_factor)
         report.skipped = skipped
+        if not report.files:  # the folders held nothing but the blank template
+            raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
         if report.errors and not options.draft:
             raise InputErrors(report)
         submissions, left_out = report.usable()

@@ -325,6 +325,10 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
                                    progress=progress if show else None, jobs=jobs,
                                    previous=previous, jump_factor=factor)
     report.skipped = skipped
+    if not report.files:  # the folders held nothing but the blank template
+        from mine_report.errors import UsageError
+
+        raise UsageError.of("V002", where="、".join(paths or ("input",)))
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:

@@ -293,7 +293,7 @@ def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
             chunk = max(1, min(16, len(paths) // (4 * workers)))
             yield from pool.map(_check_in_worker, [str(p) for p in paths], chunksize=chunk)
     except BrokenProcessPool:
-        raise MineReportError(f"[V005] {text('V005')}") from None
+        raise MineReportError.of("V005") from None
 
 
 def validate_files(paths: Sequence[Path], plan: Plan, *, strict: bool = False,

@@ -356,14 +356,13 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
 def _date_option(value: str | None, code: str):
     from mine_report.errors import FiscalYearError, UsageError
     from mine_report.fiscal import parse_date
-    from mine_report.messages import text
 
     if value is None:
         return None
     try:
         return parse_date(value)
     except FiscalYearError as exc:
-        raise UsageError(text(code, reason=exc)) from None
+        raise UsageError.of(code, reason=exc) from None
 
 
 @cli.command()

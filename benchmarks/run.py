@@ -50,7 +50,7 @@ def _rss_mib() -> float:
 def worker_build(spec: dict) -> dict:
     """Time each phase of a build of spec["input"] against spec["plan"]; phases and RSS."""
     from mine_report import checks
-    from mine_report.build import _evaluation_year, _usable
+    from mine_report.build import _evaluation_year
     from mine_report.config import default_rules
     from mine_report.export import OPEN_DATA_NAMES, write_open_data
     from mine_report.grading import evaluate
@@ -77,7 +77,7 @@ def worker_build(spec: dict) -> dict:
     paths = checks.collect_paths([spec["input"]], plan)
     report = checks.validate_files(paths, plan)
     t = lap("read", t)
-    submissions, left_out = _usable(report, plan)
+    submissions, left_out = report.usable()
     year = _evaluation_year(None, submissions, plan)
     warnings = [p for f in report.files for p in f.problems if not p.is_error]
     warnings += [p for p in report.cross_problems if not p.is_error]

@@ -32,7 +32,7 @@ from mine_report.layout import CHECK_SHEET, META_SHEET
 from mine_report.model import Problem
 from mine_report.odsread import OdsPackage
 from mine_report.template_styles import row_height
-from mine_report.xlsxread import open_workbook
+from mine_report.xlsxread import Refused, is_opendocument, open_workbook
 
 AUTHOR = "mine-report"
 FILLS = {
@@ -117,8 +117,9 @@ def _unique_name(name: str, used: set[str]) -> str:
 def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
     try:
         original = load_bytes(Path(f.path))
-        package = open_workbook(original)
-        if isinstance(package, OdsPackage):
+        if is_opendocument(original):
+            package = open_workbook(original)
+            assert isinstance(package, OdsPackage)
             wb = _ods_copy(package)
         else:
             wb = load_workbook(io.BytesIO(original), keep_vba=f.path.lower().endswith(".xlsm"),
@@ -138,8 +139,8 @@ def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
 def is_ods(path: str) -> bool:
     """Whether a checked file is an OpenDocument spreadsheet (by content, like the reader)."""
     try:
-        return isinstance(open_workbook(load_bytes(Path(path))), OdsPackage)
-    except Exception:  # unreadable: no copy is made anyway
+        return is_opendocument(load_bytes(Path(path)))
+    except Refused:  # unreadable: no copy is made anyway
         return False
 
 

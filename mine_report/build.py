@@ -7,7 +7,6 @@ leaves the previous outputs untouched and no partial file behind.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import time
 from collections.abc import Callable, Sequence
@@ -25,7 +24,6 @@ from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
 from mine_report.fiscal import check_plan_year, format_fiscal_year
 from mine_report.grading import Evaluation, evaluate
-from mine_report.layout import GOALS_SHEET
 from mine_report.merge import Merged, merge
 from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
 from mine_report.messages import text
@@ -113,9 +111,11 @@ def build(plan: Plan, rules: Rules, options: BuildOptions,
             paths, plan, progress=lambda done, total: step("read", done, total),
             jobs=options.jobs, previous=options.previous, jump_factor=options.jump_factor)
         report.skipped = skipped
+        if not report.files:  # the folders held nothing but the blank template
+            raise BuildError.of("B002", where="、".join(str(p) for p in options.input_paths))
         if report.errors and not options.draft:
             raise InputErrors(report)
-        submissions, left_out = _usable(report, plan)
+        submissions, left_out = report.usable()
         if not submissions:
             raise BuildError.of("B003")
         year = _evaluation_year(options.year, submissions, plan)
@@ -182,40 +182,6 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
     if cache is not None:  # only a build that succeeded adds to the cache
         cache.save()
     return [out / name for name in names]
-
-
-def _usable(report: checks.ValidationReport, plan: Plan) -> tuple[list[Submission], list[tuple[str, str]]]:
-    """The submissions without their faulty parts, and what was left out and why (--draft)."""
-    measure_ids = {m.id for m in plan.measures}
-    conflicted = {p.sheet for p in report.cross_problems if p.is_error and p.sheet in measure_ids}
-    left_out: list[tuple[str, str]] = [
-        (f"施策 {mid}", text("B010", measure=mid)) for mid in sorted(conflicted)]
-    usable: list[Submission] = []
-    for f in report.files:
-        # a cross-file error on no sheet (an older version, E402) concerns the whole file
-        errors = [p for p in report.problems_of(f) if p.is_error
-                  and (p in f.problems or not p.sheet)]
-        sub = f.submission
-        name = Path(f.path).name
-        if sub is None:
-            if errors:
-                left_out.append((name, text("B011", reason=errors[0].message)))
-            continue
-        bad_sheets = {p.sheet for p in errors}
-        if bad_sheets - measure_ids - {GOALS_SHEET}:
-            left_out.append((name, text("B012", count=len(errors))))
-            continue
-        drop = (bad_sheets & measure_ids) | conflicted
-        for mid in sorted(bad_sheets & measure_ids):
-            left_out.append((f"{name} 施策 {mid}", text("B013", count=sum(p.sheet == mid for p in errors))))
-        goals = sub.goal_actuals
-        if GOALS_SHEET in bad_sheets:
-            left_out.append((f"{name} {GOALS_SHEET}", text("B014")))
-            goals = ()
-        usable.append(dataclasses.replace(
-            sub, measures=tuple(m for m in sub.measures if m.measure_id not in drop),
-            goal_actuals=goals))
-    return usable, left_out
 
 
 def _evaluation_year(requested: int | None, submissions: Sequence[Submission], plan: Plan) -> int:

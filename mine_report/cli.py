@@ -315,6 +315,10 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
                                    progress=progress if show else None, jobs=jobs,
                                    previous=previous, jump_factor=factor)
     report.skipped = skipped
+    if not report.files:  # the folders held nothing but the blank template
+        from mine_report.errors import UsageError
+
+        raise UsageError.of("V002", where="、".join(paths or ("input",)))
     if output_format == "json":
         click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     else:
@@ -342,14 +346,13 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
 def _date_option(value: str | None, code: str):
     from mine_report.errors import FiscalYearError, UsageError
     from mine_report.fiscal import parse_date
-    from mine_report.messages import text
 
     if value is None:
         return None
     try:
         return parse_date(value)
     except FiscalYearError as exc:
-        raise UsageError(text(code, reason=exc)) from None
+        raise UsageError.of(code, reason=exc) from None
 
 
 @cli.command()

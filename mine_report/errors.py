@@ -2,29 +2,34 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class MineReportError(Exception):
     """Base for every error the CLI reports without a traceback.
 
     `code` is the stable message code (README's table); str() shows it first, so every
-    command error names its code wherever it is printed.
+    command error names its code wherever it is printed. Like a validation Problem it
+    has a severity (always "error": it stops the command) and, when made with `of`, the
+    values its message was made from, for a program to use without parsing Japanese.
     """
 
     exit_code = 1
+    severity = "error"
 
-    def __init__(self, message: str = "", code: str = ""):
+    def __init__(self, message: str = "", code: str = "",
+                 values: dict[str, str] | None = None):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.values = dict(values or {})
 
     @classmethod
     def of(cls, code: str, **values: object):
         """The error for a message code, its placeholders filled."""
         from mine_report.messages import text
 
-        return cls(text(code, **values), code)
+        return cls(text(code, **values), code, {k: str(v) for k, v in values.items()})
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.message}" if self.code else self.message
@@ -47,6 +52,16 @@ class DataProblem:
     code: str
     path: str
     message: str
+    #: The values the message was made from (see `of`).
+    values: dict[str, str] = field(default_factory=dict, compare=False)
+    severity = "error"
+
+    @classmethod
+    def of(cls, code: str, path: str, **values: object) -> DataProblem:
+        """The problem for a message code, its placeholders filled and its values kept."""
+        from mine_report.messages import text
+
+        return cls(code, path, text(code, **values), {k: str(v) for k, v in values.items()})
 
     def __str__(self) -> str:
         return f"[{self.code}] {self.path}: {self.message}"

@@ -87,15 +87,15 @@ def read_toml(path: Path, error: type[ProblemsError], *, unreadable: str, syntax
         raw = path.read_bytes()
     except FileNotFoundError as exc:
         code = missing or unreadable
-        raise error(str(path), [DataProblem(code, "", text(code, reason=exc.strerror or exc))]) from None
+        raise error(str(path), [DataProblem.of(code, "", reason=exc.strerror or exc)]) from None
     except OSError as exc:
         raise error(str(path), [
-            DataProblem(unreadable, "", text(unreadable, reason=exc.strerror or exc))]) from None
+            DataProblem.of(unreadable, "", reason=exc.strerror or exc)]) from None
     parse = parse or (lambda source: tomllib.loads(source, parse_float=Decimal))
     try:
         data = parse(raw.decode("utf-8-sig"))
     except (ValueError, UnicodeDecodeError) as exc:  # TOMLDecodeError, JSONDecodeError
-        raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=exc))]) from None
+        raise error(str(path), [DataProblem.of(syntax, "", reason=exc)]) from None
     except RecursionError:
         raise error(str(path), [DataProblem(syntax, "", text(syntax, reason=text("P020")))]) from None
     if not isinstance(data, dict):

@@ -17,6 +17,9 @@ META_SHEET = "_meta"
 GUIDE_SHEET = "記入要領"
 SUBMITTER_SHEET = "提出者情報"
 GOALS_SHEET = "目標指標"
+#: The id the template writes in the goal-indicator sheet's id cell, and the measure a
+#: problem on that sheet concerns (model.Problem.measure).
+GOALS_ID = "goals"
 CHECK_SHEET = "チェック結果"  # added by `validate --annotate`
 
 #: What a department may write in an actual cell when the value is not known yet.

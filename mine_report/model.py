@@ -579,6 +579,11 @@ class Problem:
     #: The other values the message was made from (placeholder name → text), so a
     #: program can use them without parsing the Japanese sentence.
     values: dict[str, str] = field(default_factory=dict, compare=False)
+    #: The measure the problem concerns (its id; layout.GOALS_ID for the goal-indicator
+    #: sheet; "" for the whole file), recorded where the problem is found, never inferred
+    #: later from a sheet's name, which a department may have changed: a draft build
+    #: leaves out exactly that part.
+    measure_id: str = ""
 
     @property
     def is_error(self) -> bool:
@@ -593,5 +598,6 @@ class Problem:
             "kpi": self.kpi,
             "value": self.value,
             "values": dict(self.values),
+            "measure_id": self.measure_id,
             "message": self.message,
         }

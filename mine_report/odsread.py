@@ -22,7 +22,6 @@ import datetime as dt
 
 from mine_report.safetext import clean_text
 from mine_report.xlsxread import (
-    _XSD_NUMBER,
     MAX_CELL_XML_CHARS,
     MAX_COLS,
     MAX_ROWS,
@@ -36,6 +35,7 @@ from mine_report.xlsxread import (
     _too_big,
     _too_many,
     cell_ref,
+    xsd_number,
 )
 
 _TABLE = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
@@ -67,11 +67,17 @@ _STRING_VALUE = f"{_OFFICE} string-value"
 _EXT_TYPE = f"{_CALCEXT} value-type"
 
 
+#: What a repeat or span count of more digits than int() takes (4,300) stands for: more
+#: than any sheet holds, so a value it carries is refused (E108) rather than kept once.
+_HUGE = 2**31
+
+
 def _count(attrs: dict, name: str) -> int:
+    raw = attrs.get(name, "1")
     try:
-        return max(1, int(attrs.get(name, "1")))
+        return max(1, int(raw))
     except ValueError:
-        return 1
+        return _HUGE if raw.strip().isdigit() else 1
 
 
 class OdsPackage:
@@ -115,6 +121,7 @@ class _ContentHandler:
         self.paragraphs: list[list[str]] | None = None
         self.chars = 0
         self.annotation = 0
+        self.subtable = 0  # depth inside a table that sits in a cell: not a sheet
 
     def start(self, name: str, attrs: dict) -> None:
         self.package.parts.elements_left -= 1
@@ -123,8 +130,15 @@ class _ContentHandler:
         if self.annotation:
             self.annotation += name == _ANNOTATION
             return
+        if self.subtable:
+            self.subtable += name == _TABLE_EL
+            return
         if name == _ANNOTATION:
             self.annotation = 1
+        elif name == _TABLE_EL and self.sheet is not None:
+            # A table inside a table (ODF allows one in a cell; Calc writes none and shows
+            # none): neither a sheet nor cells, and the table around it goes on after it.
+            self.subtable = 1
         elif name == _TABLE_EL:
             self.sheet = self.package.add_sheet(clean_text(attrs.get(_NAME, "")))
             self.row = 0
@@ -154,6 +168,9 @@ class _ContentHandler:
     def end(self, name: str) -> None:
         if self.annotation:
             self.annotation -= name == _ANNOTATION
+            return
+        if self.subtable:
+            self.subtable -= name == _TABLE_EL
             return
         if self.sheet is None:
             return
@@ -193,7 +210,7 @@ class _ContentHandler:
             raise _too_many()
 
     def text(self, data: str) -> None:
-        if self.annotation or self.paragraphs is None or not self.paragraphs:
+        if self.annotation or self.subtable or self.paragraphs is None or not self.paragraphs:
             return
         self._chars(data)
 
@@ -207,11 +224,15 @@ class _ContentHandler:
     def _merge(self, attrs: dict) -> None:
         cols = _count(attrs, _COLS_SPANNED)
         rows = _count(attrs, _ROWS_SPANNED)
-        if cols > 1 or rows > 1:
+        first = self.col + 1
+        if (cols > 1 or rows > 1) and first <= MAX_COLS and self.row <= MAX_ROWS:
+            # A range is kept up to the limits: no cell read lies beyond them (and a
+            # column past XFD has no name).
             assert self.sheet is not None
-            first = self.col + 1
+            last_row = min(self.row + rows - 1, MAX_ROWS + 1)
+            last_col = min(first + cols - 1, MAX_COLS + 1)
             self.sheet.merged.append(f"{cell_ref(self.row, first)}:"
-                                     f"{cell_ref(self.row + rows - 1, first + cols - 1)}")
+                                     f"{cell_ref(last_row, last_col)}")
 
     def _shown_text(self) -> str:
         return "\n".join("".join(p) for p in self.paragraphs or [])
@@ -228,9 +249,8 @@ class _ContentHandler:
             return clean_text(self._shown_text()) or None
         if kind in ("float", "percentage", "currency"):
             text = attrs.get(_VALUE, "").strip()
-            if not _XSD_NUMBER.match(text):
-                return clean_text(text) or None
-            return float(text) if any(ch in text for ch in ".eE") else int(text)
+            number = xsd_number(text)
+            return clean_text(text) or None if number is None else number
         if kind == "boolean":
             return attrs.get(_BOOLEAN_VALUE, "").strip().lower() == "true"
         if kind == "date":

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from mine_report.checks_values import number_text
 from mine_report.fiscal import format_fiscal_year
+from mine_report.layout import GOALS_ID
 from mine_report.model import Actual, Plan, Problem, Submission
 from mine_report.template import PrefillValues
 
@@ -24,16 +25,19 @@ from mine_report.template import PrefillValues
 DEFAULT_JUMP_FACTOR = Decimal(2)
 
 
-def _actuals(sub: Submission) -> Iterable[Actual]:
+def _actuals(sub: Submission) -> Iterable[tuple[str, Actual]]:
+    """(measure id or GOALS_ID, actual) of every actual of a submission."""
     for report in sub.measures:
-        yield from report.actuals
-    yield from sub.goal_actuals
+        for a in report.actuals:
+            yield report.measure_id, a
+    for a in sub.goal_actuals:
+        yield GOALS_ID, a
 
 
 def changed_past_values(sub: Submission, previous: PrefillValues, make_problem) -> list[Problem]:
     """W501 for each actual whose year the previous round recorded with another value."""
     problems = []
-    for a in _actuals(sub):
+    for measure_id, a in _actuals(sub):
         before = previous.get((a.kpi_id, a.year))
         if not isinstance(before, Decimal):
             continue  # not known then (or 未把握): a value now is news, not a change
@@ -42,6 +46,7 @@ def changed_past_values(sub: Submission, previous: PrefillValues, make_problem) 
             continue
         problems.append(make_problem(
             "W501", a.source.file, sheet=a.source.sheet, cell=a.source.cell, kpi=a.kpi_id,
+            measure_id=measure_id,
             value=number_text(now) if now is not None else "未把握",
             what=f"{format_fiscal_year(a.year)}の実績値", before=number_text(before)))
     return problems
@@ -53,9 +58,11 @@ def implausible_values(sub: Submission, plan: Plan, previous: PrefillValues,
     if factor <= 1:
         return []
     by_kpi: dict[str, list[Actual]] = {}
-    for a in _actuals(sub):
+    measure_of: dict[str, str] = {}
+    for measure_id, a in _actuals(sub):
         if a.value is not None:
             by_kpi.setdefault(a.kpi_id, []).append(a)
+            measure_of[a.kpi_id] = measure_id
     problems = []
     for kpi_id, actuals in by_kpi.items():
         kpi = plan.get(kpi_id)
@@ -72,6 +79,7 @@ def implausible_values(sub: Submission, plan: Plan, previous: PrefillValues,
                 continue
             problems.append(make_problem(
                 "W502", a.source.file, sheet=a.source.sheet, cell=a.source.cell, kpi=kpi_id,
+                measure_id=measure_of[kpi_id],
                 value=number_text(a.value), what=f"{format_fiscal_year(a.year)}の実績値",
                 ratio=f"{a.value / bound:.1f}", bound=number_text(bound),
                 factor=number_text(factor)))

@@ -33,6 +33,7 @@ from mine_report.fiscal import format_fiscal_year
 from mine_report.intake import load_bytes
 from mine_report.layout import (
     CHECK_SHEET,
+    GOALS_ID,
     GOALS_SHEET,
     GUIDE_SHEET,
     META_SHEET,
@@ -67,7 +68,6 @@ from mine_report.xlsxread import (
 
 #: The not-measured mark that means "still being compiled" (Actual.pending).
 PENDING_MARK = "集計中"
-GOALS_ID = "goals"  # the id the template writes in the goal-indicator sheet's id cell
 _SPECIAL_SHEETS = frozenset({META_SHEET, GUIDE_SHEET, SUBMITTER_SHEET, CHECK_SHEET})
 
 PLAN_FIELD_LABELS = {
@@ -112,50 +112,39 @@ def read_workbook(path: str | Path, plan: Plan) -> tuple[Submission | None, list
     return result.submission, result.problems
 
 
-def template_candidate(data: bytes, plan: Plan) -> bool:
-    """A cheap first look for the blank template: our workbook for this plan with no
-    department recorded and the submitter cells empty (only the metadata and submitter
-    sheets are read). False for anything else, never raises."""
-    try:
-        reader = _WorkbookReader("", "", plan, open_workbook(data))
-        meta = reader.read_meta()
-        if meta.department:
-            return False
-        if SUBMITTER_SHEET in reader.package.sheet_names:
-            submitter = reader.sheet(SUBMITTER_SHEET)
-            return all(submitter.get(ref) is None for ref in meta.submitter_cells.values())
-        return True
-    except Exception:  # anything unreadable is not the template; the full read reports it
-        return False
-
-
-def read_workbook_details(path: str | Path, plan: Plan, data: bytes | None = None) -> WorkbookRead:
-    """read_workbook with what the validator needs besides: sha256, blank measures, year.
-
-    `data`, when given, are the file's bytes already read (so a file is read once).
-    """
+def read_workbook_details(path: str | Path, plan: Plan) -> WorkbookRead:
+    """read_workbook with what the validator needs besides: sha256, blank measures, year."""
     name = str(path)
-    digest = ""
     try:
-        if data is None:
-            data = load_bytes(Path(path))
-        digest = hashlib.sha256(data).hexdigest()
-        return _WorkbookReader(name, digest, plan, open_workbook(data)).read()
+        data = load_bytes(Path(path))
+    except Refused as refused:
+        return WorkbookRead(name, "", None, [make_problem(refused.code, name, **refused.values)])
+    return read_loaded(name, plan, data, hashlib.sha256(data).hexdigest())
+
+
+def read_loaded(path: str | Path, plan: Plan, data: bytes, sha256: str) -> WorkbookRead:
+    """read_workbook_details of bytes already read and hashed (checks.check_file reads and
+    hashes each file once, and needs the hash before reading, to skip exact copies)."""
+    name = str(path)
+    try:
+        return _WorkbookReader(name, sha256, plan, open_workbook(data)).read()
     except Refused as refused:
         problem = make_problem(refused.code, name, **refused.values)
     except Exception:  # one odd file must never stop the others, nor crash the run
         # Python's own text is no message for a department (and may quote the file).
         problem = make_problem("E106", name, reason="読み取り中に想定外の問題が起きました")
-    return WorkbookRead(name, digest, None, [problem])
+    return WorkbookRead(name, sha256, None, [problem])
 
 
 def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: str = "",
-                 value: str = "", **values: object) -> Problem:
-    """A Problem with its message; `value` (the value found, as shown) also fills {value}."""
+                 value: str = "", measure_id: str = "", **values: object) -> Problem:
+    """A Problem with its message; `value` (the value found, as shown) also fills {value}.
+    `measure_id` is the measure it concerns (Problem.measure_id); a message names it as
+    it needs (施策 1-1-1, 目標指標) through its own {measure}."""
     severity = "error" if code.startswith("E") else "warning"
     message = text(code, value=value, kpi=kpi, sheet=sheet, cell=cell, **values)
     return Problem(code, severity, message, file, sheet, cell, kpi, value,
-                   {name: str(v) for name, v in values.items()})
+                   {name: str(v) for name, v in values.items()}, measure_id)
 
 
 @functools.lru_cache(maxsize=64)
@@ -178,17 +167,19 @@ def norm_id(raw: object) -> str:
 
 
 class _SheetProblems:
-    """Problems found on one sheet, kept apart until we know whether the sheet was used."""
+    """Problems found on one sheet, kept apart until we know whether the sheet was used;
+    each carries the measure (or GOALS_ID) the sheet holds."""
 
-    def __init__(self, file: str, sheet: str):
+    def __init__(self, file: str, sheet: str, measure_id: str):
         self.file = file
         self.sheet = sheet
+        self.measure_id = measure_id
         self.items: list[Problem] = []
 
     def add(self, code: str, cell: str = "", kpi: str = "", raw: object = None,
             **values: object) -> None:
         self.items.append(make_problem(code, self.file, sheet=self.sheet, cell=cell, kpi=kpi,
-                                       value=shown(raw), **values))
+                                       value=shown(raw), measure_id=self.measure_id, **values))
 
     def findings(self, found: list[Finding] | tuple[Finding, ...], cell: str, kpi: str,
                  raw: object, what: str) -> None:
@@ -336,21 +327,23 @@ class _WorkbookReader:
                 primary = smap.sheet
                 raw = self.sheet(primary).get(smap.id_cell)
                 self.add("E203", sheet=primary, cell=smap.id_cell, value=shown(raw),
+                         measure_id=smap.measure_id,
                          expected=smap.measure_id, found=shown(raw) or "空欄")
             elif holders:
                 primary = holders[0]
                 self.add("W206", sheet=primary, cell=smap.id_cell, value=primary,
-                         measure=label, expected=smap.sheet)
+                         measure_id=smap.measure_id, measure=label, expected=smap.sheet)
             else:
                 if smap.measure_id != GOALS_ID:
-                    self.add("W201", sheet=smap.sheet, measure=label)
+                    self.add("W201", sheet=smap.sheet, measure_id=smap.measure_id, measure=label)
                 continue
             assigned[smap.measure_id] = primary
             used.add(primary)
             copies = [h for h in holders if h != primary]
             for copy in copies:
                 used.add(copy)
-                self.add("E204", sheet=copy, cell=smap.id_cell, value=copy, measure=label,
+                self.add("E204", sheet=copy, cell=smap.id_cell, value=copy,
+                         measure_id=smap.measure_id, measure=label,
                          sheets="」「".join([primary, *copies]))
         for name in candidates:
             if name not in used:
@@ -383,7 +376,7 @@ class _WorkbookReader:
 
     def read_measure(self, sheet: SheetData, smap: SheetMap, measure: Measure) -> MeasureReport | None:
         """The measure's report, or None when the department entered nothing on its sheet."""
-        out = _SheetProblems(self.file, sheet.title)
+        out = _SheetProblems(self.file, sheet.title, measure.id)
         table = _KpiTable(self, sheet, smap, measure.kpis, self.kpi_shape, out)
         inputs = set(table.input_cells)
         anchors = list(table.anchors)
@@ -483,6 +476,7 @@ class _WorkbookReader:
         owners = sorted({self.plan.goal_owner(self.plan.get(a.kpi_id)) for a in foreign})
         cells = "、".join(a.source.cell for a in foreign[:5]) + ("…" if len(foreign) > 5 else "")
         self.add("W207", sheet=foreign[0].source.sheet, cell=foreign[0].source.cell,
+                 measure_id=GOALS_ID,
                  kpi=foreign[0].kpi_id, department=department, owners="・".join(owners),
                  cells=cells, count=len(foreign))
         return kept
@@ -493,7 +487,7 @@ class _WorkbookReader:
             # be dropped below anyway, and reading every row costs as much as the plan is big.
             return ()
         sheet = self.sheet(name)
-        out = _SheetProblems(self.file, sheet.title)
+        out = _SheetProblems(self.file, sheet.title, GOALS_ID)
         kpis = tuple(k for k in self.plan.goal_indicators if k.id in smap.kpi_rows) or tuple(
             self.plan.goal_indicators)
         table = _KpiTable(self, sheet, smap, kpis, self.goal_shape, out)

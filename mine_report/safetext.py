@@ -46,9 +46,10 @@ def is_clean(text: str) -> bool:
 def clean_text(text: str) -> str:
     """A string made safe to keep, encode and print (see the module docstring).
 
-    Text without anything to clean is returned as it is (the common case costs one scan).
+    Text without anything to clean is returned as it is (the common case costs one scan,
+    made here rather than through is_clean: the reader calls this for every string).
     """
-    if is_clean(text):
+    if _UNCLEAN.search(text) is None:
         return text
     if _SURROGATE.search(text):
         text = text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -21,7 +21,7 @@ from mine_report import checks
 from mine_report.collection import Assignment, Manifest, plan_assignments, workbook_name
 from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.history import BuildRecord, HistoryRow, history_rows
-from mine_report.layout import GOALS_SHEET
+from mine_report.layout import GOALS_ID
 from mine_report.messages import text
 from mine_report.model import Actual, MeasureReport, Plan, Submission, json_number
 
@@ -284,7 +284,7 @@ def _coverage(f: checks.FileReport, errors, plan: Plan, year: int | None,
               assignments: Sequence[Assignment]) -> tuple[list[str], dict[str, int]]:
     """The measures and goal indicators a returned file reports, and the errors on each.
 
-    An error on a measure's sheet counts for that measure, one elsewhere in the file (or
+    An error on a measure (Problem.measure_id) counts for that measure, one elsewhere in the file (or
     an unreadable file) for everything the file holds. An unreadable file is matched to
     the department whose workbook its name carries.
     """
@@ -295,20 +295,20 @@ def _coverage(f: checks.FileReport, errors, plan: Plan, year: int | None,
         owed = [i for a in assignments if a.department == dept
                 for i in (*a.measure_ids, *a.goal_ids)]
         return owed, {i: len(errors) for i in owed}
-    sheets = {p.sheet for p in errors}
+    concerned = {p.measure_id for p in errors}  # the part each error concerns
     covered = [r.measure_id for r in sub.measures if _has_entries(r, year)]
-    covered += sorted((sheets & measure_ids) - set(covered))
+    covered += sorted((concerned & measure_ids) - set(covered))
     goal_ids = [g.id for g in plan.goal_indicators]
     filled = {a.kpi_id for a in sub.goal_actuals
               if year is None or (a.year == year and (a.value is not None or a.not_measured))}
-    if GOALS_SHEET in sheets:
+    if GOALS_ID in concerned:
         filled |= {a.kpi_id for a in sub.goal_actuals}
     covered += [g for g in goal_ids if g in filled]
-    whole_file = [p for p in errors if p.sheet not in measure_ids | {GOALS_SHEET}]
+    whole_file = [p for p in errors if not p.measure_id]
     counts = {}
     for item_id in covered:
-        own = sum(p.sheet == item_id for p in errors) if item_id in measure_ids \
-            else sum(p.sheet == GOALS_SHEET for p in errors)
+        part = item_id if item_id in measure_ids else GOALS_ID
+        own = sum(p.measure_id == part for p in errors)
         if own + len(whole_file):
             counts[item_id] = own + len(whole_file)
     return covered, counts

@@ -103,6 +103,8 @@ class SheetData:
     #: Cells holding a number shown with a percent format: typing "40%" stores 0.4 so
     #: formatted, and the clerk saw 40 % (the reader decides what that means for a KPI).
     percent: set[tuple[int, int]] = field(default_factory=set)
+    _columns: tuple[int, dict[int, list[tuple[int, object]]]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def get(self, ref: str) -> object:
         return self.cells.get(split_ref(ref))
@@ -112,7 +114,20 @@ class SheetData:
 
     def column(self, col: int) -> list[tuple[int, object]]:
         """(row, value) of every non-empty cell in a column, top to bottom."""
-        return sorted((r, v) for (r, c), v in self.cells.items() if c == col)
+        if self._columns is None or self._columns[0] != len(self.cells):
+            # Indexed once (the checks ask for several columns of every sheet), and again
+            # only if cells were added since.
+            index: dict[int, list[tuple[int, object]]] = {}
+            for (r, c), v in self.cells.items():
+                index.setdefault(c, []).append((r, v))
+            for entries in index.values():
+                entries.sort(key=_first)
+            self._columns = (len(self.cells), index)
+        return list(self._columns[1].get(col, ()))
+
+
+def _first(pair: tuple[int, object]) -> int:
+    return pair[0]
 
 
 _REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -173,8 +188,12 @@ def xml_text(text: str) -> str:
     outside the BMP as two escapes, one per UTF-16 half), then made safe to keep
     (safetext.clean_text joins those halves and drops what no encoder accepts)."""
     if "_x" in text:
-        text = _XESCAPE.sub(lambda m: chr(int(m[1], 16)), text)
+        text = _XESCAPE.sub(_unescape, text)
     return clean_text(text)
+
+
+def _unescape(match: re.Match) -> str:
+    return chr(int(match[1], 16))
 
 
 # --- XML of the structural parts --------------------------------------------------------
@@ -229,41 +248,87 @@ def is_percent_format(code: str) -> bool:
     return "%" in _QUOTED.sub("", code)
 
 
+#: Excel keeps a number format code to 255 characters. A longer one is no format a
+#: program wrote: it is read as General, so openpyxl's date test (a regular expression)
+#: never runs over megabytes of it.
+MAX_FORMAT_CODE = 255
+#: styles.xml up to this size is parsed once per process and its answer kept (every
+#: workbook made from one template carries the same one); a larger one is parsed each
+#: time, charged to its workbook's element budget, and never kept.
+SMALL_STYLES = 256 * 1024
+
+NumberStyles = tuple[frozenset[int], frozenset[int], frozenset[int]]
+
+
+def _number_styles(data: bytes, limit: int) -> tuple[NumberStyles, int]:
+    """(date styles, duration styles, percent styles) of a styles.xml, and how many
+    elements it has (at most `limit`, else Refused E116)."""
+    if len(data) <= SMALL_STYLES:
+        return _small_number_styles(data)
+    return _read_number_styles(data, limit)
+
+
 @functools.lru_cache(maxsize=8)
-def _number_styles(data: bytes) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
-    """(date styles, duration styles, percent styles) of a styles.xml. Cached by its
-    bytes: every workbook made from one template carries the same one, and parsing it
-    was a fifth of a file's read (a refused file raises, and nothing is cached)."""
+def _small_number_styles(data: bytes) -> tuple[NumberStyles, int]:
+    # Cached by its bytes: parsing it was a fifth of a file's read (a refused file
+    # raises, and nothing is cached).
+    return _read_number_styles(data, MAX_ELEMENTS)
+
+
+def _read_number_styles(data: bytes, limit: int) -> tuple[NumberStyles, int]:
+    formats = dict(BUILTIN_FORMATS)
+    xf_formats: list[int] = []  # numFmtId of each cell format (cellXfs/xf), in order
+    in_xfs = False
+    count = 0
+
+    def start(name: str, attrs: dict) -> None:
+        nonlocal count, in_xfs
+        count += 1
+        if count > limit:
+            raise _too_many()
+        local = name.rpartition(" ")[2]
+        if local == "xf":
+            if in_xfs:
+                try:
+                    xf_formats.append(int(attrs.get("numFmtId", "0")))
+                except ValueError:
+                    xf_formats.append(-1)
+        elif local == "numFmt":
+            try:
+                code = attrs.get("formatCode", "")
+                formats[int(attrs.get("numFmtId", ""))] = code if len(code) <= MAX_FORMAT_CODE else ""
+            except ValueError:
+                pass
+        elif local == "cellXfs":
+            in_xfs = True
+
+    def end(name: str) -> None:
+        nonlocal in_xfs
+        if name.endswith("cellXfs") and name.rpartition(" ")[2] == "cellXfs":
+            in_xfs = False
+
+    # Only the numFmtIds are kept while parsing (numFmts may come after cellXfs in a
+    # crafted file), and each format is judged once, however many styles use it.
+    _parse([data], "xl/styles.xml", start, end, None)
     dates: set[int] = set()
     durations: set[int] = set()
     percents: set[int] = set()
-    found, _count = _elements([data], "xl/styles.xml",
-                              frozenset({"numFmt", "cellXfs", "/cellXfs", "xf"}))
-    formats = dict(BUILTIN_FORMATS)
-    for local, attrs in found:
-        if local == "numFmt":
-            try:
-                formats[int(attrs.get("numFmtId", ""))] = attrs.get("formatCode", "")
-            except ValueError:
-                continue
-    index = -1
-    in_xfs = False
-    for local, attrs in found:
-        if local in ("cellXfs", "/cellXfs"):
-            in_xfs = local == "cellXfs"
-        elif local == "xf" and in_xfs:
-            index += 1
-            try:
-                code = formats.get(int(attrs.get("numFmtId", "0")), "")
-            except ValueError:
-                continue
-            if code and is_date_format(code):
-                dates.add(index)
-                if is_timedelta_format(code):
-                    durations.add(index)
-            elif code and is_percent_format(code):
-                percents.add(index)
-    return frozenset(dates), frozenset(durations), frozenset(percents)
+    kinds: dict[int, str] = {}
+    for index, format_id in enumerate(xf_formats):
+        kind = kinds.get(format_id)
+        if kind is None:
+            code = formats.get(format_id, "")
+            kind = ("" if not code else "duration" if is_date_format(code) and
+                    is_timedelta_format(code) else "date" if is_date_format(code)
+                    else "percent" if is_percent_format(code) else "")
+            kinds[format_id] = kind
+        if kind in ("date", "duration"):
+            dates.add(index)
+            if kind == "duration":
+                durations.add(index)
+        elif kind == "percent":
+            percents.add(index)
+    return (frozenset(dates), frozenset(durations), frozenset(percents)), count
 
 
 # --- the package ------------------------------------------------------------------------
@@ -309,6 +374,16 @@ def open_workbook(data: bytes) -> WorkbookSource:
 
         return OdsPackage(parts)
     return Package(parts)
+
+
+def is_opendocument(data: bytes) -> bool:
+    """Whether these bytes are an OpenDocument spreadsheet, decided as open_workbook
+    decides, without reading a sheet (False for anything that is not a zip package)."""
+    try:
+        sniff(data)
+        return ZipParts(data).mimetype() == ODS_MIMETYPE
+    except Refused:
+        return False
 
 
 class ZipParts:
@@ -398,7 +473,7 @@ class Package:
         self.sheet_names = [s.name for s in self.sheets]
         self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
         self._strings: list[str] | None = None
-        self._styles: tuple[frozenset[int], frozenset[int], frozenset[int]] | None = None
+        self._styles: NumberStyles | None = None
         self._sheet_cache: dict[str, SheetData] = {}
 
     @property
@@ -446,12 +521,17 @@ class Package:
         return self._strings
 
     @property
-    def _number_styles(self) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    def _number_styles(self) -> NumberStyles:
         """Style indexes whose number format is a date, a duration, a percentage."""
         if self._styles is None:
             data = self.parts.member("xl/styles.xml")
             empty: frozenset[int] = frozenset()
-            self._styles = _number_styles(data) if data else (empty, empty, empty)
+            self._styles = (empty, empty, empty)
+            if data:
+                self._styles, count = _number_styles(data, self.parts.elements_left)
+                self.parts.elements_left -= count
+                if self.parts.elements_left < 0:
+                    raise _too_many()
         return self._styles
 
     def read_sheet(self, name: str) -> SheetData:
@@ -473,6 +553,7 @@ class Package:
                 handler = _SheetHandler(sheet, self, dates, durations, epoch, percents)
                 _parse(self._chunks(info.path), info.path, handler.start, handler.end,
                        handler.text)
+                self.parts.elements_left = handler.left
             self._sheet_cache[name] = sheet
         return self._sheet_cache[name]
 
@@ -605,6 +686,7 @@ class _SheetHandler:
                  percents: frozenset[int] = frozenset()):
         self.sheet = sheet
         self.package = package
+        self.left = package.parts.elements_left  # written back when the sheet is read
         self.context = (dates, durations, epoch)
         self.percents = percents
         self.in_data = False
@@ -620,8 +702,10 @@ class _SheetHandler:
         self.chars = 0  # characters captured for the open cell
 
     def start(self, name: str, attrs: dict) -> None:
-        self.package.elements_left -= 1
-        if self.package.elements_left < 0:
+        # Called for every element of the sheet: the budget is a plain attribute, and the
+        # tests run from the most to the least frequent element (<c>, <v>, <row>).
+        self.left -= 1
+        if self.left < 0:
             raise _too_many()
         tag = _TAGS.get(name)
         if tag is None:
@@ -639,23 +723,24 @@ class _SheetHandler:
                 self.phonetic += 1
             elif tag == "c":
                 self.nested += 1
-        elif tag == "c" and self.in_data:
-            self.cell = attrs
-            self.v = self.f = self.inline = None
-            self.chars = 0
-            ref = attrs.get("r")
-            where = _position(ref) if ref else None
-            if where is None:
-                self.col += 1
-            else:
-                self.row, self.col = where
-        elif tag == "row" and self.in_data:
-            r = attrs.get("r")
-            try:
-                self.row = int(float(r)) if r else self.row + 1
-            except (ValueError, OverflowError):
-                raise Refused("E106", reason=f"シート「{self.sheet.title}」の行番号が正しくありません") from None
-            self.col = 0
+        elif tag == "c":
+            if self.in_data:
+                self.cell = attrs
+                self.chars = 0
+                ref = attrs.get("r")
+                where = _position(ref) if ref else None
+                if where is None:
+                    self.col += 1
+                else:
+                    self.row, self.col = where
+        elif tag == "row":
+            if self.in_data:
+                r = attrs.get("r")
+                try:
+                    self.row = int(float(r)) if r else self.row + 1
+                except (ValueError, OverflowError):
+                    raise Refused("E106", reason=f"シート「{self.sheet.title}」の行番号が正しくありません") from None
+                self.col = 0
         elif tag == "sheetData":
             self.in_data = True
         elif tag == "mergeCell":
@@ -676,25 +761,35 @@ class _SheetHandler:
         tag = _TAGS.get(name)
         if tag is None:
             return
-        if tag == "c" and self.nested:
-            self.nested -= 1
-        elif tag == "c" and self.cell is not None:
-            # most cells are empty (formatting only): nothing to convert
-            value = None if self.v is self.f is self.inline is None else self._value()
-            if value is not None:
-                if self.row > MAX_ROWS or self.col > MAX_COLS:
-                    _too_big(self.sheet.title, self.row, self.col)
-                self.sheet.cells[(self.row, self.col)] = value
-                if (self.percents and isinstance(value, (int, float))
-                        and not isinstance(value, bool) and self._style() in self.percents):
-                    self.sheet.percent.add((self.row, self.col))
-            self.cell = self.v = self.f = self.inline = self.capture = None
-        elif tag in ("v", "f") or (tag == "t" and self.capture is self.inline):
+        if tag == "c":
+            if self.nested:
+                self.nested -= 1
+            elif self.cell is not None:
+                # most cells are empty (formatting only): nothing to convert
+                if self.v is not None or self.f is not None or self.inline is not None:
+                    self._keep()
+                    self.v = self.f = self.inline = self.capture = None
+                self.cell = None
+        elif tag == "v" or tag == "f" or (tag == "t" and self.capture is self.inline):
             self.capture = None
-        elif tag == "rPh" and self.phonetic:
-            self.phonetic -= 1
+        elif tag == "rPh":
+            if self.phonetic:
+                self.phonetic -= 1
         elif tag == "sheetData":
             self.in_data = False
+
+    def _keep(self) -> None:
+        """Store the value of the <c> that just ended (when it has one)."""
+        value = self._value()
+        if value is None:
+            return
+        row, col = self.row, self.col
+        if row > MAX_ROWS or col > MAX_COLS:
+            _too_big(self.sheet.title, row, col)
+        self.sheet.cells[(row, col)] = value
+        if (self.percents and type(value) in (int, float)
+                and self._style() in self.percents):
+            self.sheet.percent.add((row, col))
 
     def text(self, data: str) -> None:
         if self.capture is not None:
@@ -742,6 +837,16 @@ class _SheetHandler:
 _XSD_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 
 
+def xsd_number(text: str) -> int | float | None:
+    """The number a spreadsheet stored (xlsx <v>, ods office:value), None when the text
+    is none: Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
+    spreadsheet writes, and such text is kept as text for the checks to report. An
+    integer stays an int (exact however long); 1e400 becomes inf (E309 reports it)."""
+    if not _XSD_NUMBER.match(text):
+        return None
+    return float(text) if "." in text or "e" in text or "E" in text else int(text)
+
+
 def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
                durations: frozenset[int], epoch: dt.datetime) -> object:
     """The Python value of a cell's <v> text by its type (t) and style (s): a number, a
@@ -759,11 +864,9 @@ def cell_value(kind: str, v: str, style: str | None, dates: frozenset[int],
             return dt.datetime.fromisoformat(text)
         except ValueError:
             return clean_text(text)
-    if not _XSD_NUMBER.match(text):
-        # Python's int() and float() also take "1_000", "٣", "０" and "nan", which no
-        # spreadsheet writes: kept as text, for the checks to report.
+    number = xsd_number(text)
+    if number is None:
         return clean_text(text)
-    number: int | float = float(text) if any(ch in text for ch in ".eE") else int(text)
     if style and dates:
         try:
             style_id = int(style)

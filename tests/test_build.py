@@ -147,6 +147,25 @@ def test_draft_leaves_out_the_broken_file(inputs, tmp_path):
     assert any(r[0] == "10-geopark.xlsx" for r in left)
 
 
+def test_draft_leaves_out_only_the_measure_with_errors_on_a_renamed_sheet(inputs, tmp_path):
+    # Each problem carries its measure: a department that renamed a measure's sheet and
+    # left an error on it loses that measure only, not its whole file.
+    path = inputs / "01-kanko-shinko.xlsx"
+    sheet, cell = cell_of(path, "1-1-1-1", 2023)
+
+    def rename_and_mistype(wb):
+        wb[sheet][cell] = "abc"
+        wb[sheet].title = "観光の施策"
+
+    edit_workbook(path, rename_and_mistype)
+    out = tmp_path / "out"
+    result = run_build(inputs, out, "--draft", "--edition", "internal")
+    assert result.exit_code == 0, result.output
+    data = json.loads((out / "kpi_results.json").read_text(encoding="utf-8"))
+    assert [x["item"] for x in data["left_out"]] == ["01-kanko-shinko.xlsx 施策 1-1-1"]
+    assert "1-1-1" in data["unsubmitted"] and "1-1-2" not in data["unsubmitted"]
+
+
 def test_formula_like_comment_stays_text(inputs, tmp_path):
     path = inputs / "01-kanko-shinko.xlsx"
     sheet, cell = cell_of(path, "1-1-1", "achievements")

@@ -62,9 +62,22 @@ def files(tmp_path):
     (["plan", "--plan", "{tmp}/list.json"], "P003", 1),
     (["plan", "--plan", "{tmp}/nan.json"], "P003", 1),
     (["config", "--show", "--config", "{tmp}/deep.toml"], "C002", 1),
+    # a date option that is no date: the code was left out of these two
+    (["status", "{tmp}", "--today", "notadate"], "S004", 2),
+    (["distribute", "--year", "R5", "--output", "{tmp}/d", "--deadline", "notadate"],
+     "D004", 2),
 ])
 def test_each_command_error_prints_its_code(files, args, code, exit_code):
     coded(invoke(*(a.replace("{tmp}", str(files)) for a in args)), code, exit_code)
+
+
+def test_a_command_error_keeps_its_code_severity_and_values():
+    from mine_report.errors import UsageError
+
+    error = UsageError.of("V001", path="/nonexistent")
+    assert (error.code, error.severity, error.values) == ("V001", "error",
+                                                          {"path": "/nonexistent"})
+    assert str(error).startswith("[V001] ") and "/nonexistent" in str(error)
 
 
 def test_nesting_too_deep_is_said_in_japanese(files):

@@ -101,6 +101,42 @@ def test_hostile_packages_are_refused_like_xlsx():
     assert many.value.code == "E116"
 
 
+_FIVE = '<table:table-cell office:value-type="float" office:value="5"><text:p>5</text:p></table:table-cell>'
+
+
+def test_a_table_inside_a_cell_is_neither_a_sheet_nor_the_end_of_its_sheet():
+    # ODF lets a cell hold a table; Calc writes none. Read as a sheet, it ended the sheet
+    # around it: every value after it was lost, and it could pose as a measure's sheet.
+    package = open_workbook(ods_bytes(
+        '<table:table table:name="1-1-1"><table:table-row><table:table-cell>'
+        '<table:table table:name="1-1-1"><table:table-row>'
+        '<table:table-cell office:value-type="float" office:value="999"><text:p>999</text:p>'
+        '</table:table-cell></table:table-row></table:table>'
+        f'</table:table-cell>{_FIVE}</table:table-row><table:table-row>{_FIVE}'
+        '</table:table-row></table:table>'))
+    assert package.sheet_names == ["1-1-1"]
+    assert package.read_sheet("1-1-1").cells == {(1, 2): 5, (2, 1): 5}
+
+
+@pytest.mark.parametrize("attrs, code", [
+    # a span far beyond any sheet: kept up to the limits (a column past XFD has no name)
+    ('table:number-columns-spanned="1000000000" table:number-rows-spanned="1000000000"', ""),
+    # a repeat of more digits than int() takes: more rows than any sheet, not one row
+    (f'table:number-columns-repeated="{"9" * 5000}"', "E108"),
+])
+def test_spans_and_repeats_beyond_any_sheet(attrs, code):
+    data = ods_bytes(f'<table:table table:name="s"><table:table-row><table:table-cell {attrs}'
+                     ' office:value-type="float" office:value="1"/>'
+                     f'{_FIVE}</table:table-row></table:table>')
+    if code:
+        with pytest.raises(Refused) as refused:
+            open_workbook(data)
+        assert refused.value.code == code
+    else:
+        sheet = open_workbook(data).read_sheet("s")
+        assert sheet.merged == ["A1:GS10001"] and sheet.cells == {(1, 1): 1, (1, 2): 5}
+
+
 # --- through the commands -------------------------------------------------------------------
 
 

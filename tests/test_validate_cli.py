@@ -10,6 +10,7 @@ import zipfile
 
 import openpyxl
 import pytest
+from click.testing import CliRunner
 from workbooks import (
     COMMITTED_TEMPLATE,
     FILLED_YEAR,
@@ -23,6 +24,7 @@ from workbooks import (
 )
 
 from mine_report.checks import collect_paths, validate_files
+from mine_report.cli import cli
 from mine_report.fileio import build_timestamp
 
 
@@ -57,6 +59,7 @@ def test_json_document_shape(returned):
     error = next(p for p in entry["problems"] if p["code"] == "E301")
     assert error == {"code": "E301", "severity": "error", "sheet": sheet, "cell": bad,
                      "kpi": "1-1-1-1", "value": "不明", "values": {"what": "令和5年度の実績値"},
+                     "measure_id": "1-1-1",
                      "message": error["message"]}
     assert doc["summary"] == {"files": 1, "errors": 1, "warnings": 1}
 
@@ -93,6 +96,20 @@ def test_default_folder_is_input_without_the_blank_template(tmp_path, returned, 
     code, doc = validate_json()
     assert code == 0
     assert [f["path"] for f in doc["files"]] == ["input/観光振興課.xlsx"]
+
+
+def test_a_folder_holding_only_the_blank_template_has_nothing_to_check(tmp_path):
+    # The template is recognised from the one full read, after the folder was listed:
+    # a folder with nothing else is still "no workbook here", for validate and build.
+    inbox = tmp_path / "input"
+    inbox.mkdir()
+    shutil.copy(COMMITTED_TEMPLATE, inbox / "kpi_template.xlsx")
+    result = run_validate(str(inbox))
+    assert result.exit_code == 2 and "[V002]" in result.output
+    result = CliRunner().invoke(cli, ["build", "--input", str(inbox), "--output",
+                                      str(tmp_path / "out"), "--no-pdf"])
+    assert result.exit_code != 0 and "[B002]" in result.output
+    assert not (tmp_path / "out").exists() or not list((tmp_path / "out").iterdir())
 
 
 def test_missing_path_is_a_usage_error(tmp_path):

@@ -59,7 +59,7 @@ def test_two_copies_of_one_file_are_read_once(returned, shipped_plan):
     assert doc["summary"] == {"files": 2, "errors": 0, "warnings": 1}
     report = validate_files(collect_paths([returned.parent], shipped_plan), shipped_plan)
     assert [f.submission is not None for f in report.files] == [True, False]
-    assert len(report.submissions()) == 1
+    assert len(report.usable()[0]) == 1
     assert report.files[1].department == "観光振興課"
 
 
@@ -77,7 +77,7 @@ def test_workbook_of_another_evaluation_year_is_a_warning(returned, shipped_plan
     assert "令和4年度" in stale["message"] and "令和5年度" in stale["message"]
 
 
-def test_submissions_leave_out_files_with_errors_unless_asked(returned, shipped_plan):
+def test_usable_leaves_out_exactly_the_parts_with_errors(returned, shipped_plan):
     sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
     def another_department(wb):
         wb[sheet][cell] = "不明"
@@ -88,8 +88,12 @@ def test_submissions_leave_out_files_with_errors_unless_asked(returned, shipped_
     report = validate_files(collect_paths([returned.parent], shipped_plan), shipped_plan)
     assert report.errors >= 1
     # the conflict (E401) is attached to the later file, which has its own error anyway
-    assert [s.name for s in report.submissions()] == ["観光振興課.xlsx"]
-    assert len(report.submissions(include_errors=True)) == 2
+    assert {p.measure_id for p in report.cross_problems if p.is_error} == {"1-1-1"}
+    submissions, left_out = report.usable()
+    assert [s.name for s in submissions] == ["観光振興課.xlsx", "誤りあり.xlsx"]
+    # 1-1-1 is filled differently in both: left out of both; the rest of the first stays
+    assert [[m.measure_id for m in s.measures] for s in submissions] == [["1-1-2"], []]
+    assert [what for what, _reason in left_out] == ["施策 1-1-1", "誤りあり.xlsx 施策 1-1-1"]
 
 
 def test_goal_indicators_are_read_and_compared_across_files(tmp_path, shipped_plan):

@@ -11,10 +11,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from markupsafe import Markup, escape
 
 from mine_report.fiscal import short_fiscal_year
+from mine_report.numbers import format_number
 
 FONT = "BIZ UDPGothic"
 #: Trend lines (CUD blue for the actuals, purple for the target: 4.5:1 on white as legend
@@ -129,10 +131,8 @@ def _axis_label(value: float, step: float) -> str:
     """A tick label in the KPI's own unit, written out in full: 1,500 / 0.5 / 290,000.
     (Never abbreviated to 「29万」: on a 千円 axis that reads as 29万円, not 2.9 億円.)"""
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    text = f"{value:,.{decimals}f}"
-    if text.strip("-0.,") == "":
-        text = "0"
-    return text
+    text = format_number(Fraction(value), decimals)
+    return "0" if text.strip("0.") == "" else text  # the zero line reads 0, never 0.0
 
 
 def trend_chart(data: TrendData, *, label: str = "") -> Markup:

@@ -20,6 +20,7 @@ from mine_report.errors import ConfigError, DataProblem
 from mine_report.fileio import read_toml
 from mine_report.messages import text
 from mine_report.model import ROLLUP_LEVELS, Kpi, Plan
+from mine_report.numbers import number_text, percent_text
 from mine_report.schemes import (
     BASES,
     BUILTIN,
@@ -35,8 +36,6 @@ from mine_report.schemes import (
     RollupRule,
     Scheme,
     builtin,
-    number_text,
-    percent_text,
     readable_text_colour,
 )
 

@@ -21,10 +21,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, round_half_up
+from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup
 from mine_report.merge import Merged
 from mine_report.messages import text
-from mine_report.model import DIRECTION_LABELS, json_number
+from mine_report.model import DIRECTION_LABELS
+from mine_report.numbers import EXPECTED_PLACES, json_number, percent, round_half_up
 
 JSON_NAME = "kpi_results.json"
 CSV_NAME = "kpi_results.csv"
@@ -54,11 +55,6 @@ def exact(value: Fraction | Decimal | None) -> float | int | None:
     if value.denominator == 1:
         return int(value.numerator)
     return float(value)
-
-
-def percent(rate: Fraction | None) -> Decimal | None:
-    """A rate as the percentage people read, rounded half-up to one decimal (0.7684 → 76.8)."""
-    return None if rate is None else round_half_up(rate * 100, 1)
 
 
 def _grade_dict(g: KpiGrade) -> dict:
@@ -245,7 +241,7 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
             _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
             _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),
             g.year, format_fiscal_year(g.year), _csv_number(g.actual),
-            _csv_number(g.expected, 2),
+            _csv_number(g.expected, EXPECTED_PLACES),
             _csv_number(percent(g.progress_rate)), _csv_number(percent(g.final_rate)),
             g.grade, prev.grade if prev else "", _csv_text(g.reason),
             _csv_text(merged.measures[r.measure_id].department),
@@ -272,7 +268,7 @@ def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None
                     plan.municipality_code, plan.municipality, k.id, kind, strategy,
                     r.measure_id or "", k.name, k.unit, DIRECTION_LABELS[k.direction],
                     year, format_fiscal_year(year), _csv_number(g.actual),
-                    _csv_number(g.expected, 2), _csv_number(percent(g.progress_rate)),
+                    _csv_number(g.expected, EXPECTED_PLACES), _csv_number(percent(g.progress_rate)),
                     g.grade, _csv_text(g.reason),
                 ])
     _write_bom_csv(path, buf)

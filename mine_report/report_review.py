@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from mine_report.committee import WHOLE_PLAN, CommitteeInput, Opinion
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import Evaluation, Rollup, format_points
+from mine_report.grading import Evaluation, Rollup
 from mine_report.merge import Merged
+from mine_report.numbers import format_points
 from mine_report.schemes import Scheme
 
 

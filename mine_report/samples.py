@@ -18,7 +18,7 @@ import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -27,6 +27,7 @@ from openpyxl.workbook.workbook import Workbook
 from mine_report.fileio import atomic_path, build_timestamp
 from mine_report.layout import META_SHEET, SheetMap, WorkbookMeta
 from mine_report.model import Kpi, Plan
+from mine_report.numbers import kpi_places, round_half_up
 from mine_report.sample_texts import (
     GENERIC_DONE,
     GENERIC_RESULTS,
@@ -142,12 +143,6 @@ def sample_years(year: int = SAMPLE_YEAR) -> tuple[int, ...]:
     return tuple(range(SAMPLE_YEARS[0], year + 1))
 
 
-def _decimals(kpi: Kpi) -> int:
-    values = [v for v in (kpi.baseline, kpi.target) if v is not None]
-    exponents = [v.as_tuple().exponent for v in values]
-    return max([0] + [-e for e in exponents if isinstance(e, int) and e < 0])
-
-
 def sample_values(plan: Plan, year: int = SAMPLE_YEAR) -> dict[tuple[str, int], Decimal | str]:
     """Invented actuals for every KPI and goal indicator of the plan, 2020 to `year` (a
     later year only adds values: the earlier ones stay the same)."""
@@ -172,7 +167,7 @@ def _trajectory(kpi: Kpi, shares: tuple[float, ...],
                 years: tuple[int, ...] = SAMPLE_YEARS) -> dict[tuple[str, int], Decimal]:
     """Values moving from the baseline along the prorated target, scaled by `shares`."""
     base = kpi.baseline if kpi.baseline is not None else Decimal(0)
-    step = Decimal(1).scaleb(-_decimals(kpi))
+    places = kpi_places(kpi)
     span = max(kpi.target_year - kpi.baseline_year, 1)
     out: dict[tuple[str, int], Decimal] = {}
     previous = base
@@ -188,7 +183,7 @@ def _trajectory(kpi: Kpi, shares: tuple[float, ...],
             value = min(value, Decimal(100))
         if kpi.cumulative:
             value = max(value, previous)  # a running total never falls
-        value = value.quantize(step, rounding=ROUND_HALF_UP)
+        value = round_half_up(value, places)
         out[(kpi.id, year)] = value
         previous = value
     return out

@@ -19,9 +19,12 @@ from mine_report.fiscal import short_fiscal_year
 from mine_report.numbers import format_number
 
 FONT = "BIZ UDPGothic"
-#: Trend lines (CUD blue for the actuals, purple for the target: 4.5:1 on white as legend
-#: text). Grade colours come from the grading scheme (schemes.py).
-ACTUAL_COLOUR, TARGET_COLOUR = "#005AFF", "#990099"
+#: Trend lines (CUD blue for the actuals, purple for the target, dark grey for the expected
+#: values: 4.5:1 on white as legend text). Grade colours come from the grading scheme
+#: (schemes.py).
+ACTUAL_COLOUR, TARGET_COLOUR, EXPECTED_COLOUR = "#005AFF", "#990099", "#555555"
+#: The same colours for the legend under the charts (report.css reads them from here).
+CHART_COLOURS = {"actual": ACTUAL_COLOUR, "expected": EXPECTED_COLOUR, "target": TARGET_COLOUR}
 
 
 def _n(value: float) -> str:
@@ -180,7 +183,7 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
                         | {data.target})
         d = "".join(("M" if i == 0 else "L") + f"{_n(px(y))} {_n(py(v))}"
                     for i, (y, v) in enumerate(points))
-        body.append(f'<path d="{d}" stroke="#555555" stroke-width="1" stroke-dasharray="3 2" '
+        body.append(f'<path d="{d}" stroke="{EXPECTED_COLOUR}" stroke-width="1" stroke-dasharray="3 2" '
                     f'fill="none"/>')
 
     observed: list[tuple[int, float | None]] = []

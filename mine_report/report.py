@@ -33,6 +33,7 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from mine_report import __version__, parallel, pdfmerge
+from mine_report.charts import CHART_COLOURS
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
@@ -194,6 +195,8 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     # Japanese line breaks between phrases (linebreak.py).
     env.filters["phrases"] = phrases
     env.filters["last_phrase"] = last_phrase
+    # The chart legend in report.css uses the charts' colours, defined once in charts.py.
+    env.globals["chart_colours"] = CHART_COLOURS
     return env
 
 

@@ -37,7 +37,7 @@ template: $(VENV)/.installed
 	@$(BIN)/mine-report template -o input/kpi_template.xlsx
 
 samples: $(VENV)/.installed
-	@$(BIN)/python scripts/make_samples.py
+	@$(BIN)/python -m tools.make_samples
 
 fonts:
 	@$(CURDIR)/scripts/debian-deps.sh $(FONTS)

@@ -16,7 +16,7 @@ from workbooks import SAMPLES_DIR, read_meta
 from mine_report.cli import cli
 from mine_report.collection import MANIFEST_NAME, MANIFEST_TEXT_NAME
 from mine_report.plan import plan_from_dict, plan_from_json, plan_to_json
-from mine_report.samples import WorkbookFiller
+from tools.samples import WorkbookFiller
 
 DEADLINE = "2025-05-16"
 BEFORE, AFTER = "2025-05-12", "2025-05-19"

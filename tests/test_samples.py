@@ -12,15 +12,15 @@ from workbooks import SAMPLES_DIR, actual_cell
 
 from mine_report.layout import GOALS_SHEET, GUIDE_SHEET, SUBMITTER_SHEET
 from mine_report.model import Actual, Source
-from mine_report.samples import (
+from mine_report.schemes import UNGRADED_MARK
+from mine_report.template_guide import SAMPLE_NOTICE
+from tools.samples import (
     DEPARTMENTS,
     EVERY_GRADE_KPIS,
     SAMPLE_YEAR,
     make_samples,
     meta_from_workbook,
 )
-from mine_report.schemes import UNGRADED_MARK
-from mine_report.template_guide import SAMPLE_NOTICE
 
 YEARS = (2020, 2021, 2022, 2023)
 
@@ -168,7 +168,7 @@ def test_final_samples_are_a_year_later_with_the_same_history(samples, tmp_path,
                                                              monkeypatch):
     """examples/submissions-final: the same returns for 令和6年度, stale-checked like the
     others; 2020–2023 values equal the interim set's, and every KPI has a 2024 value."""
-    from mine_report.samples import FINAL_YEAR
+    from tools.samples import FINAL_YEAR
 
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     written = make_samples(shipped_plan, tmp_path, year=FINAL_YEAR)

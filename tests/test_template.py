@@ -26,7 +26,7 @@ from mine_report.layout import (
     SUBMITTER_SHEET,
 )
 from mine_report.model import DIRECTION_LABELS
-from mine_report.samples import meta_from_workbook
+from tools.samples import meta_from_workbook
 
 FRONT_SHEETS = [GUIDE_SHEET, SUBMITTER_SHEET, GOALS_SHEET]
 

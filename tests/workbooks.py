@@ -12,8 +12,8 @@ import openpyxl
 
 from mine_report.layout import WorkbookMeta
 from mine_report.model import Plan
-from mine_report.samples import WorkbookFiller, meta_from_workbook
 from mine_report.template import write_template
+from tools.samples import WorkbookFiller, meta_from_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_TEMPLATE = ROOT / "input" / "kpi_template.xlsx"

@@ -14,8 +14,6 @@ import dataclasses
 import datetime as dt
 import io
 import random
-import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,11 +22,14 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
-from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.fileio import atomic_path, build_timestamp, stable_package
 from mine_report.layout import META_SHEET, SheetMap, WorkbookMeta
 from mine_report.model import Kpi, Plan
 from mine_report.numbers import kpi_places, round_half_up
-from mine_report.sample_texts import (
+from mine_report.template import write_template
+from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
+from mine_report.template_styles import row_height
+from tools.sample_texts import (
     GENERIC_DONE,
     GENERIC_RESULTS,
     INITIATIVE_TEXTS,
@@ -36,9 +37,6 @@ from mine_report.sample_texts import (
     NOT_MEASURED,
     NOTES,
 )
-from mine_report.template import write_template
-from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
-from mine_report.template_styles import row_height
 
 SAMPLE_YEAR = 2023
 SAMPLE_DIR = Path("examples") / "submissions"
@@ -267,30 +265,12 @@ def save_deterministic(wb: Workbook, path: str | Path) -> None:
     wb.properties.created = stamp
     buffer = io.BytesIO()
     wb.save(buffer)
-    data = normalise_zip(buffer.getvalue(), stamp)
+    # Zip members dated 1980-01-01, the earliest a zip can say (the document keeps `stamp`).
+    data = stable_package(buffer.getvalue(), stamp, entry_time=dt.datetime(1980, 1, 1))
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def normalise_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The same xlsx with every zip entry dated 1980-01-01 and the document's modified
-    date set to `stamp` (openpyxl stamps both from the clock when saving)."""
-    out = io.BytesIO()
-    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, content)
-    return out.getvalue()
 
 
 # --- the sample set ---------------------------------------------------------------------

@@ -2,13 +2,13 @@
 """Regenerate the invented sample submissions (same bytes every run): examples/submissions/
 (令和5年度, an interim evaluation) and examples/submissions-final/ (令和6年度, the final one).
 
-Usage: .venv/bin/python scripts/make_samples.py
+Usage: make samples (.venv/bin/python -m tools.make_samples from the repository root)
 """
 
 from pathlib import Path
 
 from mine_report.plan import load_plan
-from mine_report.samples import FINAL_DIR, FINAL_YEAR, SAMPLE_DIR, make_samples
+from tools.samples import FINAL_DIR, FINAL_YEAR, SAMPLE_DIR, make_samples
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -625,4 +625,7 @@ def print_table(r: dict) -> None:
 
 
 if __name__ == "__main__":
+    from mine_report import runtime
+
+    runtime.prepare()  # as the CLI does, before anything imports openpyxl
     main()

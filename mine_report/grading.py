@@ -128,10 +128,6 @@ class Evaluation:
         """The fiscal years graded, from the plan's start to the evaluation year."""
         return list(self.rollups_by_year)
 
-    def result(self, item_id: str) -> KpiResult:
-        """The result of a KPI or goal indicator by id."""
-        return self.kpis[item_id] if item_id in self.kpis else self.goals[item_id]
-
 
 # --- one KPI ------------------------------------------------------------------------------
 

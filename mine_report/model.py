@@ -102,10 +102,6 @@ class Kpi:
         return tuple(r for r in self.revisions if year is None or r.from_year <= year)
 
     @property
-    def is_goal_indicator(self) -> bool:
-        return self.id.startswith("G")
-
-    @property
     def is_percent(self) -> bool:
         return self.unit == "%"
 

@@ -9,9 +9,12 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_runs_elsewhere(tmp_path):
     wheels = tmp_path / "wheels"
     build = subprocess.run(

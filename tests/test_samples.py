@@ -24,6 +24,9 @@ from tools.samples import (
 
 YEARS = (2020, 2021, 2022, 2023)
 
+# Slow (the whole sample set, made and built): make check leaves it out, make test runs it.
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def samples():

@@ -149,6 +149,7 @@ def test_every_band_edge_through_build(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", list(SCHEMES))
+@pytest.mark.slow
 def test_the_report_describes_the_scheme_in_force(tmp_path, name):
     _, out = build_edges(tmp_path, name, html=True)
     page = (out / "report.html").read_text(encoding="utf-8")

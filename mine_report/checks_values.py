@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.layout import NOT_MEASURED_MARKS
 from mine_report.model import Kpi
-from mine_report.numbers import NO_VALUE, written_text
+from mine_report.numbers import NO_VALUE, format_number, written_text
 from mine_report.xlsxread import CellError, MissingFormulaValue
 
 #: Free texts longer than this are reported (they will not fit the report's layout).
@@ -194,7 +194,8 @@ def read_text(raw: object) -> tuple[str, list[Finding]]:
         text = str(raw)
     text = text.strip()
     if len(text) > TEXT_LIMIT:
-        return text, [Finding("W305", {"length": f"{len(text):,}", "limit": f"{TEXT_LIMIT:,}"})]
+        return text, [Finding("W305", {"length": format_number(len(text), 0),
+                                       "limit": format_number(TEXT_LIMIT, 0)})]
     return text, []
 
 

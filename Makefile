@@ -15,7 +15,7 @@ TEST_TOOLS := poppler-utils qpdf libreoffice-calc-nogui python3-uno chromium
 XV_VENV := $(HOME)/.cache/xv-venv
 XV_PACKAGES := pythonnet==3.2.1 python-redlines-docxodus==2.0.0
 
-.PHONY: report report-final test bench template samples fonts clean
+.PHONY: report report-final test check bench template samples fonts clean
 
 report: $(VENV)/.installed fonts
 	@$(BIN)/mine-report build --input examples/submissions --output output --html --opinions examples/opinions.toml
@@ -29,6 +29,14 @@ test: $(VENV)/.installed-test fonts $(XV_VENV)/.installed node_modules/.installe
 	@$(BIN)/ruff check --quiet .
 	@$(BIN)/python -m pytest
 
+# The fast loop while working: ruff, then every test not marked slow (the real clients,
+# LibreOffice through UNO, Chromium with axe-core and the Open XML SDK, and the full PDF
+# builds and whole-sample runs) on CHECK_JOBS processes. `make test` (CI) runs them all.
+CHECK_JOBS ?= 2
+check: $(VENV)/.installed-test fonts
+	@$(BIN)/ruff check --quiet .
+	@$(BIN)/python -m pytest -m "not slow" -n $(CHECK_JOBS)
+
 bench: $(VENV)/.installed fonts
 	@$(BIN)/python -m pip install -q -e '.[bench]' > $(VENV)/pip.log 2>&1
 	@$(BIN)/python benchmarks/run.py
@@ -37,7 +45,7 @@ template: $(VENV)/.installed
 	@$(BIN)/mine-report template -o input/kpi_template.xlsx
 
 samples: $(VENV)/.installed
-	@$(BIN)/python scripts/make_samples.py
+	@$(BIN)/python -m tools.make_samples
 
 fonts:
 	@$(CURDIR)/scripts/debian-deps.sh $(FONTS)

@@ -33,6 +33,8 @@ from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The sample filler (tools/) sits beside the package and is not installed.
+sys.path.insert(0, str(ROOT))
 SAMPLES = ROOT / "examples" / "submissions"
 OUTPUT = ROOT / "output" / "bench.json"
 YEAR = 2023
@@ -251,8 +253,8 @@ def _make_filled(job: tuple[str, str, list[str], str, int, list[str]]) -> None:
     """One department workbook: a template for these measures, every actual typed in, and
     the goal indicators `goals` filled as well (only in the planning division's)."""
     from mine_report.plan import plan_from_json
-    from mine_report.samples import WorkbookFiller
     from mine_report.template import write_template
+    from tools.samples import WorkbookFiller
 
     plan_path, path, measure_ids, department, seed, goals = job
     plan = _plan_cache.get(plan_path) or plan_from_json(Path(plan_path).read_text("utf-8"))
@@ -427,7 +429,7 @@ RESENT = ("04-kosodate-shien.xlsx", "2-1-1-2")
 def rebuild_spec(work: Path) -> dict:
     """The warm rebuild: the output folder (and its cache) of a build of the samples, then
     one department corrects one actual and sends its workbook again."""
-    from mine_report.samples import WorkbookFiller
+    from tools.samples import WorkbookFiller
 
     inputs = work / "rebuild-in"
     shutil.copytree(SAMPLES, inputs)
@@ -623,4 +625,7 @@ def print_table(r: dict) -> None:
 
 
 if __name__ == "__main__":
+    from mine_report import runtime
+
+    runtime.prepare()  # as the CLI does, before anything imports openpyxl
     main()

@@ -1,12 +1,7 @@
-"""mine-report: KPI evaluation reports for a municipal revitalisation strategy."""
+"""mine-report: KPI evaluation reports for a municipal revitalisation strategy.
 
-import os
-
-# openpyxl writes through lxml whenever lxml is importable (pikepdf brings it), and its
-# lxml writer gives other bytes (non-ASCII text as character references, twice the size).
-# What we write with openpyxl (samples, --annotate copies) must not depend on what else
-# is installed: use openpyxl's own writer unless the user has chosen otherwise. This runs
-# before any of our modules imports openpyxl.
-os.environ.setdefault("OPENPYXL_LXML", "False")
+Importing the package changes nothing in the process; the entry point calls
+`mine_report.runtime.prepare()` (see there) before any command runs.
+"""
 
 __version__ = "0.1.0"

@@ -11,9 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import re
 import tempfile
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -26,7 +24,7 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 
 from mine_report.checks import SEVERITY_LABELS, FileReport, ValidationReport
 from mine_report.errors import UsageError
-from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.fileio import atomic_path, build_timestamp, stable_package
 from mine_report.intake import load_bytes
 from mine_report.layout import CHECK_SHEET, META_SHEET
 from mine_report.model import Problem
@@ -133,7 +131,7 @@ def _annotated_bytes(f: FileReport, problems: list[Problem]) -> bytes | None:
         wb.properties.created = build_timestamp().replace(tzinfo=None)
     buffer = io.BytesIO()
     wb.save(buffer)
-    return _fixed_zip_times(buffer.getvalue())
+    return stable_package(buffer.getvalue(), build_timestamp())
 
 
 def is_ods(path: str) -> bool:
@@ -258,26 +256,3 @@ def _put(ws, row: int, col: int, value: str):
     return cell
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def _fixed_zip_times(data: bytes) -> bytes:
-    """The same package with every member and the document's modified date set to
-    build_timestamp(), so the same inputs give the same bytes (openpyxl stamps both with
-    the clock when saving)."""
-    stamp = build_timestamp()
-    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, stamp.hour, stamp.minute,
-                 stamp.second)
-    out = io.BytesIO()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            member = zipfile.ZipInfo(info.filename, date_time=date_time)
-            member.compress_type = zipfile.ZIP_DEFLATED
-            member.external_attr = info.external_attr
-            content = src.read(info)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
-            dst.writestr(member, content)
-    return out.getvalue()

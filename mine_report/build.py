@@ -223,7 +223,7 @@ def notes(result: BuildResult, inputs: str) -> list[str]:
     if warnings:
         lines.append(text("B021", count=len(warnings), shown=min(len(warnings), WARNINGS_SHOWN),
                           inputs=inputs))
-        lines += ["  " + visible(Path(p.file).name) + checks.formatmake_problem(p)
+        lines += ["  " + visible(Path(p.file).name) + checks.format_problem(p)
                   for p in warnings[:WARNINGS_SHOWN]]
     return lines
 

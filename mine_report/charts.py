@@ -11,15 +11,20 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 
 from markupsafe import Markup, escape
 
 from mine_report.fiscal import short_fiscal_year
+from mine_report.numbers import format_number
 
 FONT = "BIZ UDPGothic"
-#: Trend lines (CUD blue for the actuals, purple for the target: 4.5:1 on white as legend
-#: text). Grade colours come from the grading scheme (schemes.py).
-ACTUAL_COLOUR, TARGET_COLOUR = "#005AFF", "#990099"
+#: Trend lines (CUD blue for the actuals, purple for the target, dark grey for the expected
+#: values: 4.5:1 on white as legend text). Grade colours come from the grading scheme
+#: (schemes.py).
+ACTUAL_COLOUR, TARGET_COLOUR, EXPECTED_COLOUR = "#005AFF", "#990099", "#555555"
+#: The same colours for the legend under the charts (report.css reads them from here).
+CHART_COLOURS = {"actual": ACTUAL_COLOUR, "expected": EXPECTED_COLOUR, "target": TARGET_COLOUR}
 
 
 def _n(value: float) -> str:
@@ -129,10 +134,8 @@ def _axis_label(value: float, step: float) -> str:
     """A tick label in the KPI's own unit, written out in full: 1,500 / 0.5 / 290,000.
     (Never abbreviated to 「29万」: on a 千円 axis that reads as 29万円, not 2.9 億円.)"""
     decimals = max(0, -math.floor(math.log10(step))) if step < 1 else 0
-    text = f"{value:,.{decimals}f}"
-    if text.strip("-0.,") == "":
-        text = "0"
-    return text
+    text = format_number(Fraction(value), decimals)
+    return "0" if text.strip("0.") == "" else text  # the zero line reads 0, never 0.0
 
 
 def trend_chart(data: TrendData, *, label: str = "") -> Markup:
@@ -180,7 +183,7 @@ def trend_chart(data: TrendData, *, label: str = "") -> Markup:
                         | {data.target})
         d = "".join(("M" if i == 0 else "L") + f"{_n(px(y))} {_n(py(v))}"
                     for i, (y, v) in enumerate(points))
-        body.append(f'<path d="{d}" stroke="#555555" stroke-width="1" stroke-dasharray="3 2" '
+        body.append(f'<path d="{d}" stroke="{EXPECTED_COLOUR}" stroke-width="1" stroke-dasharray="3 2" '
                     f'fill="none"/>')
 
     observed: list[tuple[int, float | None]] = []

@@ -445,7 +445,7 @@ def skipped_lines(skipped: Sequence[tuple[str, str]]) -> list[str]:
         "  " + visible(f"{Path(path).name}: {reason}") for path, reason in skipped]
 
 
-def formatmake_problem(p: Problem) -> str:
+def format_problem(p: Problem) -> str:
     """Two lines: code, severity, location, KPI and value; then the message."""
     head = [p.code, SEVERITY_LABELS.get(p.severity, p.severity)]
     if p.sheet:
@@ -477,7 +477,7 @@ def format_report(report: ValidationReport) -> str:
         else:
             title += "  " + text("V011")
         lines.append(title)
-        lines.extend(formatmake_problem(p) for p in problems)
+        lines.extend(format_problem(p) for p in problems)
         pending = pending_actuals(f.submission)
         if pending:
             items = "、".join(f"{a.kpi_id} ({a.source.sheet}!{a.source.cell})" for a in pending)

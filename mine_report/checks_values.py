@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 
 from mine_report.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.layout import NOT_MEASURED_MARKS
-from mine_report.model import Kpi, json_number
+from mine_report.model import Kpi
+from mine_report.numbers import NO_VALUE, format_number, written_text
 from mine_report.xlsxread import CellError, MissingFormulaValue
 
 #: Free texts longer than this are reported (they will not fit the report's layout).
@@ -79,11 +80,6 @@ def to_decimal(number: int | float) -> Decimal:
     return Decimal(number) if isinstance(number, int) else Decimal(repr(number))
 
 
-def number_text(value: Decimal) -> str:
-    """A Decimal as people write it: 540, 18.5 (no exponent, no trailing .0 added)."""
-    return str(json_number(value)) if value == value.to_integral_value() else format(value, "f")
-
-
 def is_mark(text: str) -> bool:
     return text in _MARKS or unicodedata.normalize("NFKC", text) in _MARKS
 
@@ -130,7 +126,7 @@ def read_actual(raw: object, kpi: Kpi) -> ActualReading:
         value = normalised_number(text, kpi.unit)
         if value is None:
             return ActualReading("invalid", findings=(_not_a_number(text, kpi),))
-        findings.append(Finding("W301", {"taken": number_text(value)}))
+        findings.append(Finding("W301", {"taken": written_text(value)}))
     return _in_range(value, kpi, findings)
 
 
@@ -157,7 +153,7 @@ def percent_shown(raw: object, kpi: Kpi) -> ActualReading:
     if not stored.is_finite():
         return read_actual(raw, kpi)
     value = as_percent(stored)
-    return _in_range(value, kpi, [Finding("W306", {"percent": number_text(value)})])
+    return _in_range(value, kpi, [Finding("W306", {"percent": written_text(value)})])
 
 
 def as_percent(fraction: Decimal) -> Decimal:
@@ -198,7 +194,8 @@ def read_text(raw: object) -> tuple[str, list[Finding]]:
         text = str(raw)
     text = text.strip()
     if len(text) > TEXT_LIMIT:
-        return text, [Finding("W305", {"length": f"{len(text):,}", "limit": f"{TEXT_LIMIT:,}"})]
+        return text, [Finding("W305", {"length": format_number(len(text), 0),
+                                       "limit": format_number(TEXT_LIMIT, 0)})]
     return text, []
 
 
@@ -223,7 +220,7 @@ def plan_value_text(kpi: Kpi, field_name: str) -> str:
     if field_name in ("baseline_year", "target_year"):
         return format_fiscal_year(value)
     if field_name in ("baseline", "target"):
-        return "－" if value is None else number_text(value)
+        return NO_VALUE if value is None else written_text(value)
     return str(value)
 
 

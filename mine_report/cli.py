@@ -7,7 +7,7 @@ import sys
 
 import click
 
-from mine_report import __version__, click_ja
+from mine_report import __version__, click_ja, runtime
 from mine_report.errors import MineReportError, ProblemsError
 from mine_report.model import EDITIONS, PUBLIC
 from mine_report.outline import plan_outline
@@ -459,4 +459,5 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
 
 
 def main() -> None:
+    runtime.prepare()  # before any command imports openpyxl
     cli(prog_name="mine-report")

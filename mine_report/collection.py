@@ -19,7 +19,8 @@ from mine_report.errors import MineReportError, UsageError
 from mine_report.fileio import sha256_file
 from mine_report.fiscal import check_plan_year, format_date, format_fiscal_year
 from mine_report.messages import text
-from mine_report.model import Kpi, Measure, Plan, json_number
+from mine_report.model import Kpi, Measure, Plan
+from mine_report.numbers import json_number
 from mine_report.staging import commit, staging_folder
 from mine_report.template import (
     PrefillValues,

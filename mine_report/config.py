@@ -18,8 +18,11 @@ from pathlib import Path
 
 from mine_report.errors import ConfigError, DataProblem
 from mine_report.fileio import read_toml
+from mine_report.keypath import KeyPathChecker
+from mine_report.keypath import join as _join
 from mine_report.messages import text
 from mine_report.model import ROLLUP_LEVELS, Kpi, Plan
+from mine_report.numbers import number_text, percent_text
 from mine_report.schemes import (
     BASES,
     BUILTIN,
@@ -35,8 +38,6 @@ from mine_report.schemes import (
     RollupRule,
     Scheme,
     builtin,
-    number_text,
-    percent_text,
     readable_text_colour,
 )
 
@@ -268,18 +269,10 @@ _GRADE_ENTRY_KEYS = ("label", "description", "points", "colour", "text_colour")
 _COLOUR = re.compile(r"#[0-9A-Fa-f]{6}")
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-class _Checker:
+class _Checker(KeyPathChecker):
     """Walks the parsed config, collecting every problem with its key path."""
 
-    def __init__(self) -> None:
-        self.problems: list[DataProblem] = []
-
-    def add(self, code: str, path: str, **values: object) -> None:
-        self.problems.append(DataProblem(code, path, text(code, **values)))
+    unknown_code = "C101"
 
     # --- values ------------------------------------------------------------------
 
@@ -289,11 +282,6 @@ class _Checker:
             self.add("C109", _join(path, key))
             return {}
         return value
-
-    def unknown(self, data: dict, allowed, path: str) -> None:
-        for key in data:
-            if key not in allowed:
-                self.add("C101", _join(path, key))
 
     def choice(self, data: dict, key: str, path: str, allowed, code: str, default: str) -> str:
         value = data.get(key, default)

@@ -12,7 +12,6 @@ CSV with a BOM so Excel opens it, the municipality identified by its 全国地�
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from dataclasses import dataclass
@@ -21,10 +20,19 @@ from fractions import Fraction
 from pathlib import Path
 
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, round_half_up
+from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup
 from mine_report.merge import Merged
 from mine_report.messages import text
-from mine_report.model import DIRECTION_LABELS, Plan, json_number
+from mine_report.model import DIRECTION_LABELS, Plan
+from mine_report.numbers import (
+    EXPECTED_PLACES,
+    NO_VALUE,
+    RATE_PLACES,
+    json_number,
+    percent,
+    round_half_up,
+)
+from mine_report.schemes import Scheme
 
 JSON_NAME = "kpi_results.json"
 CSV_NAME = "kpi_results.csv"
@@ -54,11 +62,6 @@ def exact(value: Fraction | Decimal | None) -> float | int | None:
     if value.denominator == 1:
         return int(value.numerator)
     return float(value)
-
-
-def percent(rate: Fraction | None) -> Decimal | None:
-    """A rate as the percentage people read, rounded half-up to one decimal (0.7684 → 76.8)."""
-    return None if rate is None else round_half_up(rate * 100, 1)
 
 
 def _grade_dict(g: KpiGrade) -> dict:
@@ -150,6 +153,16 @@ class Column:
     name: str
     description: str
 
+    def for_scheme(self, scheme: Scheme) -> dict[str, str]:
+        """The column as kpi_metadata.json prints it: GRADES names the scheme's grade keys
+        (A〜D for Mine's), so the description fits whichever scheme graded the file."""
+        grades = f"{scheme.keys[0]}〜{scheme.keys[-1]}"
+        return {"name": self.name, "description": self.description.replace(GRADES, grades)}
+
+
+#: Placeholder in a column description for the scheme's grade keys.
+GRADES = "{grades}"
+
 
 _PUBLISHER_COLUMNS = (
     Column("団体コード", "全国地方公共団体コード（6桁、検査数字付き）。計画データの municipality_code"),
@@ -204,10 +217,11 @@ RESULT_COLUMNS = (
     Column("評価年度", "評価した年度（西暦の年度。4月から翌年3月まで）"),
     Column("評価年度（和暦）", "評価年度の表示用の和暦"),
     Column("実績値", "評価年度の実績値（未把握・未提出は空欄）"),
-    Column("目安値", "評価年度の目安値（基準値から目標値まで均等に割り振った値、小数第2位）"),
-    Column("進捗率（%）", "評価に使った率（%、小数第1位で四捨五入）"),
-    Column("目標達成率（%）", "最終目標に対する率（%、小数第1位で四捨五入）"),
-    Column("評価", "A〜D。評価できないときは「－」"),
+    Column("目安値", "評価年度の目安値（基準値から目標値まで均等に割り振った値、"
+                  f"小数第{EXPECTED_PLACES}位）"),
+    Column("進捗率（%）", f"評価に使った率（%、小数第{RATE_PLACES}位で四捨五入）"),
+    Column("目標達成率（%）", f"最終目標に対する率（%、小数第{RATE_PLACES}位で四捨五入）"),
+    Column("評価", f"{GRADES}。評価できないときは「{NO_VALUE}」"),
     Column("前年度の評価", "前年度の評価（計画期間の初年度は空欄）"),
     Column("評価なしの理由", "評価が「－」の理由"),
     Column("担当課", "実績を報告した課（未提出は空欄）"),
@@ -223,9 +237,9 @@ VALUE_COLUMNS = (
     Column("年度", "値の年度（西暦の年度。2023 = 令和5年度）"),
     Column("年度（和暦）", "年度の表示用の和暦"),
     Column("実績値", "その年度の実績値（未把握・未提出は空欄）"),
-    Column("目安値", "その年度の目安値（小数第2位）"),
-    Column("進捗率（%）", "その年度の評価に使った率（%、小数第1位）"),
-    Column("評価", "その年度の評価 A〜D、評価できないときは「－」"),
+    Column("目安値", f"その年度の目安値（小数第{EXPECTED_PLACES}位）"),
+    Column("進捗率（%）", f"その年度の評価に使った率（%、小数第{RATE_PLACES}位）"),
+    Column("評価", f"その年度の評価 {GRADES}、評価できないときは「{NO_VALUE}」"),
     Column("評価なしの理由", "評価が「－」の理由"),
 )
 
@@ -268,7 +282,7 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
             _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
             _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),
             g.year, format_fiscal_year(g.year), _csv_number(g.actual),
-            _csv_number(g.expected, 2),
+            _csv_number(g.expected, EXPECTED_PLACES),
             _csv_number(percent(g.progress_rate)), _csv_number(percent(g.final_rate)),
             g.grade, prev.grade if prev else "", _csv_text(g.reason),
             _csv_text(merged.measures[r.measure_id].department),
@@ -295,7 +309,7 @@ def write_values_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None
                     plan.municipality_code, plan.municipality, k.id, kind, strategy,
                     r.measure_id or "", k.name, k.unit, DIRECTION_LABELS[k.direction],
                     year, format_fiscal_year(year), _csv_number(g.actual),
-                    _csv_number(g.expected, 2), _csv_number(percent(g.progress_rate)),
+                    _csv_number(g.expected, EXPECTED_PLACES), _csv_number(percent(g.progress_rate)),
                     g.grade, _csv_text(g.reason),
                 ])
     _write_bom_csv(path, buf)
@@ -306,6 +320,7 @@ def metadata_dict(merged: Merged, evaluation: Evaluation) -> dict:
     and what every column of the CSV files means."""
     plan = merged.plan
     year = evaluation.year
+    scheme = evaluation.scheme
     report_title = f"{format_fiscal_year(year)} 効果検証報告書"
     return {
         "title": f"{plan.title} {format_fiscal_year(year)} KPI 効果検証データ",
@@ -322,9 +337,9 @@ def metadata_dict(merged: Merged, evaluation: Evaluation) -> dict:
                   if on],
         "files": [
             {"name": CSV_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B042"), "columns": [dataclasses.asdict(c) for c in result_columns(plan)]},
+             "description": text("B042"), "columns": [c.for_scheme(scheme) for c in result_columns(plan)]},
             {"name": VALUES_NAME, "format": "text/csv", "encoding": "UTF-8 (BOM)",
-             "description": text("B043"), "columns": [dataclasses.asdict(c) for c in value_columns(plan)]},
+             "description": text("B043"), "columns": [c.for_scheme(scheme) for c in value_columns(plan)]},
             {"name": JSON_NAME, "format": "application/json", "encoding": "UTF-8",
              "description": text("B044")},
         ],

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import os
+import re
 import tempfile
 import tomllib
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -37,6 +40,32 @@ def source_date_epoch() -> dt.datetime | None:
 def build_timestamp() -> dt.datetime:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else a fixed date; never the clock."""
     return source_date_epoch() or FIXED_TIMESTAMP
+
+
+_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+
+def stable_package(data: bytes, modified: dt.datetime,
+                   entry_time: dt.datetime | None = None) -> bytes:
+    """The same xlsx package with every zip member dated `entry_time` (default: `modified`)
+    and the document's modified date set to `modified`, so the same content gives the same
+    bytes (openpyxl stamps both with the clock when saving)."""
+    when = modified.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    entry = entry_time or modified
+    date_time = (max(entry.year, 1980), entry.month, entry.day, entry.hour, entry.minute,
+                 entry.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            member = zipfile.ZipInfo(info.filename, date_time=date_time)
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = info.external_attr
+            content = src.read(info)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
+            dst.writestr(member, content)
+    return out.getvalue()
 
 
 def temp_path_for(target: Path) -> Path:

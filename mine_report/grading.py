@@ -18,10 +18,7 @@ from mine_report.config import Rules, default_rules
 from mine_report.fiscal import check_plan_year
 from mine_report.messages import text
 from mine_report.model import Actual, Kpi, Plan, Source
-from mine_report.schemes import UNGRADED_MARK, Scheme
-
-#: What the report prints for a number that is not there (no value, no rate).
-UNGRADED = UNGRADED_MARK
+from mine_report.schemes import Scheme
 
 
 @dataclass(frozen=True)
@@ -130,10 +127,6 @@ class Evaluation:
     def years(self) -> list[int]:
         """The fiscal years graded, from the plan's start to the evaluation year."""
         return list(self.rollups_by_year)
-
-    def result(self, item_id: str) -> KpiResult:
-        """The result of a KPI or goal indicator by id."""
-        return self.kpis[item_id] if item_id in self.kpis else self.goals[item_id]
 
 
 # --- one KPI ------------------------------------------------------------------------------
@@ -281,41 +274,3 @@ def evaluate(plan: Plan, actuals: Mapping[tuple[str, int], Actual], year: int,
     now = by_year[year]
     return Evaluation(plan, year, rules, kpis, goals, now.measures, now.policies,
                       now.strategies, now.total, now.goal_total, by_year)
-
-
-# --- display ----------------------------------------------------------------------------------
-
-
-def _round_half_up(value: Fraction, places: int) -> tuple[int, int]:
-    """value rounded half away from zero to `places` decimals, as (sign, scaled integer)."""
-    scaled = abs(value) * 10**places
-    rounded = int(scaled + Fraction(1, 2))
-    return (-1 if value < 0 and rounded else 1), rounded
-
-
-def round_half_up(value: Fraction | Decimal, places: int) -> Decimal:
-    """value rounded exactly, half away from zero, to `places` decimals (as the report shows it)."""
-    sign, rounded = _round_half_up(Fraction(value), places)
-    return Decimal(sign * rounded).scaleb(-places)
-
-
-def format_number(value: Fraction | Decimal | None, places: int = 2) -> str:
-    """A number rounded half-up to `places` decimals ("526.33"); 「－」 for None."""
-    if value is None:
-        return UNGRADED
-    sign, rounded = _round_half_up(Fraction(value), places)
-    whole, part = divmod(rounded, 10**places)
-    body = f"{whole:,}" + (f".{part:0{places}d}" if places else "")
-    return ("-" if sign < 0 else "") + body
-
-
-def format_rate(rate: Fraction | None) -> str:
-    """A rate as a percentage rounded half-up to one decimal ("76.8%"); 「－」 for None."""
-    if rate is None:
-        return UNGRADED
-    return format_number(rate * 100, 1) + "%"
-
-
-def format_points(points: Fraction | None) -> str:
-    """Mean points rounded half-up to two decimals ("3.25"); 「－」 for None."""
-    return format_number(points, 2)

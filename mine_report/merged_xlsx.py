@@ -17,6 +17,7 @@ from mine_report.fiscal import format_fiscal_year
 from mine_report.grading import Evaluation, KpiResult, Rollup
 from mine_report.merge import Merged
 from mine_report.model import DIRECTION_LABELS
+from mine_report.numbers import POINTS_PLACES, RATE_PLACES, decimal_places, excel_format
 from mine_report.schemes import tint
 
 XLSX_NAME = "kpi_merged.xlsx"
@@ -49,11 +50,13 @@ class _Book:
                        "valign": "vcenter", "align": "center"})
         self.text = f({"text_wrap": True, "valign": "top", "border": 1})
         self.center = f({"align": "center", "valign": "top", "border": 1})
-        self.int = f({"num_format": "#,##0", "valign": "top", "border": 1})
-        self.dec = {n: f({"num_format": "#,##0." + "0" * n, "valign": "top", "border": 1})
+        self.int = f({"num_format": excel_format(0), "valign": "top", "border": 1})
+        self.dec = {n: f({"num_format": excel_format(n), "valign": "top", "border": 1})
                     for n in (1, 2, 3)}
-        self.pct = f({"num_format": "0.0%", "valign": "top", "border": 1})
-        self.points = f({"num_format": "0.00", "valign": "top", "border": 1})
+        self.pct = f({"num_format": excel_format(RATE_PLACES, grouped=False, percent=True),
+                      "valign": "top", "border": 1})
+        self.points = f({"num_format": excel_format(POINTS_PLACES, grouped=False),
+                         "valign": "top", "border": 1})
         scheme = evaluation.scheme
         #: Light tints of the scheme's colours: the letter is always printed, colour only adds.
         self.fills = {g.key: tint(g.colour) for g in (*scheme.grades, scheme.ungraded)}
@@ -88,7 +91,7 @@ class _Book:
         if isinstance(value, Fraction):
             ws.write_number(row, col, float(value), self.dec[2] if value.denominator != 1 else self.int)
             return
-        places = max(0, -int(value.as_tuple().exponent))
+        places = decimal_places(value)
         ws.write_number(row, col, float(value), self.dec[min(places, 3)] if places else self.int)
 
     def rate(self, ws, row: int, col: int, value: Fraction | None) -> None:

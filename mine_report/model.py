@@ -13,6 +13,8 @@ from decimal import Decimal
 from functools import cached_property
 from typing import Literal
 
+from mine_report.numbers import json_number
+
 Direction = Literal["increase", "decrease", "maintain"]
 DIRECTIONS: tuple[str, ...] = ("increase", "decrease", "maintain")
 DIRECTION_LABELS = {"increase": "増加", "decrease": "減少", "maintain": "維持"}
@@ -100,10 +102,6 @@ class Kpi:
 
     def revisions_in_force(self, year: int | None) -> tuple[Revision, ...]:
         return tuple(r for r in self.revisions if year is None or r.from_year <= year)
-
-    @property
-    def is_goal_indicator(self) -> bool:
-        return self.id.startswith("G")
 
     @property
     def is_percent(self) -> bool:
@@ -453,13 +451,6 @@ def measure_to_dict(m: Measure, *, assignment: bool = True) -> dict:
     }
 
 
-def json_number(value: object) -> int | float:
-    """JSON form of a Decimal: an int when written without decimals, else a float."""
-    if isinstance(value, Decimal):
-        if value == value.to_integral_value() and value.as_tuple().exponent >= 0:
-            return int(value)
-        return float(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def kpi_to_dict(k: Kpi) -> dict:

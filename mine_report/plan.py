@@ -8,10 +8,11 @@ from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 
-from mine_report.errors import DataProblem, FiscalYearError, PlanError
+from mine_report.errors import FiscalYearError, PlanError
 from mine_report.fileio import read_toml
 from mine_report.fiscal import parse_date, parse_fiscal_year
-from mine_report.messages import text
+from mine_report.keypath import KeyPathChecker
+from mine_report.keypath import join as _join
 from mine_report.model import (
     DIRECTIONS,
     LEVEL_COUNTS,
@@ -106,21 +107,18 @@ def is_municipality_code(code: str) -> bool:
             and municipality_check_digit(code[:5]) == code[5])
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-class _Checker:
+class _Checker(KeyPathChecker):
     """Walks the raw data, builds the model and collects problems with their key paths."""
 
+    unknown_code = "P108"
+
     def __init__(self) -> None:
-        self.problems: list[DataProblem] = []
+        super().__init__()
         self.seen: dict[str, str] = {}
         self.levels: tuple[str, ...] = MINE_LEVELS
 
-    def add(self, code: str, path: str, **values: object) -> None:
-        shown = {k: _shown(v) for k, v in values.items()}
-        self.problems.append(DataProblem(code, path, text(code, **shown)))
+    def quote(self, value: object) -> object:
+        return _shown(value)
 
     # -- leaves --
     def string(self, d: dict, key: str, path: str, required: bool = True) -> str:
@@ -179,11 +177,6 @@ class _Checker:
         if parent is not None and not value.startswith(parent):
             self.add("P110", _join(path, "id"), value=value, parent=parent)
         return value
-
-    def unknown(self, d: dict, allowed: set[str], path: str) -> None:
-        for key in d:
-            if key not in allowed:
-                self.add("P108", _join(path, key))
 
     def municipality_code(self, d: dict) -> str:
         """The optional 全国地方公共団体コード: six digits whose last is the check digit."""

@@ -20,13 +20,14 @@ from pathlib import Path
 
 from openpyxl.utils.cell import get_column_letter
 
-from mine_report.checks_values import normalised_number, number_text, to_decimal
+from mine_report.checks_values import normalised_number, to_decimal
 from mine_report.errors import DataProblem, FiscalYearError, PlanError, ProblemsError, UsageError
 from mine_report.fileio import atomic_path
 from mine_report.fiscal import parse_fiscal_year
 from mine_report.intake import load_bytes
 from mine_report.messages import text
 from mine_report.model import DIRECTION_LABELS, LEVEL_COUNTS, Plan
+from mine_report.numbers import written_text
 from mine_report.plan import plan_from_dict
 from mine_report.xlsxread import Refused, open_workbook
 
@@ -496,7 +497,7 @@ def _toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return number_text(value)
+        return written_text(value)
     if isinstance(value, int):
         return str(value)
     if isinstance(value, list):

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from mine_report.checks_values import number_text
 from mine_report.fiscal import format_fiscal_year
 from mine_report.layout import GOALS_ID
 from mine_report.model import Actual, Plan, Problem, Submission
+from mine_report.numbers import format_number, written_text
 from mine_report.template import PrefillValues
 
 #: A value more than this many times the largest of the KPI's baseline, target, other
@@ -47,8 +47,8 @@ def changed_past_values(sub: Submission, previous: PrefillValues, make_problem) 
         problems.append(make_problem(
             "W501", a.source.file, sheet=a.source.sheet, cell=a.source.cell, kpi=a.kpi_id,
             measure_id=measure_id,
-            value=number_text(now) if now is not None else "未把握",
-            what=f"{format_fiscal_year(a.year)}の実績値", before=number_text(before)))
+            value=written_text(now) if now is not None else "未把握",
+            what=f"{format_fiscal_year(a.year)}の実績値", before=written_text(before)))
     return problems
 
 
@@ -80,7 +80,7 @@ def implausible_values(sub: Submission, plan: Plan, previous: PrefillValues,
             problems.append(make_problem(
                 "W502", a.source.file, sheet=a.source.sheet, cell=a.source.cell, kpi=kpi_id,
                 measure_id=measure_of[kpi_id],
-                value=number_text(a.value), what=f"{format_fiscal_year(a.year)}の実績値",
-                ratio=f"{a.value / bound:.1f}", bound=number_text(bound),
-                factor=number_text(factor)))
+                value=written_text(a.value), what=f"{format_fiscal_year(a.year)}の実績値",
+                ratio=format_number(a.value / bound, 1), bound=written_text(bound),
+                factor=written_text(factor)))
     return problems

@@ -20,7 +20,6 @@ from mine_report.checks_values import (
     Finding,
     as_percent,
     looks_like_fraction,
-    number_text,
     percent_shown,
     plan_value_matches,
     plan_value_text,
@@ -56,6 +55,7 @@ from mine_report.model import (
     Source,
     Submission,
 )
+from mine_report.numbers import written_text
 from mine_report.xlsxread import (
     Refused,
     SheetData,
@@ -585,7 +585,7 @@ class _KpiTable:
                     others += [v for v in (kpi.baseline, kpi.target) if v is not None]
                     if looks_like_fraction(value, others):
                         out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
-                                percent=number_text(as_percent(value)))
+                                percent=written_text(as_percent(value)))
 
     def check_unmatched(self, sheet: SheetData, end: int | None) -> None:
         """Report (E212) every actual or 備考 typed on a table row (below the header, above

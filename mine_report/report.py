@@ -18,7 +18,6 @@ import json
 import mimetypes
 import os
 import re
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future
 from concurrent.futures.process import BrokenProcessPool
@@ -32,7 +31,8 @@ from jinja2.loaders import split_template_path
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from mine_report import __version__, parallel, pdfmerge
+from mine_report import __version__, parallel, pdfmerge, weasy
+from mine_report.charts import CHART_COLOURS
 from mine_report.errors import MineReportError
 from mine_report.export import HTML_NAME, PDF_NAME
 from mine_report.fileio import atomic_path
@@ -44,14 +44,7 @@ from mine_report.model import PUBLIC
 from mine_report.report_context import ReportContext, build_context, report_datetime
 from mine_report.report_parts import Section, contents, expand, load_parts
 from mine_report.safetext import for_document, is_clean
-
-# Without libharfbuzz-subset0 WeasyPrint still works (it subsets fonts with fontTools, more
-# slowly) but warns at import; users of the command should not see a Python warning.
-warnings.filterwarnings("ignore", message="HarfBuzz-Subset will be required",
-                        category=UserWarning)
-import weasyprint  # noqa: E402
-from weasyprint.text.ffi import ffi, fontconfig  # noqa: E402
-from weasyprint.urls import URLFetcher, URLFetcherResponse  # noqa: E402
+from mine_report.weasy import URLFetcher, URLFetcherResponse
 
 MAIN_TEMPLATE = "report.html"
 #: The variant WeasyPrint writes: archival PDF/A-3 (it may carry the data files), level "a":
@@ -82,34 +75,14 @@ class FontMissingError(ReportError):
 
 def installed_font_families() -> set[str]:
     """Every font family fontconfig knows, as WeasyPrint's own fontconfig sees it."""
-    # WeasyPrint's cffi binding of fontconfig is the library that will pick the fonts,
-    # so asking it (rather than a separate fc-list) gives the answer that matters.
-    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
-    fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
-    families: set[str] = set()
-    if fonts == ffi.NULL:
-        return families
-    value = ffi.new("FcChar8 **")
-    for i in range(fonts.nfont):
-        n = 0
-        while fontconfig.FcPatternGetString(fonts.fonts[i], b"family", n, value) == 0:
-            families.add(ffi.string(value[0]).decode("utf-8", "replace"))
-            n += 1
-    return families
+    return weasy.font_families()
 
 
 def font_files() -> list[tuple[str, int, int]]:
     """Every font file fontconfig knows (path, size, modification time in ns): what the
     layout cache sees of the fonts WeasyPrint may pick."""
-    config = ffi.gc(fontconfig.FcInitLoadConfigAndFonts(), fontconfig.FcConfigDestroy)
-    fonts = fontconfig.FcConfigGetFonts(config, fontconfig.FcSetSystem)
-    files: set[str] = set()
-    value = ffi.new("FcChar8 **")
-    for i in range(0 if fonts == ffi.NULL else fonts.nfont):
-        if fontconfig.FcPatternGetString(fonts.fonts[i], b"file", 0, value) == 0:
-            files.add(ffi.string(value[0]).decode("utf-8", "surrogateescape"))
     found = []
-    for name in sorted(files):
+    for name in sorted(weasy.font_file_names()):
         try:
             stat = os.stat(name)
         except OSError:
@@ -195,6 +168,8 @@ def make_environment(dirs: Sequence[Path]) -> jinja2.Environment:
     # Japanese line breaks between phrases (linebreak.py).
     env.filters["phrases"] = phrases
     env.filters["last_phrase"] = last_phrase
+    # The chart legend in report.css uses the charts' colours, defined once in charts.py.
+    env.globals["chart_colours"] = CHART_COLOURS
     return env
 
 
@@ -325,16 +300,10 @@ class _Job:
     variant: str = PDF_VARIANT
 
 
-def _page_box(page) -> pdfmerge.PageBox:
-    box = page._page_box  # WeasyPrint's laid out page; its text block, in CSS px
-    return pdfmerge.PageBox(side=box.page_type.side, name=box.page_type.name or "",
-                            x=box.content_box_x() * 0.75, width=box.width * 0.75)
-
-
 def _lay_out(job: _Job) -> pdfmerge.Part:
     """Worker: lay out one part with WeasyPrint and (when asked) write its PDF (tagged PDF/A-3a; the footers untagged)."""
     fetcher = AssetFetcher(job.dirs)
-    document = weasyprint.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
+    document = weasy.HTML(string=job.html, base_url=job.dirs[0].as_uri() + "/",
                                url_fetcher=fetcher).render()
     anchors: dict[str, int] = {}
     for index, page in enumerate(document.pages):
@@ -344,13 +313,13 @@ def _lay_out(job: _Job) -> pdfmerge.Part:
     pdf = b""
     if job.write:
         # Dates fixed to the report's date: a file's ctime would change the PDF's bytes.
-        files = [weasyprint.Attachment(
+        files = [weasy.Attachment(
             file_obj=io.BytesIO(data), name=name, created=job.issued, modified=job.issued,
             description=_attachment_description(name), relationship="Data",
             url_fetcher=fetcher)
             for name, data in job.attachments]
         pdf = document.write_pdf(pdf_variant=job.variant, attachments=files)
-    return pdfmerge.Part(pdf, tuple(_page_box(p) for p in document.pages), anchors)
+    return pdfmerge.Part(pdf, tuple(weasy.page_box(p) for p in document.pages), anchors)
 
 
 # --- reusing the parts of the last build (layout_cache) --------------------------------------
@@ -360,7 +329,7 @@ LAYOUT_LIBRARIES = ("weasyprint", "pydyf", "tinycss2", "tinyhtml5", "cssselect2"
                     "pillow", "pyphen", "cffi")
 #: This tool's own code that makes a part (the version alone does not change between
 #: developers' edits).
-_LAYOUT_SOURCES = ("report.py", "pdfmerge.py", "layout_cache.py")
+_LAYOUT_SOURCES = ("report.py", "pdfmerge.py", "layout_cache.py", "weasy.py")
 
 
 def _library_version(name: str) -> str:
@@ -382,7 +351,7 @@ def layout_environment(dirs: Sequence[Path]) -> str:
     def add(*values: object) -> None:
         digest.update(repr(values).encode("utf-8", "surrogateescape") + b"\0")
 
-    add("tool", __version__, weasyprint.__version__,
+    add("tool", __version__, weasy.VERSION,
         *(_library_version(name) for name in LAYOUT_LIBRARIES))
     here = Path(__file__).resolve().parent
     for name in _LAYOUT_SOURCES:

@@ -25,21 +25,19 @@ from mine_report.config import Rules
 from mine_report.errors import FiscalYearError
 from mine_report.fileio import source_date_epoch
 from mine_report.fiscal import era_date, format_fiscal_year, parse_date, short_fiscal_year
-from mine_report.grading import (
-    UNGRADED,
-    Evaluation,
-    KpiGrade,
-    KpiResult,
-    Rollup,
-    format_number,
-    format_points,
-    format_rate,
-    to_fraction,
-)
+from mine_report.grading import Evaluation, KpiGrade, KpiResult, Rollup, to_fraction
 from mine_report.history import HistoryRow, history_rows
 from mine_report.merge import Merged
 from mine_report.messages import text
 from mine_report.model import INTERNAL, PUBLIC, Kpi
+from mine_report.numbers import (
+    NO_VALUE,
+    format_actual,
+    format_number,
+    format_points,
+    format_rate,
+    kpi_places,
+)
 from mine_report.projection import (
     IMPROVED,
     MET_BY_YEAR,
@@ -59,7 +57,6 @@ from mine_report.projection import (
 from mine_report.report_review import Review, build_review
 from mine_report.schemes import RATES, Scheme
 
-NO_VALUE = UNGRADED
 #: Arrows for a grade that moved since the previous year (KpiResult.trend).
 ARROWS = {"up": "↑", "down": "↓"}
 #: The direction marker printed beside each KPI: which way is better.
@@ -79,25 +76,6 @@ PERIOD_TRENDS = {IMPROVED: "改善", UNCHANGED: "横ばい", WORSENED: "悪化"}
 # --- formatting --------------------------------------------------------------------------
 
 
-def decimal_places(value: Decimal | None) -> int:
-    """How many decimals a plan value is written with (60.0 → 1, 540 → 0)."""
-    if value is None:
-        return 0
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
-
-
-def kpi_places(kpi: Kpi) -> int:
-    """The usual precision of a KPI: as many decimals as its plan values are written with."""
-    return max(decimal_places(kpi.baseline), decimal_places(kpi.target))
-
-
-def format_actual(value: Decimal | None, places: int) -> str:
-    """An actual at the KPI's precision, or more decimals if the department wrote more
-    (a report must not round away what was reported)."""
-    if value is None:
-        return NO_VALUE
-    return format_number(value, max(places, decimal_places(value)))
 
 
 def report_datetime(day: dt.date | None = None) -> dt.datetime:

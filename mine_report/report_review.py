@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 from mine_report.committee import WHOLE_PLAN, CommitteeInput, Opinion
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import Evaluation, Rollup, format_points
+from mine_report.grading import Evaluation, Rollup
 from mine_report.merge import Merged
+from mine_report.numbers import format_points
 from mine_report.schemes import Scheme
 
 
@@ -98,6 +99,8 @@ class Review:
     off_track: tuple[OffTrackMeasure, ...] = ()
     off_track_goals: tuple[LinkedRow, ...] = ()
     off_track_count: int = 0
+    off_track_keys: str = ""  # the off-track grades as the note names them: C・D in Mine's
+    goals_bar: str = ""  # the grade a goal indicator must reach not to be off track: B
     previous_year: str = ""  # 令和4年度, "" in the plan's first year
     shift_rows: tuple[ShiftRow, ...] = ()
     moved_up: tuple[LinkedRow, ...] = ()
@@ -211,6 +214,8 @@ def build_review(merged: Merged, evaluation: Evaluation, rows: Mapping[str, obje
     return Review(
         off_track=tuple(off_track), off_track_goals=goals_off,
         off_track_count=sum(len(m.kpis) for m in off_track),
+        off_track_keys="・".join(k for k in evaluation.scheme.keys if k in off_grades),
+        goals_bar=evaluation.scheme.keys[1],
         previous_year=format_fiscal_year(previous) if previous in evaluation.rollups_by_year
         else "",
         shift_rows=_shift_rows(evaluation), moved_up=up, moved_down=down,

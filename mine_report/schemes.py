@@ -20,36 +20,11 @@ from fractions import Fraction
 
 from mine_report.messages import text
 from mine_report.model import ROLLUP_LEVELS
+from mine_report.numbers import NO_VALUE, number_text, pct
 
 MIN_GRADES, MAX_GRADES = 3, 7
-UNGRADED_MARK = "－"
-
-
-# --- numbers as people read them ------------------------------------------------------------
-
-
-def number_text(value: Fraction | Decimal | int) -> str:
-    """An exact number as plain decimal text: 4, 3.5, 12.5 (up to 6 decimals, then rounded)."""
-    value = Fraction(value)
-    sign = "-" if value < 0 else ""
-    value = abs(value)
-    whole, rest = divmod(value.numerator, value.denominator)
-    if rest == 0:
-        return f"{sign}{whole}"
-    # Exact digits while the expansion ends within 6 places; else round half-up there.
-    digits = int(value * 10**6 + Fraction(1, 2))
-    body = f"{digits // 10**6}.{digits % 10**6:06d}".rstrip("0").rstrip(".")
-    return f"{sign}{body}"
-
-
-def percent_text(rate: Fraction) -> str:
-    """A rate as a percentage number without the sign: Fraction(4, 5) → "80"."""
-    return number_text(rate * 100)
-
-
-def pct(rate: Fraction) -> str:
-    """A rate as a percentage with its sign: Fraction(4, 5) → "80%"."""
-    return f"{percent_text(rate)}%"
+#: The ungraded grade's default mark: the dash the outputs print where there is no number.
+UNGRADED_MARK = NO_VALUE
 
 
 # --- directions -----------------------------------------------------------------------------

@@ -23,7 +23,8 @@ from mine_report.fiscal import format_date, format_fiscal_year
 from mine_report.history import BuildRecord, HistoryRow, history_rows
 from mine_report.layout import GOALS_ID
 from mine_report.messages import text
-from mine_report.model import Actual, MeasureReport, Plan, Submission, json_number
+from mine_report.model import Actual, MeasureReport, Plan, Submission
+from mine_report.numbers import json_number
 
 STATES = ("submitted", "errors", "missing")
 STATE_CODES = {"submitted": "S020", "errors": "S021", "missing": "S022"}

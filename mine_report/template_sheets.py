@@ -23,6 +23,7 @@ from mine_report.layout import (
     SheetMap,
 )
 from mine_report.model import DIRECTION_LABELS, Kpi, Measure, Plan
+from mine_report.numbers import NO_VALUE, decimal_places
 from mine_report.template_checks import (
     STATUS_ROW,
     CheckColumns,
@@ -34,7 +35,6 @@ from mine_report.template_styles import (
     Styles,
     cell,
     col_letter,
-    decimals_of,
     fit_row,
     protect,
     row_height,
@@ -183,11 +183,11 @@ def write_kpi_row(ws: Worksheet, st: Styles, kpi: Kpi, row: int, rules: YearRule
     ws.write_string(row, 1, kpi.name, st.plan_text)
     ws.write_string(row, 2, kpi.unit, st.plan_center)
     if kpi.baseline is None:
-        ws.write_string(row, 3, "－", st.plan_center)
+        ws.write_string(row, 3, NO_VALUE, st.plan_center)
     else:
-        ws.write_number(row, 3, float(kpi.baseline), st.plan_number(decimals_of(kpi.baseline)))
+        ws.write_number(row, 3, float(kpi.baseline), st.plan_number(decimal_places(kpi.baseline)))
     ws.write_string(row, 4, format_fiscal_year(kpi.baseline_year), st.plan_center)
-    ws.write_number(row, 5, float(kpi.target), st.plan_number(decimals_of(kpi.target)))
+    ws.write_number(row, 5, float(kpi.target), st.plan_number(decimal_places(kpi.target)))
     ws.write_string(row, 6, format_fiscal_year(kpi.target_year), st.plan_center)
     ws.write_string(row, 7, DIRECTION_LABELS[kpi.direction], st.plan_center)
     ws.write_string(row, 8, "○" if kpi.cumulative else "", st.plan_center)

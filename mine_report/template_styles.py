@@ -5,11 +5,12 @@ from __future__ import annotations
 import math
 import unicodedata
 from collections.abc import Sequence
-from decimal import Decimal
 
 from xlsxwriter.utility import xl_cell_to_rowcol, xl_col_to_name, xl_rowcol_to_cell
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from mine_report.numbers import excel_format
 
 FONT = "BIZ UDPゴシック"
 
@@ -79,8 +80,8 @@ class Styles:
     def plan_number(self, decimals: int):
         """A right-aligned plan number showing exactly `decimals` decimal places."""
         if decimals not in self._numbers:
-            pattern = "#,##0" + ("." + "0" * decimals if decimals else "")
-            self._numbers[decimals] = self.make(border=1, align="right", num_format=pattern)
+            self._numbers[decimals] = self.make(border=1, align="right",
+                                                num_format=excel_format(decimals))
         return self._numbers[decimals]
 
 
@@ -152,11 +153,6 @@ def fit_row(ws: Worksheet, row: int, own: Sequence[tuple[str, float]] = (),
     fixed = merged and line_count(merged) > line_count(own or [("", 1)])
     if not fixed and isinstance(ws, GrowingRowsSheet):
         ws.growing.add(row)
-
-
-def decimals_of(value: Decimal) -> int:
-    exponent = value.as_tuple().exponent
-    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
 
 
 def cell(row: int, col: int) -> str:

@@ -6,7 +6,10 @@ from pathlib import Path
 
 import pytest
 
-import mine_report  # noqa: F401  - first, as in the CLI: it sets how openpyxl writes
+from mine_report import runtime
+
+# First, as the CLI's main() does: how openpyxl writes is fixed when it is first imported.
+runtime.prepare()
 
 # --- templates and sample workbooks (owned by the template's developer) ------------------
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from mine_report.cli import cli
 from mine_report.export import OPEN_DATA_NAMES
-from mine_report.samples import DEPARTMENTS
+from tools.samples import DEPARTMENTS
 
 pytestmark = pytest.mark.slow
 

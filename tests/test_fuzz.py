@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -55,6 +56,9 @@ FRAGMENTS = [
     '<!DOCTYPE x [<!ENTITY a "aaaa">]>', '<dimension ref="A1:ZZ99999"/>',
     '<mergeCell ref="A1:Z100"/>',
 ]
+
+# Slow (hypothesis fuzzing of the samples' XML and zip structure): make check leaves it out, make test runs it.
+pytestmark = pytest.mark.slow
 
 
 def _zip_members(data: bytes) -> dict[str, bytes]:

@@ -12,17 +12,12 @@ from hypothesis import strategies as st
 
 from mine_report.config import default_rules, rules_from_dict
 from mine_report.errors import UsageError
-from mine_report.grading import (
-    UNGRADED,
-    evaluate,
-    format_number,
-    format_points,
-    format_rate,
-    grade_kpi,
-)
+from mine_report.grading import evaluate, grade_kpi
 from mine_report.messages import text
 from mine_report.model import Actual, Kpi, Measure, Plan, Policy, Source, Strategy
+from mine_report.numbers import format_number, format_points, format_rate
 from mine_report.plan import load_plan
+from mine_report.schemes import UNGRADED_MARK as UNGRADED
 
 PLAN = load_plan()
 RULES = default_rules()

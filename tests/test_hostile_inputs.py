@@ -252,6 +252,7 @@ def lying_zip(path: Path, member: str, real_size: int, declared: int = 1024) -> 
     path.write_bytes(bytes(data))
 
 
+@pytest.mark.slow
 def test_member_that_lies_about_its_size_stops_at_the_budget(returned, tmp_path):
     sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
     lying_zip(returned, sheet_member(returned, sheet), 600 << 20)
@@ -271,6 +272,7 @@ def test_member_that_lies_about_its_size_stops_at_the_budget(returned, tmp_path)
     assert int(done.stderr.split()[-1]) < 100 * 1024  # KiB: far below the member's size
 
 
+@pytest.mark.slow
 def test_one_huge_attribute_is_refused_before_expat_rescans_it(returned):
     sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
     replace_member(returned, sheet_member(returned, sheet),
@@ -342,6 +344,7 @@ def test_broken_files_are_explained_without_python_text(returned):
 
 
 @pytest.mark.parametrize("part", ["sheet", "xl/styles.xml", "xl/workbook.xml"])
+@pytest.mark.slow
 def test_millions_of_tiny_elements_are_refused_early(returned, part):
     sheet, _ = cell_of(returned, KPI, FILLED_YEAR)
     member = sheet_member(returned, sheet) if part == "sheet" else part

@@ -52,6 +52,7 @@ def cold(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_rebuild_after_one_resent_workbook_matches_a_cold_build(cold, tmp_path):
     inputs = tmp_path / "in"
     shutil.copytree(SAMPLES, inputs)
@@ -82,6 +83,7 @@ def test_rebuild_after_one_resent_workbook_matches_a_cold_build(cold, tmp_path):
     assert (out / "report.pdf").read_bytes() != (cold / "report.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_build_later_the_same_day_reuses_the_body(cold, tmp_path):
     """The report's time is in its metadata (the first part's only): the other parts of a
     build run a minute later are still reused, and the cover is laid out anew."""
@@ -96,6 +98,7 @@ def test_a_build_later_the_same_day_reuses_the_body(cold, tmp_path):
     assert (out / "report.pdf").read_bytes() != (cold / "report.pdf").read_bytes()
 
 
+@pytest.mark.slow
 def test_a_changed_template_is_laid_out_again(cold, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(cold, out)

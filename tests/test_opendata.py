@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from mine_report.cli import cli
 from mine_report.export import RESULT_COLUMNS, VALUE_COLUMNS, result_columns, value_columns
 from mine_report.plan import is_municipality_code, load_plan, municipality_check_digit
-from mine_report.samples import DEPARTMENTS
+from tools.samples import DEPARTMENTS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 README = Path(__file__).resolve().parents[1] / "README.md"

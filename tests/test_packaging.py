@@ -9,9 +9,12 @@ import sysconfig
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
+@pytest.mark.slow
 def test_wheel_installs_and_runs_elsewhere(tmp_path):
     wheels = tmp_path / "wheels"
     build = subprocess.run(
@@ -22,6 +25,8 @@ def test_wheel_installs_and_runs_elsewhere(tmp_path):
     (wheel,) = wheels.glob("mine_report-*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "mine_report/data/mine-2nd-period.toml" in names
+    # The demo tooling (tools/: sample filler and texts) stays out of the installed package.
+    assert not [n for n in names if n.startswith("tools/") or "sample" in n.rsplit("/", 1)[-1]]
     assert any(n.startswith("mine_report/templates/") and n.endswith(".html") for n in names) or \
         not list((ROOT / "templates").glob("*.html"))
     target = tmp_path / "site"

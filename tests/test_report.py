@@ -18,8 +18,8 @@ from pdfstruct import walk
 
 from mine_report import report
 from mine_report.fiscal import format_fiscal_year
-from mine_report.grading import format_rate
-from mine_report.report_context import build_context, format_actual, kpi_places
+from mine_report.numbers import format_actual, format_rate, kpi_places
+from mine_report.report_context import build_context
 
 pytestmark = pytest.mark.slow
 

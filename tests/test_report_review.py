@@ -18,8 +18,9 @@ from mine_report.baseline_rule import ZERO, apply_rule
 from mine_report.committee import CommitteeFileError, load_committee
 from mine_report.config import default_rules
 from mine_report.fiscal import era_date, short_fiscal_year
-from mine_report.grading import KpiGrade, KpiResult, evaluate, format_rate
+from mine_report.grading import KpiGrade, KpiResult, evaluate
 from mine_report.model import Actual, Source
+from mine_report.numbers import format_rate
 from mine_report.projection import MET_BY_YEAR, MISSED_BY_YEAR, SHORT, TOO_FEW, fit_line, outlook
 from mine_report.report_context import build_context, report_datetime
 from mine_report.schemes import builtin

@@ -149,6 +149,7 @@ def test_every_band_edge_through_build(tmp_path, name):
 
 
 @pytest.mark.parametrize("name", list(SCHEMES))
+@pytest.mark.slow
 def test_the_report_describes_the_scheme_in_force(tmp_path, name):
     _, out = build_edges(tmp_path, name, html=True)
     page = (out / "report.html").read_text(encoding="utf-8")
@@ -163,6 +164,20 @@ def test_the_report_describes_the_scheme_in_force(tmp_path, name):
     summary = page[page.index('id="summary"'):]
     head = "".join(f'<th scope="col">{k}</th>' for k in scheme.count_keys)
     assert head in summary
+    # The grade words outside the scheme's own tables come from it too, not from Mine's A〜D.
+    off_track, goals_bar, grades = OFF_TRACK_WORDS[name]
+    assert f"評価が {off_track} の KPI" in summary
+    assert f"評価が {goals_bar} に届かない目標指標" in summary
+    meta = json.loads((out / "kpi_metadata.json").read_text(encoding="utf-8"))
+    graded = [c["description"] for f in meta["files"] for c in f.get("columns", [])
+              if c["name"] == "評価"]
+    assert len(graded) == 2 and all(grades in d for d in graded), graded
+
+
+#: (off-track KPI grades, the goal indicators' bar, the grade range) as each scheme's
+#: lower half, second grade and first〜last key read.
+OFF_TRACK_WORDS = {"nagayo": ("B・C", "A", "S〜C"), "tama": ("③", "②", "①〜③"),
+                   "ino": ("△・×", "○", "◎〜×"), "osaka-library": ("C・D", "B", "A〜D")}
 
 
 def test_default_scheme_grades_the_samples_as_before(tmp_path):

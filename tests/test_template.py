@@ -26,7 +26,7 @@ from mine_report.layout import (
     SUBMITTER_SHEET,
 )
 from mine_report.model import DIRECTION_LABELS
-from mine_report.samples import meta_from_workbook
+from tools.samples import meta_from_workbook
 
 FRONT_SHEETS = [GUIDE_SHEET, SUBMITTER_SHEET, GOALS_SHEET]
 
@@ -428,6 +428,7 @@ def test_prefill_refuses_bad_workbooks_and_its_own_output(tmp_path, shipped_plan
 # --- reproducibility ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_committed_template_is_current(tmp_path, monkeypatch):
     """input/kpi_template.xlsx must be regenerated when the plan or the writer changes:
     .venv/bin/mine-report template -o input/kpi_template.xlsx"""
@@ -438,6 +439,7 @@ def test_committed_template_is_current(tmp_path, monkeypatch):
         "input/kpi_template.xlsx is stale: run `mine-report template -o input/kpi_template.xlsx`")
 
 
+@pytest.mark.slow
 def test_same_inputs_same_bytes_and_source_date_epoch(tmp_path, shipped_plan, monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     a = make_template(tmp_path, shipped_plan, "a.xlsx", year=2023, department="農林課")

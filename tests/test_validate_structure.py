@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 from workbooks import (
     FILLED_YEAR,
     cell_of,
@@ -197,6 +198,7 @@ def test_initiative_row_deleted(returned, shipped_plan):
     assert initiative.id in errors[0]["message"]
 
 
+@pytest.mark.slow
 def test_blank_template_is_skipped_in_folders_but_not_when_named(tmp_path, returned,
                                                                  shipped_plan):
     template = make_template(returned.parent, shipped_plan, name="様式.xlsx")

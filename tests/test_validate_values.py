@@ -7,6 +7,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from marks import first_fast
 from workbooks import (
     FILLED_YEAR,
     cell_of,
@@ -48,13 +49,13 @@ def actual(path, plan, kpi_id: str, year: int):
     return next(a for m in sub.measures for a in m.actuals if (a.kpi_id, a.year) == (kpi_id, year))
 
 
-@pytest.mark.parametrize(("field", "col", "typed", "plan_text"), [
+@pytest.mark.parametrize(("field", "col", "typed", "plan_text"), first_fast([
     ("name", "B", "三洞の入洞者数（推計）", "三洞入洞者数"),
     ("baseline", "D", 500, "499"),
     ("target", "F", "600", "540"),
     ("target_year", "G", "令和7年度", "令和6年度"),
     ("unit", "C", "人", "千人"),
-])
+]))
 def test_plan_value_overwritten(returned, field, col, typed, plan_text):
     sheet, cell = cell_of(returned, "1-1-1-1", FILLED_YEAR)
     where = f"{col}{cell[1:]}"
@@ -74,14 +75,14 @@ def test_plan_value_in_another_notation_is_accepted(returned):
     assert code == 0 and problems_of(doc) == []
 
 
-@pytest.mark.parametrize(("kpi_id", "typed", "taken"), [
+@pytest.mark.parametrize(("kpi_id", "typed", "taken"), first_fast([
     ("1-1-1-1", "５３０", "530"),
     ("1-1-1-2", "290,100", "290100"),
     ("1-1-1-1", " 530 千人", "530"),
     ("1-1-2-3", "25%", "25"),
     ("1-1-2-3", "２５．５％", "25.5"),
     ("1-1-1-2", "290100", "290100"),
-])
+]))
 def test_number_typed_as_text_is_taken_with_a_warning(returned, shipped_plan, kpi_id, typed,
                                                       taken):
     sheet, cell = type_into(returned, kpi_id, FILLED_YEAR, typed)
@@ -103,11 +104,11 @@ def test_bare_fraction_in_a_percent_kpi_is_an_error_the_clerk_can_act_on(returne
     assert "「0.25%」と % を付けて" in problem["message"]
 
 
-@pytest.mark.parametrize(("stored", "number_format", "taken"), [
+@pytest.mark.parametrize(("stored", "number_format", "taken"), first_fast([
     (0.4, "0%", "40"),  # typed 40% in Excel or LibreOffice
     (0.255, "0.0%", "25.5"),
     (0.004, "0.0%", "0.4"),  # typed 0.4%: a real value below 1, not ambiguous
-])
+]))
 def test_percent_formatted_number_is_the_percentage_shown(returned, shipped_plan, stored,
                                                           number_format, taken):
     sheet, cell = cell_of(returned, "1-1-2-3", FILLED_YEAR)
@@ -150,7 +151,7 @@ def test_percent_format_in_a_count_kpi_is_the_number_stored(returned, shipped_pl
     assert actual(returned, shipped_plan, "1-1-1-1", FILLED_YEAR).value == Decimal(530)
 
 
-@pytest.mark.parametrize(("kpi_id", "typed", "error"), [
+@pytest.mark.parametrize(("kpi_id", "typed", "error"), first_fast([
     ("1-1-1-1", "約530", "E301"),
     ("1-1-1-1", "530人", "E311"),  # 人 is not the KPI's unit (千人): ambiguous
     ("1-1-2-2", "500人", "E311"),
@@ -166,7 +167,7 @@ def test_percent_format_in_a_count_kpi_is_the_number_stored(returned, shipped_pl
     ("1-1-1-1", "#VALUE!", "E305"),
     ("1-1-1-1", "#N/A", "E305"),
     ("1-1-1-1", "=J8*1.05", "E306"),
-])
+]))
 def test_unusable_actual_is_an_error_at_its_cell(returned, shipped_plan, kpi_id, typed, error):
     sheet, cell = type_into(returned, kpi_id, FILLED_YEAR, typed)
     code, problem = only_problem(returned)
@@ -193,7 +194,7 @@ def test_formula_error_message_says_how_to_fix(returned):
     assert problem["value"] == "=SUM(J8:L8)"
 
 
-@pytest.mark.parametrize("mark", ["未把握", "集計中", "—", "－", "-"])
+@pytest.mark.parametrize("mark", first_fast(["未把握", "集計中", "—", "－", "-"]))
 def test_not_measured_marks_are_accepted(returned, shipped_plan, mark):
     type_into(returned, "1-1-1-1", FILLED_YEAR, mark)
     type_into(returned, "1-1-1-1", "note", "調査を隔年で実施するため")
@@ -277,7 +278,7 @@ def test_text_that_looks_like_a_formula_is_read_as_text(returned, shipped_plan):
     assert sub.measures[0].issues == "=HYPERLINK(\"http://example.com\")"
 
 
-@pytest.mark.parametrize("mark", ["未把握", "集計中", "-", "ー", "―", "‐"])
+@pytest.mark.parametrize("mark", first_fast(["未把握", "集計中", "-", "ー", "―", "‐"]))
 def test_not_measured_mark_asks_for_a_reason(returned, shipped_plan, mark):
     sheet, cell = type_into(returned, "1-1-1-1", FILLED_YEAR, mark)
     code, problem = only_problem(returned)

@@ -4,6 +4,9 @@ validation tests; add helpers here rather than copying them into test modules.""
 
 from __future__ import annotations
 
+import copy
+import hashlib
+import io
 from collections.abc import Mapping
 from decimal import Decimal
 from pathlib import Path
@@ -12,8 +15,8 @@ import openpyxl
 
 from mine_report.layout import WorkbookMeta
 from mine_report.model import Plan
-from mine_report.samples import WorkbookFiller, meta_from_workbook
 from mine_report.template import write_template
+from tools.samples import WorkbookFiller, meta_from_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 COMMITTED_TEMPLATE = ROOT / "input" / "kpi_template.xlsx"
@@ -28,13 +31,22 @@ def make_template(folder: Path, plan: Plan, name: str = "kpi_template.xlsx", **o
     return path
 
 
+#: read_meta's answers by the workbook's SHA-256: openpyxl loads the whole workbook to read
+#: _meta, and tests ask for the cells of one file again and again (cell_of per typed value).
+_META: dict[bytes, WorkbookMeta] = {}
+
+
 def read_meta(path: Path) -> WorkbookMeta:
-    """The metadata recorded in a workbook's hidden _meta sheet."""
-    wb = openpyxl.load_workbook(path)
-    try:
-        return meta_from_workbook(wb)
-    finally:
-        wb.close()
+    """The metadata recorded in a workbook's hidden _meta sheet (a copy the caller may change)."""
+    data = Path(path).read_bytes()
+    key = hashlib.sha256(data).digest()
+    if key not in _META:
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        try:
+            _META[key] = meta_from_workbook(wb)
+        finally:
+            wb.close()
+    return copy.deepcopy(_META[key])
 
 
 def make_filled(folder: Path, plan: Plan, name: str,

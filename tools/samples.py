@@ -14,20 +14,22 @@ import dataclasses
 import datetime as dt
 import io
 import random
-import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
-from mine_report.fileio import atomic_path, build_timestamp
+from mine_report.fileio import atomic_path, build_timestamp, stable_package
 from mine_report.layout import META_SHEET, SheetMap, WorkbookMeta
 from mine_report.model import Kpi, Plan
-from mine_report.sample_texts import (
+from mine_report.numbers import kpi_places, round_half_up
+from mine_report.template import write_template
+from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
+from mine_report.template_styles import row_height
+from tools.sample_texts import (
     GENERIC_DONE,
     GENERIC_RESULTS,
     INITIATIVE_TEXTS,
@@ -35,9 +37,6 @@ from mine_report.sample_texts import (
     NOT_MEASURED,
     NOTES,
 )
-from mine_report.template import write_template
-from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
-from mine_report.template_styles import row_height
 
 SAMPLE_YEAR = 2023
 SAMPLE_DIR = Path("examples") / "submissions"
@@ -142,12 +141,6 @@ def sample_years(year: int = SAMPLE_YEAR) -> tuple[int, ...]:
     return tuple(range(SAMPLE_YEARS[0], year + 1))
 
 
-def _decimals(kpi: Kpi) -> int:
-    values = [v for v in (kpi.baseline, kpi.target) if v is not None]
-    exponents = [v.as_tuple().exponent for v in values]
-    return max([0] + [-e for e in exponents if isinstance(e, int) and e < 0])
-
-
 def sample_values(plan: Plan, year: int = SAMPLE_YEAR) -> dict[tuple[str, int], Decimal | str]:
     """Invented actuals for every KPI and goal indicator of the plan, 2020 to `year` (a
     later year only adds values: the earlier ones stay the same)."""
@@ -172,7 +165,7 @@ def _trajectory(kpi: Kpi, shares: tuple[float, ...],
                 years: tuple[int, ...] = SAMPLE_YEARS) -> dict[tuple[str, int], Decimal]:
     """Values moving from the baseline along the prorated target, scaled by `shares`."""
     base = kpi.baseline if kpi.baseline is not None else Decimal(0)
-    step = Decimal(1).scaleb(-_decimals(kpi))
+    places = kpi_places(kpi)
     span = max(kpi.target_year - kpi.baseline_year, 1)
     out: dict[tuple[str, int], Decimal] = {}
     previous = base
@@ -188,7 +181,7 @@ def _trajectory(kpi: Kpi, shares: tuple[float, ...],
             value = min(value, Decimal(100))
         if kpi.cumulative:
             value = max(value, previous)  # a running total never falls
-        value = value.quantize(step, rounding=ROUND_HALF_UP)
+        value = round_half_up(value, places)
         out[(kpi.id, year)] = value
         previous = value
     return out
@@ -272,30 +265,12 @@ def save_deterministic(wb: Workbook, path: str | Path) -> None:
     wb.properties.created = stamp
     buffer = io.BytesIO()
     wb.save(buffer)
-    data = normalise_zip(buffer.getvalue(), stamp)
+    # Zip members dated 1980-01-01, the earliest a zip can say (the document keeps `stamp`).
+    data = stable_package(buffer.getvalue(), stamp, entry_time=dt.datetime(1980, 1, 1))
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
-_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
-
-
-def normalise_zip(data: bytes, stamp: dt.datetime) -> bytes:
-    """The same xlsx with every zip entry dated 1980-01-01 and the document's modified
-    date set to `stamp` (openpyxl stamps both from the clock when saving)."""
-    out = io.BytesIO()
-    when = stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(data)) as src, \
-            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            content = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = _MODIFIED.sub(rb"\g<1>" + when + rb"\g<2>", content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = info.external_attr
-            dst.writestr(fixed, content)
-    return out.getvalue()
 
 
 # --- the sample set ---------------------------------------------------------------------

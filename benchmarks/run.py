@@ -51,14 +51,14 @@ def _rss_mib() -> float:
 
 def worker_build(spec: dict) -> dict:
     """Time each phase of a build of spec["input"] against spec["plan"]; phases and RSS."""
-    from mine_report import checks
     from mine_report.build import _evaluation_year
-    from mine_report.config import default_rules
-    from mine_report.export import OPEN_DATA_NAMES, write_open_data
-    from mine_report.grading import evaluate
-    from mine_report.merge import merge
-    from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
-    from mine_report.plan import load_plan, plan_from_json
+    from mine_report.grading.config import default_rules
+    from mine_report.grading.grade import evaluate
+    from mine_report.grading.merge import merge
+    from mine_report.intake import checks
+    from mine_report.outputs.export import OPEN_DATA_NAMES, write_open_data
+    from mine_report.outputs.merged_xlsx import XLSX_NAME, write_merged_xlsx
+    from mine_report.plan.load import load_plan, plan_from_json
 
     plan = (plan_from_json(Path(spec["plan"]).read_text("utf-8")) if spec.get("plan")
             else load_plan())
@@ -91,7 +91,7 @@ def worker_build(spec: dict) -> dict:
     write_open_data(out, merged, evaluation)
     t = lap("json_csv", t)
     if spec.get("pdf"):
-        from mine_report.report import render_report  # loaded when used, as build does
+        from mine_report.outputs.report import render_report  # loaded when used, as build does
 
         # The public edition, as build makes by default: the open data attached.
         render_report(merged, evaluation, out, attachments=[out / n for n in OPEN_DATA_NAMES],
@@ -108,8 +108,8 @@ def worker_build(spec: dict) -> dict:
 
 def worker_validate(spec: dict) -> dict:
     """Time validate_files over spec["paths"]."""
-    from mine_report import checks
-    from mine_report.plan import plan_from_json
+    from mine_report.intake import checks
+    from mine_report.plan.load import plan_from_json
 
     plan = plan_from_json(Path(spec["plan"]).read_text("utf-8"))
     paths = [Path(p) for p in spec["paths"]]
@@ -222,7 +222,7 @@ def _summary(results: list[dict], runs: int) -> dict:
 
 def scaled_plan(copies: int) -> dict:
     """The shipped plan's data repeated `copies` times, each copy with its own ids."""
-    from mine_report.plan import load_plan
+    from mine_report.plan.load import load_plan
 
     base = load_plan().to_dict()
     data = copy.deepcopy(base)
@@ -252,8 +252,8 @@ def _reprefix(ident: str, old: str, new: str) -> str:
 def _make_filled(job: tuple[str, str, list[str], str, int, list[str]]) -> None:
     """One department workbook: a template for these measures, every actual typed in, and
     the goal indicators `goals` filled as well (only in the planning division's)."""
-    from mine_report.plan import plan_from_json
-    from mine_report.template import write_template
+    from mine_report.plan.load import plan_from_json
+    from mine_report.workbook.template import write_template
     from tools.samples import WorkbookFiller
 
     plan_path, path, measure_ids, department, seed, goals = job
@@ -280,7 +280,7 @@ _plan_cache: dict[str, object] = {}
 def make_set(folder: Path, copies: int, per: str, limit: int | None = None) -> tuple[Path, int]:
     """Write a plan of `copies` copies and its filled workbooks (one per strategy or per
     policy, so no two workbooks share a measure) into folder; (plan json path, files)."""
-    from mine_report.model import json_number
+    from mine_report.plan.model import json_number
 
     folder.mkdir(parents=True, exist_ok=True)
     data = scaled_plan(copies)
@@ -469,8 +469,8 @@ def live_checks(work: Path, notes: list[str]) -> dict | None:
     if not shutil.which("soffice") or probe.returncode != 0:
         notes.append("LibreOffice UNO bridge (python3-uno) not found: live checks skipped")
         return None
-    from mine_report.plan import load_plan
-    from mine_report.template import write_template
+    from mine_report.plan.load import load_plan
+    from mine_report.workbook.template import write_template
 
     path = work / "live-checks.xlsx"
     write_template(path, load_plan(), year=YEAR)
@@ -625,7 +625,7 @@ def print_table(r: dict) -> None:
 
 
 if __name__ == "__main__":
-    from mine_report import runtime
+    from mine_report.common import runtime
 
     runtime.prepare()  # as the CLI does, before anything imports openpyxl
     main()

@@ -16,22 +16,23 @@ from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
 
-from mine_report import checks, history
-from mine_report.baseline_rule import FIRST_ACTUAL, apply_rule
-from mine_report.committee import CommitteeInput, load_committee
-from mine_report.config import Rules
-from mine_report.errors import MineReportError
-from mine_report.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
-from mine_report.fiscal import check_plan_year, format_fiscal_year
-from mine_report.grading import Evaluation, evaluate
-from mine_report.merge import Merged, merge
-from mine_report.merged_xlsx import XLSX_NAME, write_merged_xlsx
-from mine_report.messages import text
-from mine_report.model import INTERNAL, PUBLIC, Plan, Submission
-from mine_report.previous import DEFAULT_JUMP_FACTOR
-from mine_report.safetext import visible
-from mine_report.staging import check_not_overlapping, commit, staging_folder, unwritable
-from mine_report.template import PrefillValues
+from mine_report.common.errors import MineReportError
+from mine_report.common.fiscal import check_plan_year, format_fiscal_year
+from mine_report.common.messages import text
+from mine_report.common.safetext import visible
+from mine_report.common.staging import check_not_overlapping, commit, staging_folder, unwritable
+from mine_report.grading.baseline_rule import FIRST_ACTUAL, apply_rule
+from mine_report.grading.config import Rules
+from mine_report.grading.grade import Evaluation, evaluate
+from mine_report.grading.merge import Merged, merge
+from mine_report.intake import checks
+from mine_report.intake.previous import DEFAULT_JUMP_FACTOR
+from mine_report.outputs.committee import CommitteeInput, load_committee
+from mine_report.outputs.export import HTML_NAME, OPEN_DATA_NAMES, PDF_NAME, write_open_data
+from mine_report.outputs.merged_xlsx import XLSX_NAME, write_merged_xlsx
+from mine_report.plan.model import INTERNAL, PUBLIC, Plan, Submission
+from mine_report.round import history
+from mine_report.workbook.template import PrefillValues
 
 Progress = Callable[[str, int, int], None]
 
@@ -162,8 +163,10 @@ def write_outputs(merged: Merged, evaluation: Evaluation, options: BuildOptions,
         raise unwritable(out, exc if isinstance(exc, OSError) else str(exc)) from None
     cache = None
     if options.pdf:
-        from mine_report.layout_cache import CACHE_NAME, PartCache
-        from mine_report.report import render_report  # WeasyPrint loads slowly: only when used
+        from mine_report.outputs.layout_cache import CACHE_NAME, PartCache
+        from mine_report.outputs.report import (
+            render_report,  # WeasyPrint loads slowly: only when used
+        )
 
         cache = PartCache(out / CACHE_NAME) if options.cache else None
         attached = OPEN_DATA_NAMES if public else (XLSX_NAME,)

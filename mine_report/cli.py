@@ -7,12 +7,13 @@ import sys
 
 import click
 
-from mine_report import __version__, click_ja, runtime
-from mine_report.errors import MineReportError, ProblemsError
-from mine_report.model import EDITIONS, PUBLIC
-from mine_report.outline import plan_outline
-from mine_report.plan import load_plan, plan_to_json
-from mine_report.safetext import for_terminal, visible
+from mine_report import __version__, click_ja
+from mine_report.common import runtime
+from mine_report.common.errors import MineReportError, ProblemsError
+from mine_report.common.safetext import for_terminal, visible
+from mine_report.plan.load import load_plan, plan_to_json
+from mine_report.plan.model import EDITIONS, PUBLIC
+from mine_report.plan.outline import plan_outline
 
 click_ja.install()  # click's own help and usage errors in Japanese, like every other message
 
@@ -102,7 +103,7 @@ def plan(ctx: click.Context, plan_path: str | None, as_json: bool) -> None:
 def plan_import(list_path: str, output: str, title: str, municipality: str,
                 period_text: str | None) -> None:
     """KPI の一覧 (.xlsx/.csv) から計画ファイルを作ります。"""
-    from mine_report.plan_import import import_to_file
+    from mine_report.intake.plan_list import import_to_file
 
     click.echo(import_to_file(list_path, output, title=title, municipality=municipality,
                               period_text=period_text))
@@ -116,8 +117,8 @@ def plan_import(list_path: str, output: str, title: str, municipality: str,
               help="評価基準の設定ファイル (TOML)。省略時は ./mine-report.toml があればそれを使用。")
 def config_command(show: bool, as_toml: bool, config_path: str | None) -> None:
     """評価ルール (進捗率の式・区切り・点数・区分の名前) を確認します。"""
-    from mine_report.config import load_rules, rules_text
-    from mine_report.errors import UsageError
+    from mine_report.common.errors import UsageError
+    from mine_report.grading.config import load_rules, rules_text
 
     if not show:
         raise UsageError.of("C202")
@@ -159,7 +160,7 @@ def load_round(plan, previous_path: str | None, jump_factor: float):
     from decimal import Decimal
     from pathlib import Path
 
-    from mine_report.collection import load_prefill_source
+    from mine_report.round.collection import load_prefill_source
 
     previous = None
     if previous_path:
@@ -210,9 +211,9 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
     from pathlib import Path
 
     from mine_report import build as building
-    from mine_report.checks import format_report
-    from mine_report.config import load_rules
-    from mine_report.fiscal import year_option
+    from mine_report.common.fiscal import year_option
+    from mine_report.grading.config import load_rules
+    from mine_report.intake.checks import format_report
 
     plan = load_plan(plan_path)
     year = (year_option(year_text, plan.period_start, plan.period_end)
@@ -253,8 +254,8 @@ def build(input_dir: str, output_dir: str, year_text: str | None, plan_path: str
 def template(output: str, year_text: str | None, plan_path: str | None, measures: str | None,
              department: str, prefill_path: str | None, unlock_past: bool) -> None:
     """各課に配る KPI 実績報告シート (Excel) を作ります。"""
-    from mine_report.messages import text
-    from mine_report.template import make_template
+    from mine_report.common.messages import text
+    from mine_report.workbook.template import make_template
 
     gaps: list[str] = []
     written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
@@ -292,15 +293,15 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     import json
     from pathlib import Path
 
-    from mine_report import annotate, checks
+    from mine_report.intake import annotate, checks
 
     plan = load_plan(plan_path)
     previous, factor = load_round(plan, previous_path, jump_factor)
     skipped: list[tuple[str, str]] = []
     targets = checks.collect_paths(paths or ("input",), plan, skipped)
     if not targets:
-        from mine_report.errors import UsageError
-        from mine_report.messages import text
+        from mine_report.common.errors import UsageError
+        from mine_report.common.messages import text
 
         raise UsageError.of("V002", where="、".join(paths or ("input",)))
     if annotate_dir:
@@ -316,7 +317,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
                                    previous=previous, jump_factor=factor)
     report.skipped = skipped
     if not report.files:  # the folders held nothing but the blank template
-        from mine_report.errors import UsageError
+        from mine_report.common.errors import UsageError
 
         raise UsageError.of("V002", where="、".join(paths or ("input",)))
     if output_format == "json":
@@ -324,7 +325,7 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
     else:
         click.echo(for_terminal(checks.format_report(report)))
     if annotate_dir:
-        from mine_report.messages import text
+        from mine_report.common.messages import text
 
         written = annotate.annotate(report, Path(annotate_dir))
         click.echo(text("V015", count=len(written), path=annotate_dir),
@@ -344,8 +345,8 @@ def validate(paths: tuple[str, ...], plan_path: str | None, strict: bool, output
 
 
 def _date_option(value: str | None, code: str):
-    from mine_report.errors import FiscalYearError, UsageError
-    from mine_report.fiscal import parse_date
+    from mine_report.common.errors import FiscalYearError, UsageError
+    from mine_report.common.fiscal import parse_date
 
     if value is None:
         return None
@@ -374,9 +375,9 @@ def distribute(year_text: str, output_dir: str, prefill_path: str | None,
     """担当課ごとに様式を作り、配布記録 (配布記録.json・配布記録.txt) を書き出します。"""
     from pathlib import Path
 
-    from mine_report.collection import distribute as distributing
-    from mine_report.fiscal import year_option
-    from mine_report.messages import text
+    from mine_report.common.fiscal import year_option
+    from mine_report.common.messages import text
+    from mine_report.round.collection import distribute as distributing
 
     plan = load_plan(plan_path)
     year = year_option(year_text, plan.period_start, plan.period_end)
@@ -421,11 +422,11 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
     import json
     from pathlib import Path
 
-    from mine_report import status as round_status
-    from mine_report.collection import load_manifest
-    from mine_report.errors import UsageError
-    from mine_report.history import load_history
-    from mine_report.messages import text
+    from mine_report.common.errors import UsageError
+    from mine_report.common.messages import text
+    from mine_report.round import status as round_status
+    from mine_report.round.collection import load_manifest
+    from mine_report.round.history import load_history
 
     plan = load_plan(plan_path)
     today = _date_option(today_text, "S004")
@@ -441,12 +442,12 @@ def status(returns_dir: str, as_json: bool, manifest_path: str | None,
                                         today=today, history=records, jobs=jobs)
     notices = []
     if sheet_dir:
-        from mine_report.status_sheet import write_status_sheet
+        from mine_report.outputs.status_sheet import write_status_sheet
 
         written = write_status_sheet(state, Path(sheet_dir))
         notices.append(text("S019", files="、".join(str(p) for p in written)))
     if reminders_dir:
-        from mine_report.status_sheet import write_reminders
+        from mine_report.outputs.status_sheet import write_reminders
 
         written = write_reminders(state, Path(reminders_dir))
         notices.append(text("S018", count=len(written), path=reminders_dir))

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mine_report import runtime
+from mine_report.common import runtime
 
 # First, as the CLI's main() does: how openpyxl writes is fixed when it is first imported.
 runtime.prepare()
@@ -17,7 +17,7 @@ runtime.prepare()
 @pytest.fixture(scope="session")
 def shipped_plan():
     """The default plan (第2期美祢市まち・ひと・しごと創生総合戦略), loaded once."""
-    from mine_report.plan import load_plan
+    from mine_report.plan.load import load_plan
 
     return load_plan()
 
@@ -66,11 +66,11 @@ def make_report_inputs(year: int = REPORT_YEAR):
     """(merged, evaluation) for a year of invented but realistic submissions: one workbook
     per strategy, every KPI and goal indicator with actuals 2020…year (a few not measured
     or blank), initiative statuses and texts, comments, warnings, one measure missing."""
-    from mine_report.config import default_rules
-    from mine_report.grading import evaluate
-    from mine_report.layout import OUTLOOKS, STATUSES
-    from mine_report.merge import merge
-    from mine_report.model import (
+    from mine_report.grading.config import default_rules
+    from mine_report.grading.grade import evaluate
+    from mine_report.grading.merge import merge
+    from mine_report.plan.load import load_plan
+    from mine_report.plan.model import (
         Actual,
         InitiativeReport,
         MeasureReport,
@@ -78,7 +78,7 @@ def make_report_inputs(year: int = REPORT_YEAR):
         Source,
         Submission,
     )
-    from mine_report.plan import load_plan
+    from mine_report.workbook.layout import OUTLOOKS, STATUSES
 
     plan = load_plan()
     years = [y for y in plan.years if y <= year]

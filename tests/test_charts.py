@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from mine_report.charts import (
+from mine_report.grading.schemes import builtin
+from mine_report.outputs.charts import (
     ACTUAL_COLOUR,
     TARGET_COLOUR,
     GradeBar,
@@ -13,7 +14,6 @@ from mine_report.charts import (
     grade_bar_chart,
     trend_chart,
 )
-from mine_report.schemes import builtin
 
 SVG = "{http://www.w3.org/2000/svg}"
 #: The default scheme's colours per grade, 「－」 last: what the report passes the chart.

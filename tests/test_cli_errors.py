@@ -72,7 +72,7 @@ def test_each_command_error_prints_its_code(files, args, code, exit_code):
 
 
 def test_a_command_error_keeps_its_code_severity_and_values():
-    from mine_report.errors import UsageError
+    from mine_report.common.errors import UsageError
 
     error = UsageError.of("V001", path="/nonexistent")
     assert (error.code, error.severity, error.values) == ("V001", "error",
@@ -132,7 +132,7 @@ def test_an_unexpected_error_is_one_coded_line_without_a_traceback(tmp_path, mon
 
 
 def test_console_never_carries_control_or_bidi_characters(tmp_path):
-    from mine_report.plan import default_plan_path
+    from mine_report.plan.load import default_plan_path
 
     source = default_plan_path().read_text(encoding="utf-8")
     titled, directed = tmp_path / "titled.toml", tmp_path / "directed.toml"
@@ -151,7 +151,7 @@ def test_console_never_carries_control_or_bidi_characters(tmp_path):
 
 def test_every_code_a_command_error_can_carry_is_in_the_readme():
     root = Path(__file__).resolve().parents[1]
-    source = "".join(p.read_text(encoding="utf-8") for p in (root / "mine_report").glob("*.py"))
+    source = "".join(p.read_text(encoding="utf-8") for p in (root / "mine_report").rglob("*.py"))
     raised = set(re.findall(r'(?:\.of|ReportError)\("([A-Z]\d{3})"', source))
     readme = (root / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"^\| ([A-Z]\d{3}) \|", readme, re.M))
@@ -199,7 +199,7 @@ def test_no_message_code_is_defined_twice():
     same free code would make one of them print the other's message."""
     import ast
 
-    import mine_report.messages as messages
+    import mine_report.common.messages as messages
 
     tree = ast.parse(Path(messages.__file__).read_text(encoding="utf-8"))
     keys = [k.value for node in ast.walk(tree) if isinstance(node, ast.Dict)

@@ -9,7 +9,7 @@ import sys
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.plan import load_plan, plan_from_json
+from mine_report.plan.load import load_plan, plan_from_json
 
 
 def test_outline():

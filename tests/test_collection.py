@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from workbooks import SAMPLES_DIR, read_meta
 
 from mine_report.cli import cli
-from mine_report.collection import MANIFEST_NAME, MANIFEST_TEXT_NAME
-from mine_report.plan import plan_from_dict, plan_from_json, plan_to_json
+from mine_report.plan.load import plan_from_dict, plan_from_json, plan_to_json
+from mine_report.round.collection import MANIFEST_NAME, MANIFEST_TEXT_NAME
 from tools.samples import WorkbookFiller
 
 DEADLINE = "2025-05-16"
@@ -64,7 +64,7 @@ def test_assignment_does_not_enter_the_digest(shipped_plan):
 
 
 def test_a_kpi_cannot_name_a_department(shipped_plan):
-    from mine_report.errors import PlanError
+    from mine_report.common.errors import PlanError
 
     data = json.loads(plan_to_json(shipped_plan), parse_float=Decimal)
     data["strategies"][0]["policies"][0]["measures"][0]["kpis"][0]["department"] = "農林課"
@@ -74,7 +74,7 @@ def test_a_kpi_cannot_name_a_department(shipped_plan):
 
 
 def test_shipped_assignment_matches_who_filed_the_samples(shipped_plan):
-    from mine_report import checks
+    from mine_report.intake import checks
 
     report = checks.validate_files(checks.collect_paths([SAMPLES_DIR], shipped_plan),
                                    shipped_plan, jobs=1)
@@ -352,7 +352,7 @@ def test_builds_record_the_files_they_used(tmp_path, shipped_plan):
     line = json.loads(text.splitlines()[1])
     assert line["build"] == 2 and line["year"] == 2023 and len(line["files"]) == 10
 
-    from mine_report.history import history_rows, load_history
+    from mine_report.round.history import history_rows, load_history
 
     rows = {r.department: r for r in history_rows(load_history(history)[1], 2023)}
     assert rows["農林課"].corrections == "1回（第2回集計）"

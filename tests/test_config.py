@@ -11,11 +11,11 @@ import pytest
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.config import default_rules, load_rules
-from mine_report.errors import ConfigError
-from mine_report.grading import grade_kpi
-from mine_report.model import Actual, Source
-from mine_report.plan import load_plan
+from mine_report.common.errors import ConfigError
+from mine_report.grading.config import default_rules, load_rules
+from mine_report.grading.grade import grade_kpi
+from mine_report.plan.load import load_plan
+from mine_report.plan.model import Actual, Source
 
 
 def write(folder: Path, body: str, name: str = "rules.toml") -> Path:

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.export import OPEN_DATA_NAMES
+from mine_report.outputs.export import OPEN_DATA_NAMES
 from tools.samples import DEPARTMENTS
 
 pytestmark = pytest.mark.slow

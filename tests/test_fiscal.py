@@ -1,7 +1,7 @@
 import pytest
 
-from mine_report.errors import FiscalYearError
-from mine_report.fiscal import format_fiscal_year, parse_fiscal_year, short_fiscal_year
+from mine_report.common.errors import FiscalYearError
+from mine_report.common.fiscal import format_fiscal_year, parse_fiscal_year, short_fiscal_year
 
 
 @pytest.mark.parametrize("text, year", [
@@ -36,8 +36,8 @@ def test_format(year, text, short):
 
 
 def test_year_option_reads_any_notation_inside_the_plan():
-    from mine_report.errors import UsageError
-    from mine_report.fiscal import year_option
+    from mine_report.common.errors import UsageError
+    from mine_report.common.fiscal import year_option
 
     assert year_option("令和５年度", 2020, 2024) == 2023
     with pytest.raises(UsageError) as outside:
@@ -57,7 +57,7 @@ def test_year_option_reads_any_notation_inside_the_plan():
 def test_era_date(day, text):
     import datetime as dt
 
-    from mine_report.fiscal import era_date, format_date
+    from mine_report.common.fiscal import era_date, format_date
 
     assert era_date(dt.date(*day)) == text
     assert format_date(dt.date(*day)).startswith(text + "（")

@@ -26,10 +26,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from workbooks import SAMPLES_DIR
 
-from mine_report.checks_values import normalised_number, to_decimal
 from mine_report.cli import cli
-from mine_report.plan import load_plan
-from mine_report.reader import read_workbook
+from mine_report.intake.reader import read_workbook
+from mine_report.intake.values import normalised_number, to_decimal
+from mine_report.plan.load import load_plan
 
 SAMPLES = sorted(SAMPLES_DIR.glob("*.xlsx"))
 #: The untouched file checked beside each mutated one (it fills no measure of the others).

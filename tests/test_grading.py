@@ -10,14 +10,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mine_report.config import default_rules, rules_from_dict
-from mine_report.errors import UsageError
-from mine_report.grading import evaluate, grade_kpi
-from mine_report.messages import text
-from mine_report.model import Actual, Kpi, Measure, Plan, Policy, Source, Strategy
-from mine_report.numbers import format_number, format_points, format_rate
-from mine_report.plan import load_plan
-from mine_report.schemes import UNGRADED_MARK as UNGRADED
+from mine_report.common.errors import UsageError
+from mine_report.common.messages import text
+from mine_report.common.numbers import format_number, format_points, format_rate
+from mine_report.grading.config import default_rules, rules_from_dict
+from mine_report.grading.grade import evaluate, grade_kpi
+from mine_report.grading.schemes import UNGRADED_MARK as UNGRADED
+from mine_report.plan.load import load_plan
+from mine_report.plan.model import Actual, Kpi, Measure, Plan, Policy, Source, Strategy
 
 PLAN = load_plan()
 RULES = default_rules()

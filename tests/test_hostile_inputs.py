@@ -30,9 +30,9 @@ from workbooks import (
 )
 
 from mine_report.cli import cli
-from mine_report.reader import read_workbook
-from mine_report.safetext import clean_text, visible
-from mine_report.xlsxread import Package
+from mine_report.common.safetext import clean_text, visible
+from mine_report.intake.reader import read_workbook
+from mine_report.intake.xlsxread import Package
 
 KPI = "1-1-1-1"
 

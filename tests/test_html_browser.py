@@ -12,10 +12,10 @@ import pytest
 from cdp import Browser
 from conftest import INJECTED_COMMENT
 
-from mine_report import charts
-from mine_report.model import INTERNAL, PUBLIC
-from mine_report.report import render_html, template_dirs
-from mine_report.report_context import build_context
+from mine_report.outputs import charts
+from mine_report.outputs.context import build_context
+from mine_report.outputs.report import render_html, template_dirs
+from mine_report.plan.model import INTERNAL, PUBLIC
 
 pytestmark = pytest.mark.slow
 
@@ -189,7 +189,7 @@ CUD = {"#FF4B00", "#FFF100", "#03AF7A", "#005AFF", "#4DC4FF", "#FF8082", "#F6AA0
 def test_grade_colours_are_cud_with_readable_letters():
     """Every default palette (3 to 7 grades) and the Mine scheme's badges are CUD colours
     with letters at 4.5:1 or more; the page gets them as CSS from the scheme."""
-    from mine_report.schemes import PALETTES, builtin
+    from mine_report.grading.schemes import PALETTES, builtin
 
     for palette in PALETTES.values():
         for fill, text in palette:

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from workbooks import cell_of, edit_workbook
 
 from mine_report.cli import cli
-from mine_report.layout_cache import CACHE_NAME, SUFFIX, PartCache
-from mine_report.pdfmerge import PageBox, Part
+from mine_report.outputs.layout_cache import CACHE_NAME, SUFFIX, PartCache
+from mine_report.outputs.pdfmerge import PageBox, Part
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from mine_report.linebreak import MAX_PHRASE, last_phrase, phrases
+from mine_report.outputs.linebreak import MAX_PHRASE, last_phrase, phrases
 
 
 def spans(markup: str) -> list[str]:

@@ -17,8 +17,8 @@ from test_template_checks import calc, needs_uno
 from workbooks import make_template, problems_of, run_validate, validate_json
 
 from mine_report.cli import cli
-from mine_report.odsread import OdsPackage
-from mine_report.xlsxread import MAX_ROWS, Refused, open_workbook
+from mine_report.intake.odsread import OdsPackage
+from mine_report.intake.xlsxread import MAX_ROWS, Refused, open_workbook
 
 YEAR = 2023
 

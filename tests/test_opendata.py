@@ -13,8 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.export import RESULT_COLUMNS, VALUE_COLUMNS, result_columns, value_columns
-from mine_report.plan import is_municipality_code, load_plan, municipality_check_digit
+from mine_report.outputs.export import RESULT_COLUMNS, VALUE_COLUMNS, result_columns, value_columns
+from mine_report.plan.load import is_municipality_code, load_plan, municipality_check_digit
 from tools.samples import DEPARTMENTS
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
@@ -59,7 +59,7 @@ def test_shipped_plan_carries_mine_citys_code():
 
 
 def test_wrong_code_in_a_plan_is_reported_with_the_right_one(tmp_path):
-    from mine_report.plan import default_plan_path
+    from mine_report.plan.load import default_plan_path
 
     text = default_plan_path().read_text(encoding="utf-8")
     bad = tmp_path / "plan.toml"

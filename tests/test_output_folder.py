@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from mine_report import staging
 from mine_report.cli import cli
+from mine_report.common import staging
 
 SAMPLES = Path(__file__).resolve().parents[1] / "examples" / "submissions"
 ROOT = Path(__file__).resolve().parents[1]

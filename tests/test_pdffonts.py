@@ -11,7 +11,7 @@ import pytest
 import weasyprint
 from fontTools.ttLib import TTFont
 
-from mine_report.pdffonts import (
+from mine_report.outputs.pdffonts import (
     _glyphs,
     _merge_programs,
     share_font_dictionaries,

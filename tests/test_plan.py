@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from mine_report.plan import load_plan, plan_from_json, plan_to_json
+from mine_report.plan.load import load_plan, plan_from_json, plan_to_json
 
 
 @pytest.fixture(scope="module")

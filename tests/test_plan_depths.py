@@ -18,7 +18,7 @@ from click.testing import CliRunner
 from workbooks import make_filled, validate_and_build
 
 from mine_report.cli import cli
-from mine_report.plan import load_plan
+from mine_report.plan.load import load_plan
 
 pytestmark = pytest.mark.slow
 

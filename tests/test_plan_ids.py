@@ -12,8 +12,8 @@ from click.testing import CliRunner
 from workbooks import edit_workbook, make_filled, read_meta, validate_and_build
 
 from mine_report.cli import cli
-from mine_report.plan import plan_from_dict, plan_to_json
-from mine_report.reader import read_workbook
+from mine_report.intake.reader import read_workbook
+from mine_report.plan.load import plan_from_dict, plan_to_json
 
 
 def _kpi(kid: str, name: str, baseline, target) -> dict:
@@ -114,7 +114,7 @@ def test_input_on_a_row_without_id_is_an_error(plan_file, tmp_path):
 @pytest.mark.parametrize("levels", [5, "基本目標", [], ["施策"], ["a", "b", "c", "d", "e", "f"],
                                     ["基本目標", "基本目標"], ["基本目標", " "], ["a", 1]])
 def test_levels_must_be_two_to_five_distinct_names(levels):
-    from mine_report.errors import PlanError
+    from mine_report.common.errors import PlanError
 
     data = {**PLANS["five"], "levels": levels}
     with pytest.raises(PlanError) as caught:

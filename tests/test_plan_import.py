@@ -16,7 +16,7 @@ from click.testing import CliRunner
 from workbooks import file_state, make_filled, validate_and_build
 
 from mine_report.cli import cli
-from mine_report.plan import load_plan
+from mine_report.plan.load import load_plan
 
 HEADER = ["基本目標", "施策", "番号", "指標名", "単位", "基準値", "基準年度", "目標値",
           "目標年度", "方向", "累計", "区分", "担当課", "備考"]

@@ -13,8 +13,8 @@ import openpyxl
 import pytest
 from workbooks import cell_of, edit_workbook, make_filled
 
-from mine_report.plan import load_plan, plan_from_dict, plan_to_json
-from mine_report.reader import read_workbook
+from mine_report.intake.reader import read_workbook
+from mine_report.plan.load import load_plan, plan_from_dict, plan_to_json
 
 VALUES = {("1-1-1-1", 2023): 530, ("1-1-1-2", 2023): 290100}
 
@@ -94,8 +94,8 @@ def revised(base, **extra):
 
 
 def test_grading_uses_the_target_in_force_for_the_year(base):
-    from mine_report.grading import evaluate
-    from mine_report.model import Actual, Source
+    from mine_report.grading.grade import evaluate
+    from mine_report.plan.model import Actual, Source
 
     plan = revised(base)
     kpi = plan.kpi("1-1-1-1")
@@ -146,7 +146,7 @@ def test_a_revision_invalidates_only_the_workbooks_of_its_measure(sent, base, tm
 
 
 def test_a_revision_needs_a_date_a_reason_and_a_value(base):
-    from mine_report.errors import PlanError
+    from mine_report.common.errors import PlanError
 
     def broken(d):
         kpi = d["strategies"][0]["policies"][0]["measures"][0]["kpis"][0]
@@ -161,7 +161,7 @@ def test_status_takes_the_round_of_a_plan_changed_elsewhere(base, tmp_path):
     from click.testing import CliRunner
 
     from mine_report.cli import cli
-    from mine_report.collection import MANIFEST_NAME
+    from mine_report.round.collection import MANIFEST_NAME
 
     def write(plan, name):
         path = tmp_path / name

@@ -20,7 +20,7 @@ from workbooks import (
     read_meta,
 )
 
-from mine_report.reader import read_workbook, read_workbook_details
+from mine_report.intake.reader import read_workbook, read_workbook_details
 
 
 def actual_map(submission) -> dict:

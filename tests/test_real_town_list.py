@@ -17,8 +17,8 @@ from click.testing import CliRunner
 from workbooks import make_filled, validate_and_build
 
 from mine_report.cli import cli
-from mine_report.model import PLANNING_DIVISION
-from mine_report.plan import load_plan
+from mine_report.plan.load import load_plan
+from mine_report.plan.model import PLANNING_DIVISION
 
 pytestmark = pytest.mark.slow
 

@@ -16,10 +16,10 @@ import pytest
 from conftest import INJECTED_COMMENT, REPORT_UNSUBMITTED
 from pdfstruct import walk
 
-from mine_report import report
-from mine_report.fiscal import format_fiscal_year
-from mine_report.numbers import format_actual, format_rate, kpi_places
-from mine_report.report_context import build_context
+from mine_report.common.fiscal import format_fiscal_year
+from mine_report.common.numbers import format_actual, format_rate, kpi_places
+from mine_report.outputs import report
+from mine_report.outputs.context import build_context
 
 pytestmark = pytest.mark.slow
 
@@ -377,7 +377,7 @@ def test_same_inputs_give_identical_bytes(built, tmp_path):
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from pathlib import Path\n"
         "from conftest import make_report_inputs\n"
-        "from mine_report.report import render_report\n"
+        "from mine_report.outputs.report import render_report\n"
         "merged, evaluation = make_report_inputs()\n"
         "render_report(merged, evaluation, Path(sys.argv[2]), html=True,"
         " attachments=[Path(sys.argv[3])], jobs=2)\n")
@@ -522,7 +522,7 @@ def test_missing_font_stops_before_rendering(tmp_path):
         "import sys; sys.path.insert(0, sys.argv[1])\n"
         "from pathlib import Path\n"
         "from conftest import make_report_inputs\n"
-        "from mine_report.report import FontMissingError, render_report\n"
+        "from mine_report.outputs.report import FontMissingError, render_report\n"
         "merged, evaluation = make_report_inputs()\n"
         "try:\n"
         "    render_report(merged, evaluation, Path(sys.argv[2]))\n"

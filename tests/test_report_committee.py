@@ -14,8 +14,8 @@ import pytest
 from click.testing import CliRunner
 
 from mine_report.cli import cli
-from mine_report.committee import load_committee
-from mine_report.plan import load_plan
+from mine_report.outputs.committee import load_committee
+from mine_report.plan.load import load_plan
 
 pytestmark = pytest.mark.slow
 

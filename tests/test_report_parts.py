@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from mine_report import report
-from mine_report.errors import MineReportError
-from mine_report.report_context import build_context
-from mine_report.report_parts import PARTS_FILE, load_parts
+from mine_report.common.errors import MineReportError
+from mine_report.outputs import report
+from mine_report.outputs.context import build_context
+from mine_report.outputs.parts import PARTS_FILE, load_parts
 
 pytestmark = pytest.mark.slow
 

@@ -14,16 +14,23 @@ from fractions import Fraction
 import pytest
 from conftest import make_report_inputs
 
-from mine_report.baseline_rule import ZERO, apply_rule
-from mine_report.committee import CommitteeFileError, load_committee
-from mine_report.config import default_rules
-from mine_report.fiscal import era_date, short_fiscal_year
-from mine_report.grading import KpiGrade, KpiResult, evaluate
-from mine_report.model import Actual, Source
-from mine_report.numbers import format_rate
-from mine_report.projection import MET_BY_YEAR, MISSED_BY_YEAR, SHORT, TOO_FEW, fit_line, outlook
-from mine_report.report_context import build_context, report_datetime
-from mine_report.schemes import builtin
+from mine_report.common.fiscal import era_date, short_fiscal_year
+from mine_report.common.numbers import format_rate
+from mine_report.grading.baseline_rule import ZERO, apply_rule
+from mine_report.grading.config import default_rules
+from mine_report.grading.grade import KpiGrade, KpiResult, evaluate
+from mine_report.grading.projection import (
+    MET_BY_YEAR,
+    MISSED_BY_YEAR,
+    SHORT,
+    TOO_FEW,
+    fit_line,
+    outlook,
+)
+from mine_report.grading.schemes import builtin
+from mine_report.outputs.committee import CommitteeFileError, load_committee
+from mine_report.outputs.context import build_context, report_datetime
+from mine_report.plan.model import Actual, Source
 
 
 @pytest.fixture(scope="module")
@@ -236,7 +243,7 @@ def test_committee_file_problems_are_all_reported(tmp_path, shipped_plan):
 
 def test_without_the_file_the_report_has_no_assessment_and_the_build_goes_on(
         report_inputs, tmp_path, shipped_plan):
-    from mine_report import report
+    from mine_report.outputs import report
 
     merged, evaluation = report_inputs
     dirs = report.template_dirs(None)

@@ -16,10 +16,10 @@ import pytest
 from click.testing import CliRunner
 from workbooks import cell_of, edit_workbook
 
-from mine_report import report
 from mine_report.cli import cli
-from mine_report.layout_cache import CACHE_NAME
-from mine_report.report_context import build_context
+from mine_report.outputs import report
+from mine_report.outputs.context import build_context
+from mine_report.outputs.layout_cache import CACHE_NAME
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import re
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mine_report.safetext import balance_bidi, for_document, for_terminal
+from mine_report.common.safetext import balance_bidi, for_document, for_terminal
 
 OPENERS = "\u202a\u202b\u202d\u202e\u2066\u2067\u2068"
 CLOSERS = "\u202c\u2069"

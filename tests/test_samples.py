@@ -10,10 +10,10 @@ import pytest
 from click.testing import CliRunner
 from workbooks import SAMPLES_DIR, actual_cell
 
-from mine_report.layout import GOALS_SHEET, GUIDE_SHEET, SUBMITTER_SHEET
-from mine_report.model import Actual, Source
-from mine_report.schemes import UNGRADED_MARK
-from mine_report.template_guide import SAMPLE_NOTICE
+from mine_report.grading.schemes import UNGRADED_MARK
+from mine_report.plan.model import Actual, Source
+from mine_report.workbook.guide import SAMPLE_NOTICE
+from mine_report.workbook.layout import GOALS_SHEET, GUIDE_SHEET, SUBMITTER_SHEET
 from tools.samples import (
     DEPARTMENTS,
     EVERY_GRADE_KPIS,
@@ -119,8 +119,8 @@ def test_only_the_planning_division_fills_the_goal_indicators(samples, shipped_p
 
 
 def test_chosen_kpis_land_on_every_grade_and_others_vary(samples, shipped_plan):
-    grading = pytest.importorskip("mine_report.grading")
-    config = pytest.importorskip("mine_report.config")
+    grading = pytest.importorskip("mine_report.grading.grade")
+    config = pytest.importorskip("mine_report.grading.config")
     rules = config.default_rules()
     values = {}
     for wb in samples.values():
@@ -155,7 +155,7 @@ def test_samples_regenerate_to_identical_bytes(tmp_path, shipped_plan, monkeypat
 
 def test_samples_pass_validation():
     """The sample set is what a clean year looks like: warnings allowed, no errors."""
-    pytest.importorskip("mine_report.checks")
+    pytest.importorskip("mine_report.intake.checks")
     from mine_report.cli import cli
 
     if "validate" not in cli.commands:

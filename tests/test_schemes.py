@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mine_report.cli import cli
-from mine_report.config import Rules, load_rules, rules_from_dict
-from mine_report.errors import ConfigError
-from mine_report.grading import evaluate, grade_kpi
-from mine_report.model import Actual, Kpi, Measure, Plan, Policy, Source, Strategy
-from mine_report.schemes import BUILTIN, builtin
+from mine_report.common.errors import ConfigError
+from mine_report.grading.config import Rules, load_rules, rules_from_dict
+from mine_report.grading.grade import evaluate, grade_kpi
+from mine_report.grading.schemes import BUILTIN, builtin
+from mine_report.plan.model import Actual, Kpi, Measure, Plan, Policy, Source, Strategy
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples" / "grading"
 SOURCE = Source("a.xlsx", "1-1-1", "J8")

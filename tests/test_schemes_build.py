@@ -15,8 +15,8 @@ from click.testing import CliRunner
 from workbooks import make_filled
 
 from mine_report.cli import cli
-from mine_report.config import load_rules
-from mine_report.plan import load_plan
+from mine_report.grading.config import load_rules
+from mine_report.plan.load import load_plan
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLES = ROOT / "examples" / "grading"

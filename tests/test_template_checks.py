@@ -16,8 +16,8 @@ import pytest
 from openpyxl.utils import column_index_from_string, get_column_letter
 from workbooks import edit_workbook, make_filled, make_template, read_meta, validate_json
 
-from mine_report.layout import GUIDE_SHEET, SUBMITTER_SHEET
-from mine_report.template_checks import CHECKS, STATUS_ROW
+from mine_report.workbook.checks import CHECKS, STATUS_ROW
+from mine_report.workbook.layout import GUIDE_SHEET, SUBMITTER_SHEET
 
 UNO_SCRIPT = Path(__file__).with_name("uno_calc.py")
 SYSTEM_PYTHON = "/usr/bin/python3"  # the UNO bridge (Debian python3-uno) lives there
@@ -293,7 +293,7 @@ def damage_checks(wb) -> None:
     """Overwrite every check cell of every measure sheet with junk, as a clerk who pastes
     over them or deletes them might."""
     meta_rows = {r[0].value: r[1].value for r in wb["_meta"].iter_rows()}
-    from mine_report.layout import WorkbookMeta
+    from mine_report.workbook.layout import WorkbookMeta
 
     meta = WorkbookMeta.from_rows({k: v for k, v in meta_rows.items() if k})
     for sm in meta.sheets:
@@ -324,7 +324,7 @@ def test_damaged_or_deleted_checks_validate_the_same(tmp_path, shipped_plan):
 @pytest.mark.slow
 @needs_uno
 def test_cached_check_values_are_never_read_as_data(tmp_path, shipped_plan):
-    from mine_report.reader import read_workbook
+    from mine_report.intake.reader import read_workbook
 
     path = make_template(tmp_path, shipped_plan, year=YEAR, measure_ids=["1-1-1"],
                          department="観光振興課")
@@ -382,7 +382,7 @@ def test_samples_say_no_problems_as_validate_does(tmp_path):
 
 def test_layout_of_a_newer_template_still_reads(blank):
     """A later version may record more positions; a reader that does not know them reads on."""
-    from mine_report.layout import SheetMap
+    from mine_report.workbook.layout import SheetMap
 
     sm = blank[1].sheets[0]
     data = json.loads(sm.to_json())

@@ -14,7 +14,7 @@ import pytest
 from test_template_checks import calc, needs_uno
 from workbooks import cell_of, make_template, read_meta
 
-from mine_report.layout import GOALS_SHEET
+from mine_report.workbook.layout import GOALS_SHEET
 
 YEAR = 2024
 MEASURES = ["1-1-1", "1-1-2"]

@@ -23,9 +23,9 @@ from workbooks import (
     validate_json,
 )
 
-from mine_report.checks import collect_paths, validate_files
 from mine_report.cli import cli
-from mine_report.fileio import build_timestamp
+from mine_report.common.fileio import build_timestamp
+from mine_report.intake.checks import collect_paths, validate_files
 
 
 def with_problems(returned):

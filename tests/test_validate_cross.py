@@ -13,7 +13,7 @@ from workbooks import (
     validate_json,
 )
 
-from mine_report.checks import collect_paths, validate_files
+from mine_report.intake.checks import collect_paths, validate_files
 
 
 def second_copy(returned, name: str, change=None):
@@ -97,7 +97,7 @@ def test_usable_leaves_out_exactly_the_parts_with_errors(returned, shipped_plan)
 
 
 def test_goal_indicators_are_read_and_compared_across_files(tmp_path, shipped_plan):
-    from mine_report.reader import read_workbook
+    from mine_report.intake.reader import read_workbook
 
     folder = tmp_path / "in"
     folder.mkdir()
@@ -159,7 +159,7 @@ def test_cells_without_r_attributes_are_read_like_any_other(tmp_path, shipped_pl
     import re
     import zipfile
 
-    from mine_report.reader import read_workbook
+    from mine_report.intake.reader import read_workbook
 
     folder = tmp_path / "in"
     folder.mkdir()

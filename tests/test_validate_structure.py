@@ -18,7 +18,7 @@ from workbooks import (
     validate_json,
 )
 
-from mine_report.plan import default_plan_path
+from mine_report.plan.load import default_plan_path
 
 
 def codes(doc: dict) -> list[tuple[str, str, str]]:
@@ -83,7 +83,7 @@ def test_template_made_from_another_plan(returned, tmp_path):
 
 
 def test_renamed_measure_sheet_is_found_by_its_id_with_a_warning(returned, shipped_plan):
-    from mine_report.reader import read_workbook
+    from mine_report.intake.reader import read_workbook
 
     edit_workbook(returned, lambda wb: setattr(wb["1-1-2"], "title", "1-1-2（観光振興課）"))
     code, doc = checked(returned)

@@ -17,7 +17,7 @@ from workbooks import (
     validate_json,
 )
 
-from mine_report.reader import read_workbook
+from mine_report.intake.reader import read_workbook
 
 
 def type_into(path, item_id: str, what, value, *, as_text: bool = False) -> tuple[str, str]:
@@ -296,7 +296,7 @@ def test_not_measured_mark_asks_for_a_reason(returned, shipped_plan, mark):
 def test_template_accepts_every_mark_the_reader_takes(blank_template):
     import openpyxl
 
-    from mine_report.layout import NOT_MEASURED_MARKS
+    from mine_report.workbook.layout import NOT_MEASURED_MARKS
 
     ws = openpyxl.load_workbook(blank_template)["1-1-1"]
     rules = [dv.formula1 for dv in ws.data_validations.dataValidation if dv.type == "custom"]

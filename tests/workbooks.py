@@ -13,9 +13,9 @@ from pathlib import Path
 
 import openpyxl
 
-from mine_report.layout import WorkbookMeta
-from mine_report.model import Plan
-from mine_report.template import write_template
+from mine_report.plan.model import Plan
+from mine_report.workbook.layout import WorkbookMeta
+from mine_report.workbook.template import write_template
 from tools.samples import WorkbookFiller, meta_from_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,7 +107,7 @@ FILLED_NOTES = {"1-1-2-1": "入込客統計の公表が7月のため"}
 def make_department_workbook(folder: Path, plan: Plan, name: str = "観光振興課.xlsx") -> Path:
     """FILLED_VALUES typed into a 観光振興課 template, every initiative reported, the
     measure texts and the submitter filled in."""
-    from mine_report.layout import OUTLOOKS, STATUSES
+    from mine_report.workbook.layout import OUTLOOKS, STATUSES
 
     statuses = {}
     for mid in ("1-1-1", "1-1-2"):

@@ -7,13 +7,13 @@ Usage: make samples (.venv/bin/python -m tools.make_samples from the repository 
 
 from pathlib import Path
 
-from mine_report import runtime
+from mine_report.common import runtime
 
 ROOT = Path(__file__).resolve().parent.parent
 
 if __name__ == "__main__":
     runtime.prepare()  # as the CLI does, before tools.samples imports openpyxl
-    from mine_report.plan import load_plan
+    from mine_report.plan.load import load_plan
     from tools.samples import FINAL_DIR, FINAL_YEAR, SAMPLE_DIR, make_samples
 
     plan = load_plan()

@@ -22,13 +22,13 @@ from pathlib import Path
 import openpyxl
 from openpyxl.workbook.workbook import Workbook
 
-from mine_report.fileio import atomic_path, build_timestamp, stable_package
-from mine_report.layout import META_SHEET, SheetMap, WorkbookMeta
-from mine_report.model import Kpi, Plan
-from mine_report.numbers import kpi_places, round_half_up
-from mine_report.template import write_template
-from mine_report.template_sheets import KPI_COLUMNS, NOTE_WIDTH
-from mine_report.template_styles import row_height
+from mine_report.common.fileio import atomic_path, build_timestamp, stable_package
+from mine_report.common.numbers import kpi_places, round_half_up
+from mine_report.plan.model import Kpi, Plan
+from mine_report.workbook.layout import META_SHEET, SheetMap, WorkbookMeta
+from mine_report.workbook.sheets import KPI_COLUMNS, NOTE_WIDTH
+from mine_report.workbook.styles import row_height
+from mine_report.workbook.template import write_template
 from tools.sample_texts import (
     GENERIC_DONE,
     GENERIC_RESULTS,

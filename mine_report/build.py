@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 from xlsxwriter.exceptions import FileCreateError
@@ -19,6 +20,7 @@ from xlsxwriter.exceptions import FileCreateError
 from mine_report.common.errors import MineReportError
 from mine_report.common.fiscal import check_plan_year, format_fiscal_year
 from mine_report.common.messages import text
+from mine_report.common.numbers import format_number
 from mine_report.common.safetext import visible
 from mine_report.common.staging import check_not_overlapping, commit, staging_folder, unwritable
 from mine_report.grading.baseline_rule import FIRST_ACTUAL, apply_rule
@@ -240,4 +242,4 @@ def summary_line(result: BuildResult) -> str:
                 files=len(result.merged.inputs), kpis=len(result.evaluation.kpis),
                 graded=total.graded, counts=counts, outputs=outputs,
                 folder=str(result.outputs[0].parent) if result.outputs else "",
-                seconds=f"{result.seconds:.1f}")
+                seconds=format_number(Fraction(result.seconds), 1))

@@ -12,8 +12,10 @@ from __future__ import annotations
 import errno
 import os
 import stat
+from fractions import Fraction
 from pathlib import Path
 
+from mine_report.common.numbers import format_number
 from mine_report.intake.xlsxread import MAX_FILE_BYTES, Refused
 
 #: What E101 says for the usual reasons a file cannot be opened (never the OS's English).
@@ -90,5 +92,5 @@ def load_bytes(path: Path) -> bytes:
 
 def _too_large(size: int | None) -> Refused:
     limit = MAX_FILE_BYTES // (1024 * 1024)
-    shown = f"{limit} MB 超" if size is None else f"{size / (1024 * 1024):.1f} MB"
+    shown = f"{limit} MB 超" if size is None else f"{format_number(Fraction(size, 1024 * 1024), 1)} MB"
     return Refused("E107", size=shown, limit=f"{limit} MB")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from mine_report.common.numbers import format_number
 from mine_report.common.safetext import clean_text
 from mine_report.intake.xlsxread import (
     MAX_CELL_XML_CHARS,
@@ -96,7 +97,7 @@ class OdsPackage:
 
     def add_sheet(self, name: str) -> SheetData:
         if len(self.sheet_names) >= MAX_SHEETS:
-            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
+            raise Refused("E116", limit=f"シート {format_number(MAX_SHEETS, 0)} 枚")
         sheet = SheetData(name)
         self.sheet_names.append(name)
         self._sheets.setdefault(name, sheet)  # the first of a name, as in xlsx

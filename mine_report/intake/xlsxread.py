@@ -35,6 +35,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelt
 from openpyxl.utils.cell import column_index_from_string, get_column_letter, range_boundaries
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from mine_report.common.numbers import format_number
 from mine_report.common.safetext import clean_text
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -469,7 +470,7 @@ class Package:
             raise Refused("E106", reason="Excel のブックではない zip ファイルです")
         self.sheets = self._read_sheet_list()
         if len(self.sheets) > MAX_SHEETS:
-            raise Refused("E116", limit=f"シート {MAX_SHEETS:,} 枚")
+            raise Refused("E116", limit=f"シート {format_number(MAX_SHEETS, 0)} 枚")
         self.sheet_names = [s.name for s in self.sheets]
         self._sheet_info = {s.name: s for s in reversed(self.sheets)}  # the first of a name
         self._strings: list[str] | None = None
@@ -649,7 +650,7 @@ class _SharedStrings:
 
 
 def _too_many() -> Refused:
-    return Refused("E116", limit=f"XML の要素 {MAX_ELEMENTS:,} 個")
+    return Refused("E116", limit=f"XML の要素 {format_number(MAX_ELEMENTS, 0)} 個")
 
 
 def _too_big(title: str, rows: int, cols: int) -> None:
@@ -748,7 +749,7 @@ class _SheetHandler:
                 self.sheet.merged.append(attrs["ref"])
                 if len(self.sheet.merged) > MAX_MERGED:
                     raise Refused("E116", limit=f"シート「{self.sheet.title}」のセルの結合 "
-                                                f"{MAX_MERGED:,} 個")
+                                                f"{format_number(MAX_MERGED, 0)} 個")
         elif tag == "dimension":  # refuse an oversized sheet before reading its cells
             try:
                 _c, _r, max_col, max_row = range_boundaries(attrs.get("ref", ""))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -17,9 +18,18 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.mark.slow
 def test_wheel_installs_and_runs_elsewhere(tmp_path):
     wheels = tmp_path / "wheels"
+    # Built from a copy of what the package is made of: setuptools keeps ./build/lib between
+    # builds, so a module moved away would still ship from a checkout's stale build folder.
+    source = tmp_path / "source"
+    for name in ("setup.cfg", "setup.py", "pyproject.toml", "README.md", "mine_report", "templates"):
+        if (ROOT / name).is_dir():
+            shutil.copytree(ROOT / name, source / name, ignore=shutil.ignore_patterns("__pycache__"))
+        elif (ROOT / name).exists():
+            source.mkdir(exist_ok=True)
+            shutil.copy2(ROOT / name, source / name)
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation",
-         "-w", str(wheels), str(ROOT)],
+         "-w", str(wheels), str(source)],
         cwd=tmp_path, capture_output=True, text=True)
     assert build.returncode == 0, build.stderr
     (wheel,) = wheels.glob("mine_report-*.whl")

@@ -160,7 +160,7 @@ def load_round(plan, previous_path: str | None, jump_factor: float):
     from decimal import Decimal
     from pathlib import Path
 
-    from mine_report.round.collection import load_prefill_source
+    from mine_report.intake.prefill import load_prefill_source
 
     previous = None
     if previous_path:
@@ -255,12 +255,16 @@ def template(output: str, year_text: str | None, plan_path: str | None, measures
              department: str, prefill_path: str | None, unlock_past: bool) -> None:
     """各課に配る KPI 実績報告シート (Excel) を作ります。"""
     from mine_report.common.messages import text
-    from mine_report.workbook.template import make_template
+    from mine_report.intake.prefill import load_prefill
+    from mine_report.workbook.template import make_template, template_request
 
+    plan = load_plan(plan_path)
+    request = template_request(output, plan, year=year_text, measures=measures,
+                               department=department, prefill_path=prefill_path,
+                               unlock_past=unlock_past)
+    prefill = load_prefill(prefill_path, plan) if prefill_path is not None else None
     gaps: list[str] = []
-    written = make_template(output, load_plan(plan_path), year=year_text, measures=measures,
-                            department=department, prefill_path=prefill_path,
-                            unlock_past=unlock_past, gaps=gaps)
+    written = make_template(output, plan, request, prefill, gaps)
     if gaps:
         click.echo(text("T010", measures="、".join(gaps)))
     kpis = sum(len(m.kpis) for m in written)

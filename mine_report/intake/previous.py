@@ -5,7 +5,7 @@ baseline of 499).
 
 Both are warnings on the cell, for the planning division to confirm with the department;
 neither blocks a build. The previous round is what `template --prefill` reads
-(collection.load_prefill_source: a kpi_results.json, a returned workbook or a folder).
+(intake.prefill.load_prefill_source: a kpi_results.json, a returned workbook or a folder).
 """
 
 from __future__ import annotations

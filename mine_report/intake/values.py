@@ -17,10 +17,8 @@ from mine_report.common.fiscal import format_fiscal_year, parse_fiscal_year
 from mine_report.common.numbers import NO_VALUE, format_number, written_text
 from mine_report.intake.xlsxread import CellError, MissingFormulaValue
 from mine_report.plan.model import Kpi
-from mine_report.workbook.layout import NOT_MEASURED_MARKS
+from mine_report.workbook.layout import NOT_MEASURED_MARKS, TEXT_LIMIT
 
-#: Free texts longer than this are reported (they will not fit the report's layout).
-TEXT_LIMIT = 2000
 #: How much of a long value a problem line shows.
 SHOWN_LIMIT = 60
 #: Actual values must stay below this in magnitude: Excel keeps 15 significant digits, and

@@ -21,10 +21,10 @@ from mine_report.common.fiscal import check_plan_year, format_date, format_fisca
 from mine_report.common.messages import text
 from mine_report.common.numbers import json_number
 from mine_report.common.staging import commit, staging_folder
+from mine_report.intake.prefill import load_prefill_source
 from mine_report.plan.model import Kpi, Measure, Plan
 from mine_report.workbook.template import (
     PrefillValues,
-    load_prefill,
     prefill_gaps,
     write_template,
 )
@@ -174,19 +174,6 @@ def plan_assignments(plan: Plan) -> tuple[list[Assignment], list[str]]:
 def workbook_name(department: str) -> str:
     """The file a department's workbook is written to: its name, made safe for any OS."""
     return _UNSAFE.sub("_", department).strip(" .") + ".xlsx"
-
-
-def load_prefill_source(path: Path, plan: Plan) -> PrefillValues:
-    """Earlier values from a previous build's kpi_results.json, one returned workbook, or
-    a folder of returned workbooks (every one must be free of errors)."""
-    if not path.is_dir():
-        return load_prefill(path, plan)
-    from mine_report.intake.checks import collect_paths
-
-    values: dict[tuple[str, int], Decimal | str] = {}
-    for child in collect_paths([path], plan):
-        values.update(load_prefill(child, plan))
-    return values
 
 
 def distribute(plan: Plan, year: int, out_dir: Path, *, prefill_path: Path | None = None,

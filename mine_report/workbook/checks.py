@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from xlsxwriter.worksheet import Worksheet
 
 from mine_report.common.fiscal import format_fiscal_year
-from mine_report.intake.values import TEXT_LIMIT
 from mine_report.plan.model import Kpi
-from mine_report.workbook.layout import NOT_MEASURED_MARKS, OUTLOOKS, STATUSES
+from mine_report.workbook.layout import NOT_MEASURED_MARKS, OUTLOOKS, STATUSES, TEXT_LIMIT
 from mine_report.workbook.styles import Styles, cell, col_letter
 
 #: (label shown in the チェック column, the validate codes that report the same thing).

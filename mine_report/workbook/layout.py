@@ -22,6 +22,10 @@ GOALS_SHEET = "目標指標"
 GOALS_ID = "goals"
 CHECK_SHEET = "チェック結果"  # added by `validate --annotate`
 
+#: Free texts longer than this are reported (they will not fit the report's layout): the
+#: workbook's own check column and validate (W305) use the same limit.
+TEXT_LIMIT = 2000
+
 #: What a department may write in an actual cell when the value is not known yet.
 NOT_MEASURED_MARKS = ("未把握", "集計中", "—", "－", "-", "―", "ー", "‐")
 #: 実施状況 choices for an initiative.

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,10 +17,9 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError
 from xlsxwriter.workbook import Workbook
 
-from mine_report.common.errors import DataProblem, MineReportError, ProblemsError, UsageError
+from mine_report.common.errors import MineReportError, UsageError
 from mine_report.common.fileio import atomic_path, build_timestamp
 from mine_report.common.fiscal import check_plan_year, year_option
-from mine_report.common.messages import text
 from mine_report.plan.model import Kpi, Measure, Plan
 from mine_report.workbook.guide import (
     write_check_summary,
@@ -55,17 +55,6 @@ class PrefillMark(str):
 
     def __reduce__(self):  # pickled for the reading processes with its reason
         return (PrefillMark, (str(self), self.reason))
-#: Errors of a prefill workbook that concern no number (a status or direction typed
-#: outside the list): they do not keep its numbers from being carried forward.
-NOT_ABOUT_NUMBERS = frozenset({"E307", "E308"})
-
-
-class PrefillError(ProblemsError):
-    """The workbook given to --prefill cannot be used."""
-
-    what = "前回のファイル (--prefill)"
-
-
 def write_template(path: str | Path, plan: Plan, *, year: int | None = None,
                    measure_ids: Sequence[str] | None = None, department: str = "",
                    prefill: PrefillValues | None = None, sample: bool = False,
@@ -181,39 +170,51 @@ def prefill_gaps(measures: Sequence[Measure], prefill: PrefillValues, year: int)
             and not any(k.id in known for k in m.kpis)]
 
 
-def make_template(output: str | Path, plan: Plan, *, year: str | None = None,
-                  measures: str | None = None, department: str = "",
-                  prefill_path: str | Path | None = None, sample: bool = False,
-                  unlock_past: bool = False, gaps: list[str] | None = None) -> list[Measure]:
-    """The `template` command with its options as typed; returns the measures written
-    (and appends to `gaps` the measures the prefill source had nothing for).
+@dataclass(frozen=True)
+class TemplateRequest:
+    """The `template` command's options, checked before any file is read."""
 
-    Raises UsageError (exit 2) for bad options and PrefillError when the --prefill
-    workbook has errors; the prefill workbook itself is only read.
-    """
+    year: int | None
+    measure_ids: list[str] | None
+    department: str
+    unlock_past: bool
+
+
+def template_request(output: str | Path, plan: Plan, *, year: str | None = None,
+                     measures: str | None = None, department: str = "",
+                     prefill_path: str | Path | None = None,
+                     unlock_past: bool = False) -> TemplateRequest:
+    """The options as typed, checked: raises UsageError (exit 2) for bad ones."""
     eval_year = (year_option(year, plan.period_start, plan.period_end)
                  if year is not None else None)
     measure_ids = parse_measure_ids(measures, plan) if measures is not None else None
-    prefill = None
     if prefill_path is not None:
         if eval_year is None:
             raise UsageError.of("T006")
         if Path(output).resolve() == Path(prefill_path).resolve():
             raise UsageError.of("T009")
-        prefill = load_prefill(prefill_path, plan)
-    if unlock_past and prefill is None:
+    if unlock_past and prefill_path is None:
         raise UsageError.of("T011")
-    department = department.strip()
+    return TemplateRequest(eval_year, measure_ids, department.strip(), unlock_past)
+
+
+def make_template(output: str | Path, plan: Plan, request: TemplateRequest,
+                  prefill: PrefillValues | None = None,
+                  gaps: list[str] | None = None) -> list[Measure]:
+    """The `template` command: write the workbook asked for, with last round's values
+    (read by the intake, `intake.prefill`) when given; returns the measures written and
+    appends to `gaps` the measures the prefill source had nothing for."""
+    department = request.department
     # A department's workbook holds only the goal indicators it owns (none: no 目標指標
     # sheet), as distribute makes them; the blank template keeps them all.
     goal_ids = None if not department else [
         g.id for g in plan.goal_indicators if plan.goal_owner(g) == department]
-    write_template(output, plan, year=eval_year, measure_ids=measure_ids,
-                   department=department, prefill=prefill, sample=sample,
-                   unlock_past=unlock_past, goal_ids=goal_ids)
-    written = select_measures(plan, measure_ids)
-    if prefill is not None and eval_year is not None and gaps is not None:
-        gaps.extend(prefill_gaps(written, prefill, eval_year))
+    write_template(output, plan, year=request.year, measure_ids=request.measure_ids,
+                   department=department, prefill=prefill, unlock_past=request.unlock_past,
+                   goal_ids=goal_ids)
+    written = select_measures(plan, request.measure_ids)
+    if prefill is not None and request.year is not None and gaps is not None:
+        gaps.extend(prefill_gaps(written, prefill, request.year))
     return written
 
 
@@ -240,75 +241,3 @@ def select_measures(plan: Plan, measure_ids: Sequence[str] | None) -> list[Measu
         raise UsageError.of("T004", ids="、".join(unknown))
     wanted = set(measure_ids)
     return [m for m in plan.measures if m.id in wanted]
-
-
-# --- prefill ----------------------------------------------------------------------------
-
-
-def load_prefill(path: str | Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
-    """Every actual a filled workbook, or a previous build's kpi_results.json, holds,
-    as PrefillValues.
-
-    Raises PrefillError listing the workbook's errors when it cannot be trusted.
-    """
-    from mine_report.intake.reader import read_workbook  # the validator's reader, shared
-
-    path = Path(path)
-    if not path.is_file():
-        raise PrefillError(str(path), [DataProblem("T007", "", text("T007"))])
-    if path.suffix.lower() == ".json":
-        return _prefill_from_results(path, plan)
-    submission, problems = read_workbook(path, plan)
-    # Only the numbers are taken: a typo in a status or direction does not make them wrong.
-    errors = [p for p in problems if p.is_error and p.code not in NOT_ABOUT_NUMBERS]
-    if submission is None or errors:
-        raise PrefillError(str(path), [
-            DataProblem(p.code, f"{p.sheet}!{p.cell}" if p.sheet else "", p.message)
-            for p in errors] or [DataProblem("T008", "", text("T008"))])
-    values: dict[tuple[str, int], Decimal | str] = {}
-    actuals = [a for report in submission.measures for a in report.actuals]
-    for actual in [*actuals, *submission.goal_actuals]:
-        if actual.value is not None:
-            values[(actual.kpi_id, actual.year)] = actual.value
-        elif actual.not_measured:
-            mark = PENDING_PREFILL if actual.pending else NOT_MEASURED_PREFILL
-            reason = actual.reason if actual.reason not in (mark, "") else ""
-            values[(actual.kpi_id, actual.year)] = PrefillMark(mark, reason)
-    return values
-
-
-def _not_measured_mark(reason: str) -> str:
-    """The mark to prefill for a year a build left ungraded for this reason: 集計中 when
-    that is what was typed (the figure is still coming), 未把握 for any other not-measured
-    reason (C303/C304), "" when the year was blank, unsubmitted or before the baseline."""
-    for plain, mark in ((text("C321"), PENDING_PREFILL), (text("C304"), NOT_MEASURED_PREFILL)):
-        if reason == plain:
-            return PrefillMark(mark)
-        if reason.startswith(plain + "（") and reason.endswith("）"):
-            return PrefillMark(mark, reason[len(plain) + 1:-1])
-    return ""
-
-
-def _prefill_from_results(path: Path, plan: Plan) -> dict[tuple[str, int], Decimal | str]:
-    """Actual values from a previous round's merged results (kpi_results.json of build)."""
-    import json
-
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
-        items = [*data["kpis"], *data["goal_indicators"]]
-        if data["plan"]["title"] != plan.title:
-            raise ValueError(data["plan"]["title"])
-        values: dict[tuple[str, int], Decimal | str] = {}
-        for item in items:
-            if plan.get(item["id"]) is None:
-                continue
-            for h in item["history"]:
-                if h["actual"] is not None:
-                    values[(item["id"], int(h["year"]))] = Decimal(h["actual"])
-                else:
-                    mark = _not_measured_mark(h.get("reason") or "")
-                    if mark:
-                        values[(item["id"], int(h["year"]))] = mark
-        return values
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-        raise PrefillError(str(path), [DataProblem("T008", "", text("T008"))]) from None

@@ -22,8 +22,6 @@ from mine_report.cli import cli
 from mine_report.common.errors import PlanError
 from mine_report.plan.load import load_plan
 
-pytestmark = pytest.mark.slow
-
 YEAR = 2026
 DEPARTMENT = "企画課"
 
@@ -83,14 +81,21 @@ def _sub_items(plan):
 
 
 @pytest.fixture(scope="module", params=sorted(SHAPES))
-def shaped(request, tmp_path_factory):
-    """(levels, sheet level, plan path, plan, typed values, build output folder, output)."""
+def planned(request, tmp_path_factory):
+    """(levels, sheet level, plan path, plan, folder) for one shape."""
     levels, sheet_level = SHAPES[request.param]
     folder = tmp_path_factory.mktemp(request.param)
     path = folder / "plan.json"
     path.write_text(json.dumps(plan_data(levels, sheet_level), ensure_ascii=False),
                     encoding="utf-8")
-    plan = load_plan(path)
+    return levels, sheet_level, path, load_plan(path), folder
+
+
+@pytest.fixture(scope="module")
+def shaped(planned):
+    """(levels, sheet level, plan path, plan, typed values, build output folder, output):
+    a workbook filled as a department would, validated and built."""
+    levels, sheet_level, path, plan, folder = planned
     returns = folder / "returns"
     returns.mkdir()
     values = {(k.id, y): int(k.baseline) + 5 * (i % 4) * (y - 2024)
@@ -102,8 +107,8 @@ def shaped(request, tmp_path_factory):
     return levels, sheet_level, path, plan, values, out, result.output
 
 
-def test_the_sheet_unit_is_the_declared_level(shaped):
-    levels, sheet_level, _, plan, *_ = shaped
+def test_the_sheet_unit_is_the_declared_level(planned):
+    levels, sheet_level, _, plan, _ = planned
     cut = levels.index(sheet_level) + 1
     assert plan.levels == tuple(levels[:cut]) and plan.sub_levels == tuple(levels[cut:])
     assert plan.all_levels == tuple(levels) and plan.measure_level == sheet_level
@@ -116,8 +121,8 @@ def test_the_sheet_unit_is_the_declared_level(shaped):
     assert len(plan.kpis) == 2 * 2 * 2 * 2 + 2
 
 
-def test_outline_and_json_round_trip(shaped, tmp_path):
-    levels, sheet_level, path, plan, *_ = shaped
+def test_outline_and_json_round_trip(planned, tmp_path):
+    levels, sheet_level, path, plan, _ = planned
     result = CliRunner().invoke(cli, ["plan", "--plan", str(path)])
     assert result.exit_code == 0, result.output
     for _, x in _sub_items(plan):
@@ -132,8 +137,8 @@ def test_outline_and_json_round_trip(shaped, tmp_path):
     assert again == plan and again.digest == plan.digest
 
 
-def test_the_sheet_heads_each_sub_item_above_its_kpis(shaped, tmp_path):
-    levels, sheet_level, path, plan, *_ = shaped
+def test_the_sheet_heads_each_sub_item_above_its_kpis(planned, tmp_path):
+    _, _, path, plan, _ = planned
     result = CliRunner().invoke(cli, ["template", "--plan", str(path), "--year", str(YEAR),
                                       "-o", str(tmp_path / "t.xlsx")])
     assert result.exit_code == 0, result.output
@@ -152,6 +157,7 @@ def test_the_sheet_heads_each_sub_item_above_its_kpis(shaped, tmp_path):
         assert [i for i in ids if i in {k.id for k in m.kpis}] == [k.id for k in m.kpis]
 
 
+@pytest.mark.slow
 def test_every_kpi_graded_and_rolled_up_over_the_subtree(shaped):
     levels, sheet_level, _, plan, values, out, output = shaped
     assert f"KPI {len(plan.kpis)} 件中 {len(plan.kpis)} 件を評価" in output
@@ -165,6 +171,7 @@ def test_every_kpi_graded_and_rolled_up_over_the_subtree(shaped):
     assert data["plan"]["levels"] == levels
 
 
+@pytest.mark.slow
 def test_open_data_carries_every_level(shaped):
     levels, _, _, plan, _, out, _ = shaped
     raw = (out / "kpi_results.csv").read_bytes()[3:].decode("utf-8")
@@ -181,6 +188,7 @@ def test_open_data_carries_every_level(shaped):
     assert [c["name"] for c in meta["files"][0]["columns"]] == rows[0]
 
 
+@pytest.mark.slow
 def test_merged_workbook_names_each_kpis_sub_item(shaped):
     _, _, _, plan, _, out, _ = shaped
     cells = {v for r in openpyxl.load_workbook(out / "kpi_merged.xlsx")["KPI一覧"]
@@ -190,6 +198,7 @@ def test_merged_workbook_names_each_kpis_sub_item(shaped):
             assert f"{x.id}　{x.title}" in cells, x.id
 
 
+@pytest.mark.slow
 def test_report_shows_the_sub_items_under_their_sheet_unit(shaped):
     levels, sheet_level, _, plan, _, out, _ = shaped
     text = "".join(subprocess.run(["pdftotext", str(out / "report.pdf"), "-"],

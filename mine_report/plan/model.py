@@ -411,24 +411,16 @@ class Plan:
         def below(s: Strategy) -> dict:
             if not self.policy_level:
                 return {"measures": measures(tuple(s.measures))}
-            # the depth-first list back into its nesting: each level's items under
-            # "policies", the deepest level's under "measures" too
-            top: list[dict] = []
-            open_items: list[list[dict]] = [top]
-            for p in s.policies:
-                del open_items[p.depth:]
-                entry = {"id": p.id, "title": p.title, "description": p.description,
-                         # only when set, so plans without them keep their exact JSON
-                         **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
-                            else {})}
-                if p.depth < len(self.levels) - 2:
-                    entry["policies"] = []
-                    open_items[-1].append(entry)
-                    open_items.append(entry["policies"])
-                else:
-                    entry["measures"] = measures(p.measures)
-                    open_items[-1].append(entry)
-            return {"policies": top}
+            # each level's items under "policies", the deepest level's under "measures"
+            def entry(p: Policy) -> dict:
+                below_it = ({"policies": []} if p.depth < len(self.levels) - 2
+                            else {"measures": measures(p.measures)})
+                return {"id": p.id, "title": p.title, "description": p.description,
+                        # only when set, so plans without them keep their exact JSON
+                        **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
+                           else {}),
+                        **below_it}
+            return {"policies": nest(((p.depth, entry(p)) for p in s.policies), "policies")}
 
         return {
             "title": self.title,
@@ -507,26 +499,25 @@ def measure_to_dict(m: Measure, *, assignment: bool = True) -> dict:
 
 def _nest_items(items: tuple[SubItem, ...],
                 kpis: Callable[[Iterable[Kpi]], list[dict]]) -> list[dict]:
-    """A measure's depth-first sub-items back into their nesting (each under "items")."""
+    """A measure's depth-first sub-items back into their nesting ("items" only on those
+    with items under them)."""
+    parents = {a.id for a, b in zip(items, items[1:], strict=False) if b.depth > a.depth}
+    return nest(((x.depth, {"id": x.id, "title": x.title, "description": x.description,
+                            "kpis": kpis(x.kpis), **({"items": []} if x.id in parents else {})})
+                 for x in items), "items")
+
+
+def nest(pairs: Iterable[tuple[int, dict]], key: str) -> list[dict]:
+    """Depth-first (depth, entry) pairs back into their nesting: each entry goes into the
+    `key` list of the last entry one level up (depth 1: the top list). An entry without
+    `key` holds nothing. Strategy.policies and Measure.items are both kept this way."""
     top: list[dict] = []
-    open_items: list[list[dict]] = [top]
-    for item in items:
-        del open_items[item.depth:]
-        entry = {"id": item.id, "title": item.title, "description": item.description,
-                 "kpis": kpis(item.kpis), "items": []}
-        open_items[-1].append(entry)
-        open_items.append(entry["items"])
-    _drop_empty_items(top)
+    open_lists: list[list[dict]] = [top]
+    for depth, entry in pairs:
+        del open_lists[depth:]
+        open_lists[-1].append(entry)
+        open_lists.append(entry.get(key, []))
     return top
-
-
-def _drop_empty_items(entries: list[dict]) -> None:
-    for entry in entries:
-        _drop_empty_items(entry["items"])
-        if not entry["items"]:
-            del entry["items"]
-
-
 
 
 def kpi_to_dict(k: Kpi) -> dict:

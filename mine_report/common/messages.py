@@ -141,6 +141,7 @@ MESSAGES: dict[str, str] = {
     "P115": "全国地方公共団体コードは検査数字付きの6桁の数字を文字列で書いてください (値: {value}{hint})",
     "P116": "levels には階層の名前を上から 2〜5 つ、重ならないように書いてください (例: [\"基本目標\", \"施策\"])。入力: {value}",
     "P117": "改訂 (revisions) には、改訂後の目標値・基準値・目標年度・基準年度のどれかを書いてください。",
+    "P118": "sheet_level（担当課のシートの単位）には levels のうち最上位以外の名前を書いてください ({levels})。入力: {value}",
     # plan import: a KPI list (.xlsx/.csv) to a plan file
     "L001": "指標の一覧は .xlsx か .csv で渡してください (拡張子: {suffix})。Word の表は Excel に貼り付けて保存してください。",
     "L002": "CSV の文字コードが読めません。UTF-8 か Shift_JIS (Excel の「CSV」) で保存してください。",

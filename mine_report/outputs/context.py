@@ -198,6 +198,18 @@ class InitiativeRow:
 
 
 @dataclass(frozen=True)
+class KpiGroup:
+    """A sub-item under a sheet unit (a 事業 of a 施策 sheet) with its KPIs, shown as a
+    heading of its own under the measure's section."""
+
+    heading: str  # 事業1-1-1, as the plan names its level
+    title: str
+    kpis: tuple[KpiRow, ...]
+    #: 1 for the level right under the sheet unit, deeper ones below.
+    depth: int = 1
+
+
+@dataclass(frozen=True)
 class MeasureSection:
     id: str
     title: str
@@ -214,6 +226,10 @@ class MeasureSection:
     issues: str
     outlook: str
     outlook_text: str
+    #: A plan whose sheet unit is above the deepest level: the measure's own KPIs, and
+    #: its sub-items depth-first with theirs (kpis still lists them all).
+    own_kpis: tuple[KpiRow, ...] = ()
+    groups: tuple[KpiGroup, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -638,6 +654,10 @@ def build_context(merged: Merged, evaluation: Evaluation, *,
                     issues=rep.issues if rep else "",
                     outlook=rep.outlook if rep else "",
                     outlook_text=rep.outlook_text if rep else "",
+                    own_kpis=tuple(rows[k.id] for k in m.own_kpis) if m.items else (),
+                    groups=tuple(KpiGroup(f"{plan.level_name(x)}{x.id}", x.title,
+                                          tuple(rows[k.id] for k in x.kpis), x.depth)
+                                 for x in m.items),
                 ))
             policies.append(PolicySection(
                 id=p.id, anchor=f"policy-{p.id}", title=p.title, description=p.description,

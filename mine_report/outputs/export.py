@@ -76,13 +76,17 @@ def _grade_dict(g: KpiGrade) -> dict:
     }
 
 
-def _result_dict(r: KpiResult, department: str, public: bool) -> dict:
+def _result_dict(r: KpiResult, department: str, public: bool, plan: Plan | None = None) -> dict:
+    """One indicator's results; given the plan, a KPI of a plan whose sheet unit is above
+    the deepest level also names the items under the sheet unit that hold it (item_ids)."""
     g = r.current
     source = g.actual_source
     prev = r.previous
     data = {
         "id": r.kpi.id,
         "measure_id": r.measure_id,
+        **({"item_ids": [x.id for x in plan.measure(r.measure_id).item_chain(r.kpi.id)]}
+           if plan is not None and plan.sub_levels and r.measure_id else {}),
         "name": r.kpi.name,
         "unit": r.kpi.unit,
         **_grade_dict(g),
@@ -115,7 +119,7 @@ def results_dict(merged: Merged, evaluation: Evaluation, *, public: bool = False
         "draft": merged.draft,
         "sample": merged.sample,
         "plan": merged.plan.to_dict(),
-        "kpis": [_result_dict(r, dept.get(r.measure_id or "", ""), public)
+        "kpis": [_result_dict(r, dept.get(r.measure_id or "", ""), public, merged.plan)
                  for r in evaluation.kpis.values()],
         "goal_indicators": [_result_dict(r, merged.goal_department, public)
                             for r in evaluation.goals.values()],
@@ -178,13 +182,21 @@ def level_columns(plan: Plan) -> tuple[Column, ...]:
         if not p.implicit:
             first.setdefault(p.depth, p.id)
     first[len(plan.levels) - 1] = plan.measures[0].id if plan.measures else ""
-    return tuple(Column(name, f"{name}の番号（{first.get(depth, '')}{'〜' if depth == 0 else ' など'}）")
-                 for depth, name in enumerate(plan.levels))
+    for m in plan.measures:
+        for x in m.items:
+            first.setdefault(len(plan.levels) - 1 + x.depth, x.id)
+    below = len(plan.levels)  # the levels under the sheet unit: blank for a KPI above them
+    return tuple(Column(name, f"{name}の番号（{first.get(depth, '')}{'〜' if depth == 0 else ' など'}）"
+                        + ("。この階層より上の KPI は空欄" if depth >= below else ""))
+                 for depth, name in enumerate(plan.all_levels))
 
 
-def level_ids(plan: Plan, measure_id: str) -> list[str]:
-    """The ids of a measure and of the items above it, one per level (level_columns)."""
-    return [a.id for a in plan.ancestors(measure_id)] + [measure_id]
+def level_ids(plan: Plan, measure_id: str, kpi_id: str = "") -> list[str]:
+    """The ids of a measure and of the items above it, one per level (level_columns), then
+    those of the items under it that hold the KPI (blank where it hangs higher)."""
+    chain = [x.id for x in plan.measure(measure_id).item_chain(kpi_id)] if kpi_id else []
+    return ([a.id for a in plan.ancestors(measure_id)] + [measure_id] + chain
+            + [""] * (len(plan.sub_levels) - len(chain)))
 
 
 def result_columns(plan: Plan) -> tuple[Column, ...]:
@@ -277,7 +289,7 @@ def write_csv(path: Path, merged: Merged, evaluation: Evaluation) -> None:
         prev = r.previous
         writer.writerow([
             plan.municipality_code, plan.municipality,
-            *level_ids(plan, r.measure_id), k.id, k.name, k.unit,
+            *level_ids(plan, r.measure_id, k.id), k.id, k.name, k.unit,
             DIRECTION_LABELS[k.direction], "累計" if k.cumulative else "",
             _csv_number(k.baseline), k.baseline_year, format_fiscal_year(k.baseline_year),
             _csv_number(k.target), k.target_year, format_fiscal_year(k.target_year),

@@ -191,8 +191,11 @@ def _kpi_columns(book: _Book) -> list[tuple[str, float]]:
     # carries the levels between, as every id extends its parent's); a plan without a
     # middle level keeps the column (blank), so the columns never move
     above = plan.middle_levels[-1] if plan.middle_levels else "－"
+    # a plan whose sheet unit is above the deepest level adds one column: the item below
+    # it that holds the KPI (its id carries the levels between)
+    below = [("・".join(plan.sub_levels), 24)] if plan.sub_levels else []
     return [(plan.strategy_level, 6), (above, 6), (plan.measure_label, 7),
-            (f"{plan.measure_label}名", 24), ("KPI番号", 9),
+            (f"{plan.measure_label}名", 24), *below, ("KPI番号", 9),
             ("指標名", 30), ("単位", 7), ("方向", 6), ("累計", 6), ("基準値", 10),
             ("基準年度", 11), ("目標値", 10), ("目標年度", 11),
             *[(f"{format_fiscal_year(y)}\n実績値", 11) for y in years],
@@ -206,7 +209,8 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
     row = 3
     # The grade columns follow the year columns (known even when there are no rows,
     # e.g. a plan without goal indicators).
-    grade_col = 13 + len(years) + 3
+    first = 5 if plan.sub_levels else 4  # the KPI number's column
+    grade_col = first + 9 + len(years) + 3
     for r in results:
         k, g = r.kpi, r.current
         if with_parents:
@@ -214,21 +218,24 @@ def _kpi_rows(book: _Book, ws, results: list[KpiResult], department_of, with_par
             measure = plan.measure(r.measure_id)
             cells = [strategy.id, middle[-1].id if middle else "", measure.id,
                      measure.title]
+            if plan.sub_levels:
+                chain = measure.item_chain(k.id)
+                cells.append(f"{chain[-1].id}　{chain[-1].title}" if chain else "")
         else:
             sid = k.id[1:].split("-")[0]
-            cells = [sid, "", "", "目標指標"]
+            cells = [sid, "", "", "目標指標", *([""] if plan.sub_levels else [])]
         for col, value in enumerate(cells):
             book.string(ws, row, col, value, book.center if col < 3 else None)
-        book.string(ws, row, 4, k.id, book.center)
-        book.string(ws, row, 5, k.name)
-        book.string(ws, row, 6, k.unit, book.center)
-        book.string(ws, row, 7, DIRECTION_LABELS[k.direction], book.center)
-        book.string(ws, row, 8, "累計" if k.cumulative else "", book.center)
-        book.number(ws, row, 9, k.baseline)
-        book.string(ws, row, 10, format_fiscal_year(k.baseline_year), book.center)
-        book.number(ws, row, 11, k.target)
-        book.string(ws, row, 12, format_fiscal_year(k.target_year), book.center)
-        col = 13
+        book.string(ws, row, first + 0, k.id, book.center)
+        book.string(ws, row, first + 1, k.name)
+        book.string(ws, row, first + 2, k.unit, book.center)
+        book.string(ws, row, first + 3, DIRECTION_LABELS[k.direction], book.center)
+        book.string(ws, row, first + 4, "累計" if k.cumulative else "", book.center)
+        book.number(ws, row, first + 5, k.baseline)
+        book.string(ws, row, first + 6, format_fiscal_year(k.baseline_year), book.center)
+        book.number(ws, row, first + 7, k.target)
+        book.string(ws, row, first + 8, format_fiscal_year(k.target_year), book.center)
+        col = first + 9
         for y in years:
             h = r.by_year.get(y)
             book.number(ws, row, col, h.actual if h else None)

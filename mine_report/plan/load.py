@@ -24,6 +24,7 @@ from mine_report.plan.model import (
     Policy,
     Revision,
     Strategy,
+    SubItem,
     json_number,
 )
 
@@ -116,6 +117,8 @@ class _Checker(KeyPathChecker):
         super().__init__()
         self.seen: dict[str, str] = {}
         self.levels: tuple[str, ...] = MINE_LEVELS
+        self.sub_levels: tuple[str, ...] = ()
+        self.sheet_level_wrong = False
 
     def quote(self, value: object) -> object:
         return _shown(value)
@@ -194,8 +197,9 @@ class _Checker(KeyPathChecker):
     # -- levels --
     def plan(self, d: dict) -> Plan:
         self.unknown(d, {"title", "municipality", "municipality_code", "issuer", "adopted",
-                         "period", "levels", "strategies", "assignment_is_example"}, "")
-        self.levels = self.level_names(d)
+                         "period", "levels", "sheet_level", "strategies",
+                         "assignment_is_example"}, "")
+        self.levels, self.sub_levels = self.sheet_split(self.level_names(d), d)
         example = d.get("assignment_is_example", False)
         if not isinstance(example, bool):
             self.add("P112", "assignment_is_example", value=example)
@@ -209,7 +213,9 @@ class _Checker(KeyPathChecker):
             end = self.year(period, "end", "period") or 0
             if start and end and end < start:
                 self.add("P113", "period", start=start, end=end)
-        strategies = tuple(
+        # with no sheet level to cut at, every item below would be reported as misplaced:
+        # the one P118 says it all
+        strategies = () if self.sheet_level_wrong else tuple(
             self.strategy(s, f"strategies[{i}]")
             for i, s in enumerate(self.items(d, "strategies", "")))
         return Plan(
@@ -223,6 +229,7 @@ class _Checker(KeyPathChecker):
             strategies=strategies,
             assignment_is_example=example,
             levels=self.levels,
+            sub_levels=self.sub_levels,
         )
 
     def level_names(self, d: dict) -> tuple[str, ...]:
@@ -238,6 +245,22 @@ class _Checker(KeyPathChecker):
             self.add("P116", "levels", value=value)
             return MINE_LEVELS
         return names
+
+    def sheet_split(self, names: tuple[str, ...], d: dict) -> tuple[tuple[str, ...],
+                                                                     tuple[str, ...]]:
+        """The levels down to the sheet unit, and those below it: `sheet_level` names the
+        level a workbook sheet reports (the deepest when the plan does not say); it may not
+        be the top level, which has no sheet of its own."""
+        value = d.get("sheet_level")
+        if value is None:
+            return names, ()
+        name = value.strip() if isinstance(value, str) else value
+        if name not in names[1:]:
+            self.add("P118", "sheet_level", value=value, levels="・".join(names[1:]))
+            self.sheet_level_wrong = True
+            return names, ()
+        cut = names.index(name) + 1
+        return names[:cut], names[cut:]
 
     def strategy(self, d: dict, path: str) -> Strategy:
         below = "policies" if len(self.levels) > 2 else "measures"
@@ -276,15 +299,36 @@ class _Checker(KeyPathChecker):
         return [Policy(pid, title, description, measures, goal_indicators=goals, depth=depth)]
 
     def measure(self, d: dict, path: str, parent: str) -> Measure:
-        self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives"}, path)
+        below = {"items"} if self.sub_levels else set()
+        self.unknown(d, {"id", "title", "description", "department", "kpis", "initiatives",
+                         *below}, path)
         mid = self.ident(d, path, parent)
         kpis = tuple(self.kpi(k, f"{path}.kpis[{i}]", f"{mid}-")
                      for i, k in enumerate(self.items(d, "kpis", path, required=False)))
+        items = tuple(q for i, x in enumerate(self.items(d, "items", path, required=False))
+                      for q in self.sub_item(x, f"{path}.items[{i}]", f"{mid}-", 1)) if below else ()
         initiatives = tuple(self.initiative(x, f"{path}.initiatives[{i}]", f"{mid}-")
                             for i, x in enumerate(self.items(d, "initiatives", path, required=False)))
         return Measure(mid, self.string(d, "title", path),
-                       self.string(d, "description", path, required=False), kpis, initiatives,
-                       department=self.string(d, "department", path, required=False))
+                       self.string(d, "description", path, required=False),
+                       kpis + tuple(k for x in items for k in x.kpis), initiatives,
+                       department=self.string(d, "department", path, required=False),
+                       items=items)
+
+    def sub_item(self, d: dict, path: str, parent: str, depth: int) -> list[SubItem]:
+        """An item of a level below the sheet unit and, depth-first, the items under it."""
+        deeper = depth < len(self.sub_levels)
+        self.unknown(d, {"id", "title", "description", "kpis", *({"items"} if deeper else ())},
+                     path)
+        xid = self.ident(d, path, parent)
+        kpis = tuple(self.kpi(k, f"{path}.kpis[{i}]", f"{xid}-")
+                     for i, k in enumerate(self.items(d, "kpis", path, required=False)))
+        children = [q for i, c in enumerate(self.items(d, "items", path, required=False))
+                    for q in self.sub_item(c, f"{path}.items[{i}]", f"{xid}-", depth + 1)
+                    ] if deeper else []
+        return [SubItem(xid, self.string(d, "title", path),
+                        self.string(d, "description", path, required=False), kpis, depth),
+                *children]
 
     def initiative(self, d: dict, path: str, parent: str) -> Initiative:
         self.unknown(d, {"id", "title", "schedule"}, path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from functools import cached_property
@@ -127,17 +127,53 @@ class Initiative:
 
 
 @dataclass(frozen=True)
+class SubItem:
+    """An item of a level below the sheet unit (a 事業 when departments fill one sheet per
+    施策): a grouping inside its measure's sheet, holding its own KPIs.
+
+    Measure.items lists them depth-first (each before its children, `depth` 1 being the
+    level right under the sheet unit), like Strategy.policies."""
+
+    id: str
+    title: str
+    description: str
+    kpis: tuple[Kpi, ...]
+    depth: int = 1
+
+
+@dataclass(frozen=True)
 class Measure:
     """A measure (具体的施策): one sheet of the department workbook."""
 
     id: str
     title: str
     description: str
+    #: Every KPI on the sheet, in plan order: the measure's own, then those of its
+    #: sub-items depth-first, so grading, the reader and the outputs see one list whatever
+    #: the plan's sheet level.
     kpis: tuple[Kpi, ...]
     initiatives: tuple[Initiative, ...]
     #: 担当課: the department that reports this measure ("" = not assigned in the plan).
     #: Not part of Plan.digest: reassigning work must not invalidate sent workbooks.
     department: str = ""
+    #: The items of the levels below the sheet unit, depth-first (Plan.sub_levels).
+    items: tuple[SubItem, ...] = ()
+
+    @property
+    def own_kpis(self) -> tuple[Kpi, ...]:
+        """The KPIs on the measure itself, not on one of its sub-items."""
+        held = {k.id for i in self.items for k in i.kpis}
+        return tuple(k for k in self.kpis if k.id not in held)
+
+    def item_chain(self, kpi_id: str) -> tuple[SubItem, ...]:
+        """The sub-items a KPI sits under, top first (empty for the measure's own)."""
+        chain: list[SubItem] = []
+        for item in self.items:
+            del chain[item.depth - 1:]
+            chain.append(item)
+            if any(k.id == kpi_id for k in item.kpis):
+                return tuple(chain)
+        return ()
 
 
 @dataclass(frozen=True)
@@ -202,6 +238,9 @@ class Plan:
     #: The names of the plan's levels, top first, the last being the unit of a workbook
     #: sheet: MINE_LEVELS, or two names for a plan without a middle level.
     levels: tuple[str, ...] = MINE_LEVELS
+    #: The levels below the sheet unit (`sheet_level` in the plan file names the sheet
+    #: unit), top first: groupings inside a sheet (Measure.items). Empty by default.
+    sub_levels: tuple[str, ...] = ()
     _index: dict[str, object] = field(default_factory=dict, compare=False, repr=False)
     #: item id → its ancestors above it, top first (implicit policies left out).
     _ancestors: dict[str, tuple] = field(default_factory=dict, compare=False, repr=False)
@@ -227,6 +266,8 @@ class Plan:
                     self._ancestors[m.id] = tuple(chain)
                     for k in m.kpis:
                         index[k.id] = k
+                    for item in m.items:
+                        index[item.id] = item
                     for i in m.initiatives:
                         index[i.id] = i
 
@@ -266,12 +307,19 @@ class Plan:
         (施策・戦略方針・重点戦略 for Mine)."""
         return "・".join([self.measure_label, *reversed(self.levels[:-1])])
 
-    def level_name(self, item: Strategy | Policy | Measure) -> str:
+    @property
+    def all_levels(self) -> tuple[str, ...]:
+        """Every level's name, top first, those below the sheet unit included."""
+        return self.levels + self.sub_levels
+
+    def level_name(self, item: Strategy | Policy | Measure | SubItem) -> str:
         """The name of the level an item belongs to (重点戦略, 戦略方針, 具体的施策 …)."""
         if isinstance(item, Strategy):
             return self.levels[0]
         if isinstance(item, Policy):
             return self.levels[item.depth]
+        if isinstance(item, SubItem):
+            return self.sub_levels[item.depth - 1]
         return self.measure_level
 
     def ancestors(self, item_id: str) -> tuple[Strategy | Policy, ...]:
@@ -363,24 +411,16 @@ class Plan:
         def below(s: Strategy) -> dict:
             if not self.policy_level:
                 return {"measures": measures(tuple(s.measures))}
-            # the depth-first list back into its nesting: each level's items under
-            # "policies", the deepest level's under "measures" too
-            top: list[dict] = []
-            open_items: list[list[dict]] = [top]
-            for p in s.policies:
-                del open_items[p.depth:]
-                entry = {"id": p.id, "title": p.title, "description": p.description,
-                         # only when set, so plans without them keep their exact JSON
-                         **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
-                            else {})}
-                if p.depth < len(self.levels) - 2:
-                    entry["policies"] = []
-                    open_items[-1].append(entry)
-                    open_items.append(entry["policies"])
-                else:
-                    entry["measures"] = measures(p.measures)
-                    open_items[-1].append(entry)
-            return {"policies": top}
+            # each level's items under "policies", the deepest level's under "measures"
+            def entry(p: Policy) -> dict:
+                below_it = ({"policies": []} if p.depth < len(self.levels) - 2
+                            else {"measures": measures(p.measures)})
+                return {"id": p.id, "title": p.title, "description": p.description,
+                        # only when set, so plans without them keep their exact JSON
+                        **({"goal_indicators": kpis(p.goal_indicators)} if p.goal_indicators
+                           else {}),
+                        **below_it}
+            return {"policies": nest(((p.depth, entry(p)) for p in s.policies), "policies")}
 
         return {
             "title": self.title,
@@ -390,7 +430,8 @@ class Plan:
             "adopted": self.adopted,
             "period": {"start": self.period_start, "end": self.period_end},
             # only when not Mine's, so the shipped plan keeps its exact JSON and digest
-            **({"levels": list(self.levels)} if self.levels != MINE_LEVELS else {}),
+            **({"levels": list(self.all_levels)} if self.all_levels != MINE_LEVELS else {}),
+            **({"sheet_level": self.measure_level} if self.sub_levels else {}),
             "strategies": [
                 {
                     "id": s.id,
@@ -439,18 +480,44 @@ def _digest(data: object) -> str:
 def measure_to_dict(m: Measure, *, assignment: bool = True) -> dict:
     """A measure as plain data (the shape of `plan --json`); assignment=False leaves out
     its 担当課, as the digests do."""
+    def kpis(items: Iterable[Kpi]) -> list[dict]:
+        return [{**kpi_to_dict(k), **({"department": k.department} if assignment and
+                                      k.department else {})} for k in items]
+
     return {
         "id": m.id,
         "title": m.title,
         "description": m.description,
         **({"department": m.department} if assignment and m.department else {}),
-        "kpis": [{**kpi_to_dict(k), **({"department": k.department} if assignment and
-                                        k.department else {})} for k in m.kpis],
+        "kpis": kpis(m.own_kpis),
+        # only when set, so plans whose sheet unit is the deepest level keep their JSON
+        **({"items": _nest_items(m.items, kpis)} if m.items else {}),
         "initiatives": [{"id": i.id, "title": i.title, "schedule": i.schedule}
                         for i in m.initiatives],
     }
 
 
+def _nest_items(items: tuple[SubItem, ...],
+                kpis: Callable[[Iterable[Kpi]], list[dict]]) -> list[dict]:
+    """A measure's depth-first sub-items back into their nesting ("items" only on those
+    with items under them)."""
+    parents = {a.id for a, b in zip(items, items[1:], strict=False) if b.depth > a.depth}
+    return nest(((x.depth, {"id": x.id, "title": x.title, "description": x.description,
+                            "kpis": kpis(x.kpis), **({"items": []} if x.id in parents else {})})
+                 for x in items), "items")
+
+
+def nest(pairs: Iterable[tuple[int, dict]], key: str) -> list[dict]:
+    """Depth-first (depth, entry) pairs back into their nesting: each entry goes into the
+    `key` list of the last entry one level up (depth 1: the top list). An entry without
+    `key` holds nothing. Strategy.policies and Measure.items are both kept this way."""
+    top: list[dict] = []
+    open_lists: list[list[dict]] = [top]
+    for depth, entry in pairs:
+        del open_lists[depth:]
+        open_lists[-1].append(entry)
+        open_lists.append(entry.get(key, []))
+    return top
 
 
 def kpi_to_dict(k: Kpi) -> dict:

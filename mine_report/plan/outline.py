@@ -24,12 +24,17 @@ def plan_outline(plan: Plan) -> str:
                 lines.append(f"{'  ' * p.depth}{p.id} {p.title}{goals}")
             for m in p.measures:
                 lines.append(f"{indent}{m.id} {m.title}  (KPI {len(m.kpis)}、取組 {len(m.initiatives)})")
+                lines += [f"{indent}{'  ' * x.depth}{x.id} {x.title}  (KPI {len(x.kpis)})"
+                          for x in m.items]
         lines.append("")
     lines.append(
         f"合計: {plan.strategy_level} {len(plan.strategies)}、"
         + "".join(f"{name} {sum(1 for p in plan.policies if p.depth == depth and not p.implicit)}、"
                   for depth, name in enumerate(plan.middle_levels, start=1))
-        + f"{plan.measure_level} {len(plan.measures)}、KPI {len(plan.kpis)}、"
+        + f"{plan.measure_level} {len(plan.measures)}、"
+        + "".join(f"{name} {sum(1 for m in plan.measures for x in m.items if x.depth == depth)}、"
+                  for depth, name in enumerate(plan.sub_levels, start=1))
+        + f"KPI {len(plan.kpis)}、"
         f"目標指標 {len(plan.goal_indicators)}、具体的な取組 {sum(1 for _ in plan.initiatives())}"
     )
     return "\n".join(lines)

@@ -144,8 +144,14 @@ def set_kpi_columns(ws: Worksheet, years: Sequence[int]) -> int:
 
 
 def write_kpi_table(ws: Worksheet, st: Styles, kpis: Sequence[Kpi], top: int,
-                    rules: YearRules, note_col: int) -> tuple[int, dict[str, int]]:
+                    rules: YearRules, note_col: int,
+                    headings: Mapping[str, Sequence[tuple[str, str]]] | None = None,
+                    ) -> tuple[int, dict[str, int]]:
     """Write the group header at `top`, the header row below it and one row per KPI.
+
+    `headings` gives, by KPI id, the heading rows (level name, item) written right above
+    that KPI: the sub-items of a sheet whose unit is above the deepest level. They carry
+    no id of the plan's shape, so the reader passes over them.
 
     Returns the 1-based header row and the 1-based row of each KPI id.
     """
@@ -169,12 +175,37 @@ def write_kpi_table(ws: Worksheet, st: Styles, kpis: Sequence[Kpi], top: int,
     ws.set_row(header, 30)
 
     rows: dict[str, int] = {}
-    for n, kpi in enumerate(kpis):
-        row = header + 1 + n
+    row = header
+    for kpi in kpis:
+        for label, text in (headings or {}).get(kpi.id, ()):
+            row += 1
+            write_item_heading(ws, st, row, label, text, note_col)
+        row += 1
         rows[kpi.id] = row + 1
         # the plan values in force for the evaluation year (revisions applied)
         write_kpi_row(ws, st, kpi.in_force(rules.year), row, rules, note_col)
     return header + 1, rows
+
+
+def write_item_heading(ws: Worksheet, st: Styles, row: int, label: str, text: str,
+                       note_col: int) -> None:
+    """A heading row inside the KPI table: the level's name, then the item's id and title."""
+    ws.write_string(row, 0, label, st.label)
+    ws.merge_range(row, 1, row, note_col, text, st.label)
+    ws.set_row(row, row_height([(text, sum(w for _, _, w in KPI_COLUMNS[1:]))], minimum=20))
+
+
+def kpi_headings(plan: Plan, measure: Measure) -> dict[str, list[tuple[str, str]]]:
+    """The heading rows of a measure's sub-items, by the first KPI under each (a sub-item
+    without KPIs has no row to head and shows in the plan's outputs only)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    pending: list[tuple[str, str]] = []
+    for item in measure.items:
+        pending.append((plan.level_name(item), f"{item.id}　{item.title}"))
+        if item.kpis:
+            out[item.kpis[0].id] = pending
+            pending = []
+    return out
 
 
 def write_kpi_row(ws: Worksheet, st: Styles, kpi: Kpi, row: int, rules: YearRules,
@@ -269,10 +300,11 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
     fit_row(ws, 3, merged=[(measure.description, sum(widths[1:]))])
 
     write_section(ws, st, 5, "重要業績評価指標（KPI）", FIRST_YEAR_COL - 1)
-    kpi_header, kpi_rows = write_kpi_table(ws, st, measure.kpis, 5, rules, note_col)
+    headings = kpi_headings(plan, measure)
+    kpi_header, kpi_rows = write_kpi_table(ws, st, measure.kpis, 5, rules, note_col, headings)
 
     # The initiative table: id, title, schedule (plan text, merged), status, text.
-    top = kpi_header + len(measure.kpis) + 1
+    top = kpi_header + len(measure.kpis) + sum(map(len, headings.values())) + 1
     write_section(ws, st, top, "具体的な取組", note_col)
     header = top + 1
     ws.write_string(header, 0, "番号", st.header)

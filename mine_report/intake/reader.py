@@ -1,14 +1,16 @@
-"""Read one returned workbook into a Submission, with every problem located to the cell.
+"""Check one returned workbook and make it a Submission, with every problem located to
+the cell.
 
-The workbook is recognised by its hidden metadata sheet (layout.WorkbookMeta). Sheets are
-found by the measure id in their id cell, KPI and initiative rows by the id in their id
-column; the positions recorded in the metadata are used only for columns and as hints,
-so rows inserted, deleted or reordered by a department are still read correctly.
+The workbook is recognised by its hidden metadata sheet (layout.WorkbookMeta). What each
+sheet holds, and where, is read by sheetread (raw values with their cells, no
+judgement); this module judges it: the workbook's structure (which sheet holds which
+measure, renamed, copied or foreign sheets), the rows found or missing, and every value
+(through values.py), and turns what passes into the domain model. Reading and checking
+are apart so that each can change, and be tested, without the other.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 import unicodedata
@@ -20,6 +22,20 @@ from mine_report.common.fiscal import format_fiscal_year
 from mine_report.common.messages import text
 from mine_report.common.numbers import written_text
 from mine_report.intake.files import load_bytes
+from mine_report.intake.sheetread import (
+    IdRows,
+    KpiRowRead,
+    any_below,
+    hidden_by_merges,
+    id_shape,
+    meta_rows,
+    moved_cell,
+    norm_id,
+    read_initiatives,
+    read_kpi_table,
+    shift,
+    stray_rows,
+)
 from mine_report.intake.values import (
     Finding,
     as_percent,
@@ -39,7 +55,6 @@ from mine_report.intake.xlsxread import (
     cell_ref,
     col_index,
     open_workbook,
-    split_ref,
 )
 from mine_report.plan.model import (
     Actual,
@@ -147,25 +162,6 @@ def make_problem(code: str, file: str, *, sheet: str = "", cell: str = "", kpi: 
                    {name: str(v) for name, v in values.items()}, measure_id)
 
 
-@functools.lru_cache(maxsize=64)
-def id_shape(ids: tuple[str, ...]) -> re.Pattern:
-    """What an id cell looks like in a plan with these ids: each id with its digit runs
-    generalised ("1-2-3" → 1-digits-2-digits…). Taken from the plan's own ids, never from a
-    fixed segment count, so a plan numbered 1-1-1 or 1-1-1-1-1 is read like Mine's; a cell
-    of this shape that is not an id of the table is a row the department added or renumbered."""
-    shapes = sorted({re.sub(r"\d+", lambda _: r"\d+", re.escape(i)) for i in ids})
-    return re.compile("^(?:" + "|".join(shapes) + ")$" if shapes else "(?!)")
-
-
-def norm_id(raw: object) -> str:
-    """An id cell's content as comparable text (full-width digits and spaces forgiven)."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(raw)))
-
-
 class _SheetProblems:
     """Problems found on one sheet, kept apart until we know whether the sheet was used;
     each carries the measure (or GOALS_ID) the sheet holds."""
@@ -266,11 +262,7 @@ class _WorkbookReader:
     def read_meta(self) -> WorkbookMeta:
         if META_SHEET not in self.package.sheet_names:
             raise Refused("E110")
-        sheet = self.sheet(META_SHEET)
-        rows: dict[str, str] = {}
-        for (row, col), value in sheet.cells.items():
-            if col == 1 and isinstance(value, str):
-                rows[value.strip()] = str(sheet.at(row, 2) or "")
+        rows = meta_rows(self.sheet(META_SHEET))
         if not rows:
             raise Refused("E110")
         try:
@@ -356,8 +348,7 @@ class _WorkbookReader:
         columns = {c for y, c in smap.year_cols.items() if self.year is None or y >= self.year}
         if smap.note_col:
             columns.add(smap.note_col)
-        wanted = {col_index(c) for c in columns}
-        return any(c in wanted and r > smap.kpi_header_row for r, c in self.sheet(name).cells)
+        return any_below(self.sheet(name), {col_index(c) for c in columns}, smap.kpi_header_row)
 
     def read_submitter(self, meta: WorkbookMeta) -> dict[str, str]:
         if SUBMITTER_SHEET not in self.package.sheet_names:
@@ -383,39 +374,36 @@ class _WorkbookReader:
         has_input = table.has_input
 
         # initiatives, found by id
-        id_col = col_index(smap.initiative_id_col) if smap.initiative_id_col else 0
-        status_col = col_index(smap.status_col) if smap.status_col else 0
-        text_col = col_index(smap.initiative_text_col) if smap.initiative_text_col else 0
-        expected = {i.id for i in measure.initiatives}
-        rows = _find_rows(sheet, id_col, smap.initiative_header_row - 1, self.initiative_shape,
-                          expected, out, "E209")
+        ids, rows = read_initiatives(sheet, smap, {i.id for i in measure.initiatives},
+                                     self.initiative_shape)
+        _report_ids(ids, out, smap.initiative_id_col, "E209")
         initiatives: list[InitiativeReport] = []
         for initiative in measure.initiatives:
-            row = rows.get(initiative.id)
-            if row is None:
+            found = rows.get(initiative.id)
+            if found is None:
                 hint = smap.initiative_rows.get(initiative.id)
                 out.add("E208", cell=f"{smap.initiative_id_col}{hint}" if hint else "",
                         initiative=initiative.id)
                 continue
-            anchors.append((smap.initiative_rows.get(initiative.id, row), row))
-            status_raw = sheet.at(row, status_col) if status_col else None
-            text_raw = sheet.at(row, text_col) if text_col else None
-            inputs.update({(row, status_col), (row, text_col)})
+            anchors.append((smap.initiative_rows.get(initiative.id, found.row), found.row))
+            status_raw, text_raw = found.status.raw, found.text.raw
+            inputs.update({(found.row, found.status.col), (found.row, found.text.col)})
             has_input = has_input or status_raw is not None or text_raw is not None
-            status_cell, text_cell = cell_ref(row, status_col), cell_ref(row, text_col)
-            status, found = read_choice(status_raw, STATUSES, "E307")
-            out.findings(found, status_cell, "", status_raw, "実施状況")
-            body, found = read_text(text_raw)
-            out.findings(found, text_cell, "", text_raw, f"取組 {initiative.id} の取組内容・実績")
+            status_cell, text_cell = found.status.ref, found.text.ref
+            status, findings = read_choice(status_raw, STATUSES, "E307")
+            out.findings(findings, status_cell, "", status_raw, "実施状況")
+            body, findings = read_text(text_raw)
+            out.findings(findings, text_cell, "", text_raw,
+                         f"取組 {initiative.id} の取組内容・実績")
             initiatives.append(InitiativeReport(initiative.id, status, body,
                                                 Source(self.file, sheet.title, status_cell)))
 
         # input typed on a KPI-table row whose id is gone or not this plan's: never dropped
         # silently. The table ends at the initiative table's header.
-        if rows:
-            end = min(rows.values()) - 1
+        if ids.rows:
+            end = min(ids.rows.values()) - 1
         else:
-            end = smap.initiative_header_row + _shift(anchors, smap.initiative_header_row)
+            end = smap.initiative_header_row + shift(anchors, smap.initiative_header_row)
         table.check_unmatched(sheet, end if smap.initiative_header_row else None)
         has_input = has_input or table.has_input
 
@@ -426,17 +414,15 @@ class _WorkbookReader:
             if not ref:
                 texts[key] = ""
                 continue
-            row, col = split_ref(ref)
-            row += _shift(anchors, row)
-            raw = sheet.at(row, col)
-            inputs.add((row, col))
+            cell = moved_cell(sheet, ref, anchors)
+            raw = cell.raw
+            inputs.add((cell.row, cell.col))
             has_input = has_input or raw is not None
-            where = cell_ref(row, col)
             if key == "outlook":
-                value, found = read_choice(raw, OUTLOOKS, "E308")
+                value, findings = read_choice(raw, OUTLOOKS, "E308")
             else:
-                value, found = read_text(raw)
-            out.findings(found, where, "", raw, label)
+                value, findings = read_text(raw)
+            out.findings(findings, cell.ref, "", raw, label)
             texts[key] = value
 
         if not has_input:
@@ -500,7 +486,7 @@ class _WorkbookReader:
 
 
 class _KpiTable:
-    """One KPI table read by KPI id: actuals, 備考, the input cells and row anchors."""
+    """One KPI table checked by KPI id: actuals, 備考, the input cells and row anchors."""
 
     def __init__(self, reader: _WorkbookReader, sheet: SheetData, smap: SheetMap,
                  kpis: tuple[Kpi, ...], pattern: re.Pattern, out: _SheetProblems):
@@ -512,100 +498,88 @@ class _KpiTable:
         self.out = out
         self.smap = smap
         self.pattern = pattern
-        year = reader.year
-        file = reader.file
-        id_col = col_index(smap.kpi_id_col)
-        note_col = col_index(smap.note_col) if smap.note_col else 0
-        year_cols = {y: col_index(c) for y, c in sorted(smap.year_cols.items())}
-        plan_cols = {f: col_index(c) for f, c in smap.plan_cols.items()}
-        rows = _find_rows(sheet, id_col, smap.kpi_header_row, pattern, {k.id for k in kpis},
-                          out, "E206")
-        self.rows = set(rows.values())
+        self.year = reader.year
+        self.file = reader.file
+        self.title = sheet.title
+        read = read_kpi_table(sheet, smap, kpis, pattern)
+        _report_ids(read.ids, out, smap.kpi_id_col, "E206")
+        self.rows = set(read.ids.rows.values())
         for kpi in kpis:
-            row = rows.get(kpi.id)
-            if row is None:
+            found = read.rows.get(kpi.id)
+            if found is None:
                 hint = smap.kpi_rows.get(kpi.id)
                 out.add("E205", cell=f"{smap.kpi_id_col}{hint}" if hint else "", kpi=kpi.id)
                 continue
-            self.anchors.append((smap.kpi_rows.get(kpi.id, row), row))
-            planned = kpi.in_force(year)  # as the template printed it for this year
-            for field_name, col in plan_cols.items():
-                raw = sheet.at(row, col)
-                if not plan_value_matches(planned, field_name, raw):
-                    out.add("E211", cell_ref(row, col), kpi.id, raw,
-                            field=PLAN_FIELD_LABELS.get(field_name, field_name),
-                            expected=plan_value_text(planned, field_name),
-                            found=shown(raw) or "空欄")
-            note_raw = sheet.at(row, note_col) if note_col else None
-            note, found = read_text(note_raw)
-            if note_col:
-                self.input_cells.append((row, note_col))
-                out.findings(found, cell_ref(row, note_col), kpi.id, note_raw, "備考")
-            if note:
-                self.notes.append((kpi.id, note))
+            self.anchors.append((smap.kpi_rows.get(kpi.id, found.row), found.row))
+            self.check_row(found)
+
+    def check_row(self, found: KpiRowRead) -> None:
+        """One KPI's row: the plan's fields as printed, 備考, each year's actual."""
+        kpi, out, year = found.kpi, self.out, self.year
+        planned = kpi.in_force(year)  # as the template printed it for this year
+        for field_name, cell in found.plan.items():
+            if not plan_value_matches(planned, field_name, cell.raw):
+                out.add("E211", cell.ref, kpi.id, cell.raw,
+                        field=PLAN_FIELD_LABELS.get(field_name, field_name),
+                        expected=plan_value_text(planned, field_name),
+                        found=shown(cell.raw) or "空欄")
+        note_raw = found.note.raw if found.note else None
+        note, findings = read_text(note_raw)
+        if found.note:
+            self.input_cells.append((found.row, found.note.col))
+            out.findings(findings, found.note.ref, kpi.id, note_raw, "備考")
+        if note:
+            self.notes.append((kpi.id, note))
+            self.has_input = True
+        numbers: dict[int, tuple[Decimal, str, object]] = {}
+        blank_current = ""
+        for y, cell in found.years.items():
+            raw = cell.raw
+            ref = cell.ref
+            self.input_cells.append((cell.row, cell.col))
+            if raw is not None and (year is None or y >= year):
                 self.has_input = True
-            numbers: dict[int, tuple[Decimal, str, object]] = {}
-            blank_current = ""
-            for y, col in year_cols.items():
-                raw = sheet.at(row, col)
-                ref = cell_ref(row, col)
-                self.input_cells.append((row, col))
-                if raw is not None and (year is None or y >= year):
-                    self.has_input = True
-                reading = read_actual(raw, kpi)
-                what = f"{format_fiscal_year(y)}の実績値"
-                if kpi.is_percent and (row, col) in sheet.percent:
-                    reading = percent_shown(raw, kpi)
-                out.findings(reading.findings, ref, kpi.id, raw, what)
-                later = year is not None and y > year
-                if reading.state == "blank":
-                    if y == year:
-                        blank_current = ref
-                    continue
-                if later and reading.state in ("number", "invalid"):
-                    out.add("W304", ref, kpi.id, raw, what=what, year=format_fiscal_year(year))
-                if reading.state == "number":
-                    numbers[y] = (reading.value, ref, raw)
-                    self.actuals.append(Actual(kpi.id, y, reading.value, Source(file, sheet.title, ref)))
-                elif reading.state == "not_measured":
-                    pending = unicodedata.normalize("NFKC", reading.mark).strip() == PENDING_MARK
-                    self.actuals.append(Actual(kpi.id, y, None, Source(file, sheet.title, ref),
-                                               not_measured=True, reason=note or reading.mark,
-                                               pending=pending))
-                    if y == year and not note:
-                        out.add("W308", ref, kpi.id, raw, what=what)
-            if blank_current:
-                out.add("W303", blank_current, kpi.id, None,
-                        what=f"{format_fiscal_year(year)}の実績値")
-            if kpi.is_percent:
-                for y, (value, ref, raw) in numbers.items():
-                    if split_ref(ref) in sheet.percent:
-                        continue  # typed with %: what the clerk saw, not ambiguous
-                    others = [v for other, (v, _, _) in numbers.items() if other != y]
-                    others += [v for v in (kpi.baseline, kpi.target) if v is not None]
-                    if looks_like_fraction(value, others):
-                        out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
-                                percent=written_text(as_percent(value)))
+            reading = read_actual(raw, kpi)
+            what = f"{format_fiscal_year(y)}の実績値"
+            if kpi.is_percent and y in found.percent:
+                reading = percent_shown(raw, kpi)
+            out.findings(reading.findings, ref, kpi.id, raw, what)
+            later = year is not None and y > year
+            if reading.state == "blank":
+                if y == year:
+                    blank_current = ref
+                continue
+            if later and reading.state in ("number", "invalid"):
+                out.add("W304", ref, kpi.id, raw, what=what, year=format_fiscal_year(year))
+            source = Source(self.file, self.title, ref)
+            if reading.state == "number":
+                numbers[y] = (reading.value, ref, raw)
+                self.actuals.append(Actual(kpi.id, y, reading.value, source))
+            elif reading.state == "not_measured":
+                pending = unicodedata.normalize("NFKC", reading.mark).strip() == PENDING_MARK
+                self.actuals.append(Actual(kpi.id, y, None, source, not_measured=True,
+                                           reason=note or reading.mark, pending=pending))
+                if y == year and not note:
+                    out.add("W308", ref, kpi.id, raw, what=what)
+        if blank_current:
+            out.add("W303", blank_current, kpi.id, None,
+                    what=f"{format_fiscal_year(year)}の実績値")
+        if kpi.is_percent:
+            for y, (value, ref, raw) in numbers.items():
+                if y in found.percent:
+                    continue  # typed with %: what the clerk saw, not ambiguous
+                others = [v for other, (v, _, _) in numbers.items() if other != y]
+                others += [v for v in (kpi.baseline, kpi.target) if v is not None]
+                if looks_like_fraction(value, others):
+                    out.add("E310", ref, kpi.id, raw, what=f"{format_fiscal_year(y)}の実績値",
+                            percent=written_text(as_percent(value)))
 
     def check_unmatched(self, sheet: SheetData, end: int | None) -> None:
         """Report (E212) every actual or 備考 typed on a table row (below the header, above
         `end` when given) that no KPI id claims: a row whose id was cleared or mistyped
         into no id at all. Rows shaped like an id were reported already (E206/E207)."""
-        smap = self.smap
-        id_col = col_index(smap.kpi_id_col)
-        columns = [col_index(c) for _, c in sorted(smap.year_cols.items())]
-        if smap.note_col:
-            columns.append(col_index(smap.note_col))
-        stray: dict[int, list[int]] = {}
-        for col in columns:
-            for row, raw in sheet.column(col):
-                if (row <= smap.kpi_header_row or (end is not None and row >= end)
-                        or row in self.rows or raw is None
-                        or (isinstance(raw, str) and not raw.strip())):
-                    continue
-                stray.setdefault(row, []).append(col)
-        for row, cols in sorted(stray.items()):
-            raw_id = sheet.at(row, id_col)
+        id_col = col_index(self.smap.kpi_id_col)
+        for row, raw_id, cols in stray_rows(sheet, self.smap, self.rows, end):
             if self.pattern.match(norm_id(raw_id)):
                 continue
             cells = "、".join(cell_ref(row, c) for c in sorted(cols))
@@ -618,52 +592,21 @@ def _department_key(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name or ""))
 
 
-def _find_rows(sheet: SheetData, id_col: int, header_row: int, pattern: re.Pattern,
-               expected: set[str], out: _SheetProblems, unknown_code: str) -> dict[str, int]:
-    """Row of each expected id in the id column below header_row; report unknown ids
-    (those shaped like an id but not expected here) and duplicates."""
-    rows: dict[str, int] = {}
-    if not id_col:
-        return rows
-    for row, raw in sheet.column(id_col):
-        if row <= header_row:
-            continue
-        ident = norm_id(raw)
-        if not pattern.match(ident):
-            continue
-        where = cell_ref(row, id_col)
-        if ident in rows:
-            out.add("E207", where, ident if unknown_code == "E206" else "", raw,
-                    ident=ident, first=cell_ref(rows[ident], id_col))
-        elif ident in expected:
-            rows[ident] = row
+def _report_ids(ids: IdRows, out: _SheetProblems, id_col: str, unknown_code: str) -> None:
+    """The id-shaped cells no expected row claims: duplicates (E207) and ids not expected
+    in this table (`unknown_code`), in row order."""
+    col = col_index(id_col) if id_col else 0
+    for cell in ids.others:
+        where = cell_ref(cell.row, col)
+        if cell.first is not None:
+            out.add("E207", where, cell.ident if unknown_code == "E206" else "", cell.raw,
+                    ident=cell.ident, first=cell_ref(cell.first, col))
         else:
-            out.add(unknown_code, where, "", raw, ident=ident)
-    return rows
-
-
-def _shift(anchors: list[tuple[int, int]], row: int) -> int:
-    """How far rows inserted or deleted above `row` moved it: taken from the nearest id row
-    above it (its row as written in the template vs where it is now)."""
-    above = [(written, now) for written, now in anchors if written < row]
-    if not above:
-        return 0
-    written, now = max(above)
-    return now - written
+            out.add(unknown_code, where, "", cell.raw, ident=cell.ident)
 
 
 def _check_merged(sheet: SheetData, inputs: set[tuple[int, int]], out: _SheetProblems) -> None:
     """A merged range hides every input cell in it except its top-left cell."""
-    from openpyxl.utils.cell import range_boundaries
-
-    for ref in sheet.merged:
-        try:
-            min_col, min_row, max_col, max_row = range_boundaries(ref)
-        except (ValueError, TypeError):
-            continue
-        hidden = sorted((r, c) for r, c in inputs
-                        if min_row <= r <= max_row and min_col <= c <= max_col
-                        and (r, c) != (min_row, min_col))
-        if hidden:
-            cells = "、".join(cell_ref(r, c) for r, c in hidden[:5]) + ("…" if len(hidden) > 5 else "")
-            out.add("E210", ref, "", None, range=ref, cells=cells)
+    for ref, hidden in hidden_by_merges(sheet, inputs):
+        cells = "、".join(cell_ref(r, c) for r, c in hidden[:5]) + ("…" if len(hidden) > 5 else "")
+        out.add("E210", ref, "", None, range=ref, cells=cells)

@@ -11,6 +11,7 @@ is looked up like any template: the user's folder first, then the packaged one.
 from __future__ import annotations
 
 import tomllib
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -106,6 +107,18 @@ def expand(specs: Sequence[PartSpec], context) -> list[list[Section]]:
     return parts
 
 
+#: Each environment's compiled part titles: contents() runs once for every part laid out
+#: (twice for most), and compiling a title costs more than rendering it.
+_TITLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _compiled(env: jinja2.Environment, source: str) -> jinja2.Template:
+    titles = _TITLES.setdefault(env, {})
+    if source not in titles:
+        titles[source] = env.from_string(source)
+    return titles[source]
+
+
 def contents(specs: Sequence[PartSpec], context, env: jinja2.Environment) -> list[ContentsEntry]:
     """The contents' lines: one per part after the front matter (its title rendered with
     `report`), and for an `each` part its item's heading and title and its policies."""
@@ -113,7 +126,7 @@ def contents(specs: Sequence[PartSpec], context, env: jinja2.Environment) -> lis
     for spec in specs[1:]:
         if not spec.each:
             # Rendered (and escaped) by the sandboxed environment: Markup, not escaped again.
-            title = Markup(env.from_string(spec.title).render(report=context))
+            title = Markup(_compiled(env, spec.title).render(report=context))
             entries.append(ContentsEntry("chapter", spec.anchor, title))
             continue
         for s in context.strategies:

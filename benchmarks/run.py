@@ -192,10 +192,13 @@ def run_worker(kind: str, spec: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def measure(kind: str, spec: dict, runs: int) -> dict:
-    """Warm-up run, then `runs` runs: median seconds per phase, highest peak RSS."""
-    run_worker(kind, spec)
-    return _summary([run_worker(kind, spec) for _ in range(runs)], runs)
+def measure(kind: str, spec: dict, runs: int, warm_up: bool = True) -> dict:
+    """Warm-up run (unless the measurement is long enough not to need one: a 7,800-KPI
+    build takes most of half an hour), then `runs` runs: median seconds per phase,
+    highest peak RSS."""
+    if warm_up:
+        run_worker(kind, spec)
+    return _figure(kind, _summary([run_worker(kind, spec) for _ in range(runs)], runs))
 
 
 def measure_side_by_side(a: tuple[str, dict], b: tuple[str, dict], runs: int) -> tuple[dict, dict]:
@@ -207,7 +210,8 @@ def measure_side_by_side(a: tuple[str, dict], b: tuple[str, dict], runs: int) ->
     for _ in range(runs):
         for into, (kind, spec) in zip(results, (a, b), strict=True):
             into.append(run_worker(kind, spec))
-    return tuple(_summary(r, runs) for r in results)  # type: ignore[return-value]
+    return tuple(_figure(kind, _summary(r, runs))  # type: ignore[return-value]
+                 for r, (kind, _spec) in zip(results, (a, b), strict=True))
 
 
 def _summary(results: list[dict], runs: int) -> dict:
@@ -307,8 +311,27 @@ def make_set(folder: Path, copies: int, per: str, limit: int | None = None) -> t
     return plan_path, len(jobs)
 
 
+#: The results being gathered: written as they grow (see say), so that a run cut short
+#: (a --full run takes most of an hour) still leaves every figure it measured.
+_RESULTS: dict = {}
+PARTIAL = OUTPUT.with_name("bench.partial.json")
+
+
 def say(message: str) -> None:
+    """Announce the next step, after saving what is measured so far to PARTIAL."""
+    if _RESULTS:
+        PARTIAL.parent.mkdir(exist_ok=True)
+        tmp = PARTIAL.with_suffix(".tmp")
+        tmp.write_text(json.dumps(_RESULTS, ensure_ascii=False, indent=2) + "\n", "utf-8")
+        os.replace(tmp, PARTIAL)
     print(message, file=sys.stderr, flush=True)
+
+
+def _figure(kind: str, summary: dict) -> dict:
+    """Print a measurement's figure as soon as it is taken (the table comes at the end)."""
+    say(f"  {kind}: {summary['phases']['total']:.3f} s, largest process "
+        f"{summary['peak_rss_mib']:.0f} MiB")
+    return summary
 
 
 def verdict(ok: bool | None) -> str:
@@ -328,8 +351,9 @@ def main() -> None:
         print(json.dumps(WORKERS[kind](json.loads(spec))))
         return
     runs = args.runs or (1 if args.quick else 5)
-    results: dict = {"runs": runs, "python": platform.python_version(),
-                     "machine": f"{platform.machine()} {os.cpu_count()} cpu", "notes": []}
+    results = _RESULTS
+    results.update({"runs": runs, "python": platform.python_version(),
+                    "machine": f"{platform.machine()} {os.cpu_count()} cpu", "notes": []})
     notes: list[str] = results["notes"]
     work = Path(tempfile.mkdtemp(prefix="mine-report-bench-"))
     try:
@@ -340,6 +364,7 @@ def main() -> None:
     tmp = OUTPUT.with_suffix(".json.tmp")
     tmp.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
     os.replace(tmp, OUTPUT)
+    PARTIAL.unlink(missing_ok=True)
     print_table(results)
     print(f"\nwritten: {OUTPUT.relative_to(ROOT)}")
 
@@ -393,12 +418,13 @@ def _run(args, runs: int, work: Path, results: dict, notes: list[str]) -> None:
         say(f"scaling: measuring {78 * k} KPIs ({files} workbooks) …")
         row = measure("build", {"input": str(work / f"scale-{k}" / "input"),
                                 "plan": str(plan_path), "out": str(work / f"scale-{k}-out"),
-                                "pdf": False}, runs)
+                                "pdf": False}, runs, warm_up=k < 100)
         row["copies"] = k
         results["scaling"].append(row)
 
     # the full build with the PDF: fewer runs at the larger sizes (each is long)
-    results["pdf_scaling"] = pdf_scaling(work, copies, max(1, min(runs, 2)))
+    results["pdf_scaling"] = []
+    pdf_scaling(work, copies, max(1, min(runs, 2)), results["pdf_scaling"])
 
     # validate over N workbooks, one per policy (distinct measures: no conflicts)
     results["validate"] = []
@@ -411,7 +437,8 @@ def _run(args, runs: int, work: Path, results: dict, notes: list[str]) -> None:
             made[k], _ = make_set(work / f"validate-{k}", k, "policy", limit=need)
         paths = sorted(str(p) for p in (made[k].parent / "input").glob("*.xlsx"))[:n]
         say(f"validate: {n} workbooks …")
-        row = measure("validate", {"plan": str(made[k]), "paths": paths}, runs)
+        row = measure("validate", {"plan": str(made[k]), "paths": paths}, runs,
+                      warm_up=n < 1000)
         row["plan_kpis"] = 78 * k
         results["validate"].append(row)
     results["live_checks"] = live_checks(work, notes)
@@ -444,9 +471,9 @@ def rebuild_spec(work: Path) -> dict:
             "env": COMMAND_ENV}
 
 
-def pdf_scaling(work: Path, copies: list[int], runs: int) -> list[dict]:
-    """The whole build, PDF included, as users run the command (cold), by plan size."""
-    rows = []
+def pdf_scaling(work: Path, copies: list[int], runs: int, rows: list[dict]) -> list[dict]:
+    """The whole build, PDF included, as users run the command (cold), by plan size; each
+    row appended to `rows` as soon as it is measured."""
     for k in copies:
         folder = work / f"scale-{k}"
         if not (folder / "plan.json").exists():
@@ -454,7 +481,7 @@ def pdf_scaling(work: Path, copies: list[int], runs: int) -> list[dict]:
         say(f"scaling with the PDF: {78 * k:,} KPIs …")
         row = measure("command", {"input": str(folder / "input"), "out": str(work / f"pdf-{k}"),
                                   "args": ["--plan", str(folder / "plan.json"), "--no-cache"],
-                                  "env": COMMAND_ENV}, runs)
+                                  "env": COMMAND_ENV}, runs, warm_up=k < 100)
         row["copies"] = k
         rows.append(row)
     return rows

@@ -7,7 +7,6 @@ import gc
 import multiprocessing
 import os
 import signal
-from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 
 
@@ -83,58 +82,3 @@ def executor(jobs: int | None, pieces: int, initializer=None, initargs: tuple = 
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     return _Pool(workers, mp_context=context, initializer=_start_worker,
                  initargs=(initializer, initargs))
-
-
-def _run_slice(fn, items: Sequence) -> list:
-    return [fn(item) for item in items]
-
-
-#: This process's run, against a worker's: it also starts the pool (a fork per worker)
-#: before its own work, and its first item pays for what nothing has loaded yet.
-HERE_SHARE = 0.8
-
-
-def _runs(weights: Sequence[float], count: int) -> list[int]:
-    """Where `count` runs of neighbours start (indexes): the first of HERE_SHARE times the
-    weight of each of the others."""
-    total = sum(weights) or 1
-    shares = HERE_SHARE + count - 1
-    starts, done = [0], 0.0
-    for index, weight in enumerate(weights):
-        due = total * (HERE_SHARE + len(starts) - 1) / shares
-        if len(starts) < count and done >= due and index > starts[-1]:
-            starts.append(index)
-        done += weight
-    return starts
-
-
-def shared_map(fn, items: Sequence, jobs: int, initializer=None, initargs: tuple = (), *,
-               weights: Sequence[float] | None = None, least: int = 1) -> Iterator:
-    """fn over items, results in order, on up to `jobs` processes of which this is one: the
-    items are cut into runs of neighbours by weight (`weights`, one per item; equal by
-    default; see _runs) and at least `least` items each; this process works through the
-    first run (its results come one by one) while forked workers do the others.
-
-    For work too small to pay for a pool of `jobs` workers with this process idle (a few
-    dozen milliseconds a piece): nothing is sent but each run's results, and one fork
-    fewer is made. initializer(*initargs) runs in every process, this one included; fn
-    must be picklable (a module-level function), as for any pool.
-    """
-    count = max(1, min(jobs, len(items) // max(1, least)))
-    starts = _runs(weights or [1.0] * len(items), count)
-    pieces = [items[a:b] for a, b in zip(starts, [*starts[1:], len(items)], strict=True)]
-    if len(pieces) == 1:
-        if initializer is not None:
-            initializer(*initargs)
-        yield from map(fn, items)
-        return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with _Pool(len(pieces) - 1, mp_context=context, initializer=_start_worker,
-               initargs=(initializer, initargs)) as pool:
-        futures = [pool.submit(_run_slice, fn, piece) for piece in pieces[1:]]
-        if initializer is not None:
-            initializer(*initargs)
-        yield from map(fn, pieces[0])
-        for future in futures:
-            yield from future.result()

@@ -247,16 +247,11 @@ def check_file(path: str, plan: Plan, known_sha256: AbstractSet[str] = frozenset
 
 #: Fewer files than this are read in this process: a pool would cost more than it saves.
 PARALLEL_MIN_FILES = 4
-#: Below this many bytes (unless --jobs asks for processes), this process reads a share
-#: of the files itself beside jobs - 1 forked workers (parallel.shared_map), instead of
-#: waiting for a pool of `jobs`: one process reads about 5 MB a second, and a pool with
-#: this process idle cost more than it saved below a few tenths of a second (the ten
-#: samples, 0.46 MB: 0.11 s on a pool of two against 0.085 s here; shared with one
-#: worker 0.068 s, median of 8 cold runs against 0.088 s here).
+#: Nor, unless more processes are asked for (--jobs), fewer bytes than this: one process
+#: reads about 5 MB a second, and starting a pool and sending the submissions back cost
+#: more than it saves below a few tenths of a second (the ten samples, 0.46 MB, took
+#: 0.11 s on a pool of two against 0.085 s here).
 PARALLEL_MIN_BYTES = 2 * 1024 * 1024
-#: Files each process reads at least when this process shares the work: a fork costs about
-#: what reading a file does.
-SHARED_MIN_FILES = 3
 _worker_plan: Plan | None = None
 
 
@@ -270,23 +265,21 @@ def _check_in_worker(path: str) -> FileReport:
     return check_file(path, _worker_plan)
 
 
-def _sizes(paths: Sequence[Path]) -> list[int]:
+def _total_bytes(paths: Sequence[Path]) -> int:
     """The sizes the file system reports (0 for what cannot be looked at: check_file
     reports it)."""
-    sizes = []
+    total = 0
     for path in paths:
-        size = 0
         with contextlib.suppress(OSError):
-            size = os.stat(path).st_size
-        sizes.append(size)
-    return sizes
+            total += os.stat(path).st_size
+    return total
 
 
 def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
     """Each file's FileReport, in order: read on a process pool when there are enough
     files and more than one core, else here (skipping the parse of exact copies)."""
-    cores = jobs or parallel.default_jobs()
-    if len(paths) < PARALLEL_MIN_FILES or cores == 1:
+    if (len(paths) < PARALLEL_MIN_FILES or jobs == 1
+            or (jobs is None and _total_bytes(paths) < PARALLEL_MIN_BYTES)):
         seen: set[str] = set()
         for path in paths:
             report = check_file(str(path), plan, seen)
@@ -294,14 +287,6 @@ def _reports(paths: Sequence[Path], plan: Plan, jobs: int | None):
             yield report
         return
     try:
-        sizes = _sizes(paths)
-        if jobs is None and sum(sizes) < PARALLEL_MIN_BYTES:
-            # Too little for a pool of workers: this process reads a share itself, runs
-            # of files of about equal size, a few files at least each.
-            yield from parallel.shared_map(_check_in_worker, [str(p) for p in paths], cores,
-                                           _set_worker_plan, (plan,), weights=sizes,
-                                           least=SHARED_MIN_FILES)
-            return
         with parallel.executor(jobs, len(paths), _set_worker_plan, (plan,)) as pool:
             # Chunks of a few files: fewer round trips, still even across the cores.
             workers = jobs or parallel.default_jobs()

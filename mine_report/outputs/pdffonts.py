@@ -108,13 +108,18 @@ def _raw(font: TTFont, tag: str, data: bytes) -> None:
     font[tag] = table
 
 
-def share_font_programs(pdf: pikepdf.Pdf) -> int:
+def type0_fonts(pdf: pikepdf.Pdf) -> list[pikepdf.Dictionary]:
+    """Every Type0 font dictionary of the file, in object order. A look at every object
+    (200,000 in a 780-KPI report, 0.6 s): the join makes it once for all its font steps."""
+    return [obj for obj in pdf.objects
+            if isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"]
+
+
+def share_font_programs(pdf: pikepdf.Pdf, fonts: list[pikepdf.Dictionary] | None = None) -> int:
     """Give all subsets of one TrueType font one descriptor and one merged program;
-    return how many font programs were left out."""
+    return how many font programs were left out. `fonts`: type0_fonts(pdf), if known."""
     groups: dict[str, list[pikepdf.Object]] = defaultdict(list)
-    for obj in pdf.objects:
-        if not isinstance(obj, pikepdf.Dictionary) or obj.get("/Subtype") != "/Type0":
-            continue
+    for obj in type0_fonts(pdf) if fonts is None else fonts:
         cid_font = obj.DescendantFonts[0]
         descriptor = cid_font.get("/FontDescriptor")
         match = _SUBSET.fullmatch(str(cid_font.get("/BaseFont", "")))
@@ -171,14 +176,15 @@ def _widths(array: pikepdf.Array) -> dict[int, int] | None:
     return found
 
 
-def share_font_dictionaries(pdf: pikepdf.Pdf) -> int:
+def share_font_dictionaries(pdf: pikepdf.Pdf,
+                            fonts: list[pikepdf.Dictionary] | None = None) -> int:
     """Give all Type0 fonts of one program one CIDFont (one W array) and one ToUnicode map,
     the union of theirs; return how many were shared. Fonts whose maps disagree on a glyph
-    (one glyph read as two characters) are left as they are."""
+    (one glyph read as two characters) are left as they are. `fonts`: type0_fonts(pdf),
+    if known."""
     groups: dict[tuple[int, int], list[pikepdf.Dictionary]] = defaultdict(list)
-    for obj in pdf.objects:
-        if (isinstance(obj, pikepdf.Dictionary) and obj.get("/Subtype") == "/Type0"
-                and "/ToUnicode" in obj):
+    for obj in type0_fonts(pdf) if fonts is None else fonts:
+        if "/ToUnicode" in obj:
             descriptor = obj.DescendantFonts[0].get("/FontDescriptor")
             if descriptor is not None and "/FontFile2" in descriptor:
                 groups[descriptor.FontFile2.objgen].append(obj)

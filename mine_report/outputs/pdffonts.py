@@ -62,15 +62,17 @@ def _merge_programs(programs: list[bytes]) -> bytes:
     if all("vmtx" in f and "vhea" in f for f in fonts):
         tables.append(("vmtx", "numberOfVMetrics", "vhea"))
     metrics = {table: [(0, 0)] * count for table, _, _ in tables}
+    # Whole lists at a time (every subset keeps all of the font's glyph ids, some 20,000):
+    # the first non-empty record of a glyph, the largest advance with its bearing.
     for font in fonts:
-        for gid, record in enumerate(_glyphs(font)):
-            if record and not glyphs[gid]:
-                glyphs[gid] = record
+        records = _glyphs(font)
+        records += [b""] * (count - len(records))
+        glyphs = [kept or record for kept, record in zip(glyphs, records, strict=True)]
         for table, field_name, header in tables:
-            merged = metrics[table]
-            for gid, pair in enumerate(_metrics(font, table, field_name, header)):
-                if pair[0] > merged[gid][0]:
-                    merged[gid] = pair
+            pairs = _metrics(font, table, field_name, header)
+            pairs += [(0, 0)] * (count - len(pairs))
+            metrics[table] = [pair if pair[0] > kept[0] else kept
+                              for kept, pair in zip(metrics[table], pairs, strict=True)]
     base = fonts[0]
     glyf, offsets = bytearray(), []
     for record in glyphs:

@@ -143,7 +143,7 @@ def join(parts: Sequence[Part], footers: bytes, moves: Sequence[float]) -> bytes
     copied into the first part's file, and it is closed. qpdf keeps every object of an
     open file parsed in memory (some 1.5 KB for each of the 200,000 objects of a 780-KPI
     report), so holding all parts open until the end cost as much again as the joined
-    file: the join of that report took the build's process to 905 MiB, now to about 500.
+    file: the join of that report took the build's process to 905 MiB, now to about 580.
     (A copied stream keeps only what it needs to read its data from the closed part's
     bytes when the file is written: tests/test_pdfmerge.py.)
     """

@@ -320,11 +320,16 @@ PARTIAL = OUTPUT.with_name("bench.partial.json")
 def say(message: str) -> None:
     """Announce the next step, after saving what is measured so far to PARTIAL."""
     if _RESULTS:
-        PARTIAL.parent.mkdir(exist_ok=True)
-        tmp = PARTIAL.with_suffix(".tmp")
-        tmp.write_text(json.dumps(_RESULTS, ensure_ascii=False, indent=2) + "\n", "utf-8")
-        os.replace(tmp, PARTIAL)
+        _write_json(PARTIAL, _RESULTS)
     print(message, file=sys.stderr, flush=True)
+
+
+def _write_json(path: Path, results: dict) -> None:
+    from mine_report.common.fileio import atomic_path
+
+    path.parent.mkdir(exist_ok=True)
+    with atomic_path(path) as tmp:
+        tmp.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
 
 
 def _figure(kind: str, summary: dict) -> dict:
@@ -360,10 +365,7 @@ def main() -> None:
         _run(args, runs, work, results, notes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    OUTPUT.parent.mkdir(exist_ok=True)
-    tmp = OUTPUT.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", "utf-8")
-    os.replace(tmp, OUTPUT)
+    _write_json(OUTPUT, results)
     PARTIAL.unlink(missing_ok=True)
     print_table(results)
     print(f"\nwritten: {OUTPUT.relative_to(ROOT)}")

@@ -381,7 +381,7 @@ def write_measure_sheet(wb: Workbook, st: Styles, plan: Plan, measure: Measure,
         kpi_id_col="A",
         kpi_header_row=kpi_header,
         kpi_rows=kpi_rows,
-        year_cols={y: col_letter(FIRST_YEAR_COL + i) for i, y in enumerate(rules.years)},
+        year_cols=year_cols(rules.years),
         note_col=col_letter(note_col),
         plan_cols=plan_cols(),
         initiative_id_col="A",
@@ -428,10 +428,15 @@ def write_goals_sheet(wb: Workbook, st: Styles, goals: Sequence[Kpi], rules: Yea
         kpi_id_col="A",
         kpi_header_row=header,
         kpi_rows=rows,
-        year_cols={y: col_letter(FIRST_YEAR_COL + i) for i, y in enumerate(rules.years)},
+        year_cols=year_cols(rules.years),
         note_col=col_letter(note_col),
         plan_cols=plan_cols(),
     )
+
+
+def year_cols(years: Sequence[int]) -> dict[int, str]:
+    """Column letter of each year's actual, on a measure sheet and the goals sheet alike."""
+    return {y: col_letter(FIRST_YEAR_COL + i) for i, y in enumerate(years)}
 
 
 def plan_cols() -> dict[str, str]:
